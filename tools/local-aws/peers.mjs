@@ -1,0 +1,49 @@
+// Starts the local SQS and SES v2 peers on loopback and prints one JSON line with their
+// endpoints once both listen, e.g. {"sqs":"http://127.0.0.1:9324","ses":"http://127.0.0.1:8005"}.
+// Port 0 picks a free port, which is how the tests get a private pair per run.
+// Usage: node peers.mjs [--sqs-port N] [--ses-port N] [--host 127.0.0.1]
+// The SES peer's GetAccount answers with AWS_SES_ACCOUNT; a sandbox-like default is set here.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { createSqsServer } = require('local-aws-sqs');
+const sesServer = require('aws-ses-v2-local').default;
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const host = option('host', '127.0.0.1');
+const sqsPort = Number(option('sqs-port', '9324'));
+const sesPort = Number(option('ses-port', '8005'));
+
+process.env.AWS_SES_ACCOUNT ??= JSON.stringify({
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'TRANSACTIONAL',
+    ReviewDetails: { CaseId: 'local', Status: 'GRANTED' }, UseCaseDescription: 'local peer',
+    WebsiteURL: 'http://localhost',
+  },
+  EnforcementStatus: 'HEALTHY',
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 50000, MaxSendRate: Number(process.env.LOCAL_SES_MAX_SEND_RATE ?? 14), SentLast24Hours: 0 },
+  SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+});
+
+const sqs = await createSqsServer({ port: sqsPort, hostname: host, emulateQueueCreationLifecycle: false });
+const ses = await sesServer({ port: sesPort, host });
+const url = (server) => `http://${host}:${server.address().port}`;
+process.stdout.write(JSON.stringify({ sqs: url(sqs), ses: url(ses) }) + '\n');
+
+const stop = () => { sqs.close(); ses.close(); process.exit(0); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// Tests start this process with a pipe on stdin: when the test host dies, stdin closes and the
+// peers go with it, so no orphan keeps a port.
+if (process.argv.includes('--exit-with-stdin')) {
+  process.stdin.on('end', stop);
+  process.stdin.on('close', stop);
+  process.stdin.resume();
+}
