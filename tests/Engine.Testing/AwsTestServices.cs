@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using Messaging.Engine;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Signing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,7 @@ namespace Messaging.Testing;
 public static class AwsTestServices
 {
     /// <summary>Builds a provider with <c>AddMessagingEngine</c> and the given endpoints.</summary>
-    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null)
+    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null, DelegatingHandler? configureHttp = null, string secretKey = SmsFixtureServer.SecretKey)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -25,8 +26,13 @@ public static class AwsTestServices
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMessagingEngine(configuration);
+        if (configureHttp is not null)
+        {
+            services.AddHttpClient(AwsJsonTransport.HttpClientName).AddHttpMessageHandler(() => configureHttp);
+        }
+
         services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
-            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))));
+            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, secretKey, null))));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

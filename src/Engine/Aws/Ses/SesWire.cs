@@ -30,11 +30,15 @@ internal sealed record SendEmailResponse(string MessageId);
 
 internal sealed record SendQuota(double Max24HourSend, double MaxSendRate, double SentLast24Hours);
 
-internal sealed record GetAccountResponse(SendQuota? SendQuota, bool SendingEnabled, bool ProductionAccessEnabled, string? EnforcementStatus);
+internal sealed record GetAccountResponse(SendQuota? SendQuota = null, bool SendingEnabled = false, bool ProductionAccessEnabled = false, string? EnforcementStatus = null);
 
 internal sealed record NoBody;
 
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Responses missing a required field or carrying a null where none belongs are malformed, not defaults.
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(SendEmailRequest))]
 [JsonSerializable(typeof(SendEmailResponse))]
 [JsonSerializable(typeof(GetAccountResponse))]

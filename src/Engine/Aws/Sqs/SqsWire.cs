@@ -15,7 +15,7 @@ internal sealed record ReceiveMessageRequest(
     string[] MessageAttributeNames,
     string? ReceiveRequestAttemptId);
 
-internal sealed record ReceiveMessageResponse(SqsMessage[]? Messages);
+internal sealed record ReceiveMessageResponse(SqsMessage[]? Messages = null);
 
 internal sealed record SendMessageRequest(
     string QueueUrl,
@@ -25,7 +25,7 @@ internal sealed record SendMessageRequest(
     string? MessageGroupId,
     string? MessageDeduplicationId);
 
-internal sealed record SendMessageResponse(string MessageId, string? SequenceNumber);
+internal sealed record SendMessageResponse(string MessageId, string? SequenceNumber = null);
 
 internal sealed record SendMessageBatchEntry(
     string Id,
@@ -37,13 +37,13 @@ internal sealed record SendMessageBatchEntry(
 
 internal sealed record SendMessageBatchRequest(string QueueUrl, SendMessageBatchEntry[] Entries);
 
-internal sealed record SendMessageBatchResultEntry(string Id, string MessageId, string? SequenceNumber);
+internal sealed record SendMessageBatchResultEntry(string Id, string MessageId, string? SequenceNumber = null);
 
 internal sealed record BatchResultErrorEntry(
     string Id,
     string Code,
-    string? Message,
-    [property: JsonConverter(typeof(LenientBooleanConverter))] bool SenderFault);
+    [property: JsonConverter(typeof(LenientBooleanConverter))] bool SenderFault,
+    string? Message = null);
 
 /// <summary>Reads a boolean sent as JSON true/false or as the strings "true"/"false" (some SQS-compatible servers quote it).</summary>
 internal sealed class LenientBooleanConverter : JsonConverter<bool>
@@ -60,7 +60,7 @@ internal sealed class LenientBooleanConverter : JsonConverter<bool>
     public override void Write(System.Text.Json.Utf8JsonWriter writer, bool value, System.Text.Json.JsonSerializerOptions options) => writer.WriteBooleanValue(value);
 }
 
-internal sealed record SendMessageBatchResponse(SendMessageBatchResultEntry[]? Successful, BatchResultErrorEntry[]? Failed);
+internal sealed record SendMessageBatchResponse(SendMessageBatchResultEntry[]? Successful = null, BatchResultErrorEntry[]? Failed = null);
 
 internal sealed record ReceiptEntry(string Id, string ReceiptHandle);
 
@@ -68,7 +68,7 @@ internal sealed record DeleteMessageBatchRequest(string QueueUrl, ReceiptEntry[]
 
 internal sealed record BatchSuccessEntry(string Id);
 
-internal sealed record BatchResponse(BatchSuccessEntry[]? Successful, BatchResultErrorEntry[]? Failed);
+internal sealed record BatchResponse(BatchSuccessEntry[]? Successful = null, BatchResultErrorEntry[]? Failed = null);
 
 internal sealed record ChangeMessageVisibilityRequest(string QueueUrl, string ReceiptHandle, int VisibilityTimeout);
 
@@ -82,7 +82,7 @@ internal sealed record QueueUrlResponse(string QueueUrl);
 
 internal sealed record GetQueueAttributesRequest(string QueueUrl, string[] AttributeNames);
 
-internal sealed record QueueAttributesResponse(Dictionary<string, string>? Attributes);
+internal sealed record QueueAttributesResponse(Dictionary<string, string>? Attributes = null);
 
 internal sealed record CreateQueueRequest(
     string QueueName,
@@ -93,11 +93,15 @@ internal sealed record SetQueueAttributesRequest(string QueueUrl, IReadOnlyDicti
 
 internal sealed record ListQueuesRequest(string? QueueNamePrefix, int? MaxResults);
 
-internal sealed record ListQueuesResponse(string[]? QueueUrls);
+internal sealed record ListQueuesResponse(string[]? QueueUrls = null);
 
 internal sealed record EmptyResponse;
 
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Responses missing a required field or carrying a null where none belongs are malformed, not defaults.
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ReceiveMessageRequest))]
 [JsonSerializable(typeof(ReceiveMessageResponse))]
 [JsonSerializable(typeof(SendMessageRequest))]
