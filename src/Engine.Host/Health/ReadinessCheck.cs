@@ -1,0 +1,35 @@
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Ses;
+using Messaging.Engine.Aws.Sqs;
+
+namespace Messaging.Host.Health;
+
+/// <summary>Asks each dependency whether the engine could work right now, and says which one cannot.</summary>
+internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses)
+{
+    public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var queues = sqs.ListQueuesAsync(null, cancellationToken);
+        var account = ses.GetAccountAsync(cancellationToken);
+        await Task.WhenAll(queues, account).ConfigureAwait(false);
+
+        var checks = new List<ReadinessCheckResult>
+        {
+            queues.Result.IsSuccess
+                ? new("sqs", true, $"{queues.Result.Value.Count} queue(s) visible")
+                : new("sqs", false, queues.Result.Error.ToString()),
+            account.Result.TryGetValue(out var quota, out var error)
+                ? new("ses", quota.SendingEnabled, quota.SendingEnabled
+                    ? $"quota known: {quota.MaxSendRate:0.##}/s, {quota.SentLast24Hours:0}/{quota.Max24HourSend:0} in 24 h"
+                    : "sending is paused for the account")
+                : new("ses", false, error.ToString()),
+        };
+        return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);
+    }
+}
+
+/// <summary>The answer of <c>GET /health/ready</c>.</summary>
+internal sealed record ReadinessReport(bool Ready, IReadOnlyList<ReadinessCheckResult> Checks);
+
+/// <summary>One dependency's state.</summary>
+internal sealed record ReadinessCheckResult(string Name, bool Ok, string Detail);

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.Json;
+using Messaging.Testing;
+using Amazon.Runtime;
+using Messaging.Engine.Aws.Signing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Messaging.Host.Tests.Health;
+
+public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>
+{
+    [Fact]
+    public async Task Liveness_answers_without_any_dependency()
+    {
+        await using var host = Host(sqs: new Uri("http://127.0.0.1:9"), ses: new Uri("http://127.0.0.1:9"));
+
+        var response = await host.CreateClient().GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"status":"live"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Readiness_is_ok_when_sqs_and_ses_answer_and_reports_the_quota()
+    {
+        await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);
+
+        var response = await host.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("ready").GetBoolean());
+        var ses = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ses");
+        Assert.StartsWith($"quota known: {peers.SesMaxSendRate}/s", ses.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_fails_with_503_and_names_the_dependency_that_is_down()
+    {
+        await using var host = Host(peers.SqsEndpoint, new Uri("http://127.0.0.1:9"));
+
+        var response = await host.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var checks = body.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
+        Assert.True(checks["sqs"].GetProperty("ok").GetBoolean());
+        Assert.False(checks["ses"].GetProperty("ok").GetBoolean());
+        Assert.StartsWith("SES Transient ConnectionFailed", checks["ses"].GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private static WebApplicationFactory<Program> Host(Uri sqs, Uri ses) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
+            .UseSetting("Engine:Aws:Region", "us-east-1")
+            .UseSetting("Engine:Aws:SqsEndpoint", sqs.ToString())
+            .UseSetting("Engine:Aws:SesEndpoint", ses.ToString())
+            .UseSetting("Engine:Aws:RequestTimeout", "00:00:05")
+            .UseEnvironment("Development")
+            .ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
+                new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))))));
+}
