@@ -12,7 +12,7 @@ namespace Messaging.Testing;
 public static class AwsTestServices
 {
     /// <summary>Builds a provider with <c>AddMessagingEngine</c> and the given endpoints.</summary>
-    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null, DelegatingHandler? configureHttp = null, string secretKey = SmsFixtureServer.SecretKey)
+    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null, DelegatingHandler? configureHttp = null, string secretKey = SmsFixtureServer.SecretKey, IAwsCredentialSource? credentials = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -31,8 +31,8 @@ public static class AwsTestServices
             services.AddHttpClient(AwsJsonTransport.HttpClientName).AddHttpMessageHandler(() => configureHttp);
         }
 
-        services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
-            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, secretKey, null))));
+        services.Replace(ServiceDescriptor.Singleton(
+            credentials ?? new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, secretKey, null))));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 }

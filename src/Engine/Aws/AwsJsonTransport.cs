@@ -102,7 +102,7 @@ public sealed partial class AwsJsonTransport
         {
             credentials = await _credentials.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonClientException ex)
+        catch (Exception ex) when (ex is AmazonClientException or AmazonServiceException)
         {
             // A missing or expired credential source may recover (instance role, SSO refresh); the
             // message says which, and readiness reports it.

@@ -154,6 +154,19 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
         Assert.True(error.OutcomeUnknown);
     }
 
+    [Fact]
+    public async Task Credentials_that_cannot_be_resolved_are_a_transient_error_that_names_the_cause()
+    {
+        using var services = AwsTestServices.Create(sms: _server.Endpoint, credentials: new UnavailableCredentials());
+
+        var result = await services.GetRequiredService<SmsClient>().SendTextMessageAsync(Text, default);
+
+        Assert.Equal(ProviderErrorKind.Transient, result.Error!.Kind);
+        Assert.Equal("CredentialsUnavailable", result.Error.Code);
+        Assert.Equal("No credentials in the chain.", result.Error.Message);
+        Assert.Empty(_server.Received);
+    }
+
     private async Task<ProviderError> SendTextErrorAsync()
     {
         var result = await _services.GetRequiredService<SmsClient>().SendTextMessageAsync(Text, default);
@@ -167,6 +180,12 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
         var result = await _services.GetRequiredService<SesClient>().SendEmailAsync(email, default);
         Assert.False(result.IsSuccess, result.ToString());
         return result.Error;
+    }
+
+    private sealed class UnavailableCredentials : Messaging.Engine.Aws.Signing.IAwsCredentialSource
+    {
+        public ValueTask<Amazon.Runtime.ImmutableCredentials> GetCredentialsAsync(CancellationToken cancellationToken) =>
+            throw new Amazon.Runtime.AmazonClientException("No credentials in the chain.");
     }
 
     private static Uri ClosedPort()
