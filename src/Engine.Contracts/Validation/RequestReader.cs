@@ -137,7 +137,7 @@ public static class RequestReader
             var messageId = ReadMessageId(fields);
             var channel = ReadChannel(fields);
             var to = ReadTo(fields, channel);
-            var template = ReadTemplate(fields);
+            var template = ReadName(fields, "template", 64);
             var data = ReadData(fields, fields.ContainsKey("template"));
             var content = ReadContent(fields, channel);
             var from = ReadFrom(fields, channel);
@@ -257,8 +257,6 @@ public static class RequestReader
             var reason = channel == Requests.Channel.Email ? EmailAddressRule.Check(value) : PhoneNumberRule.Check(value);
             return reason is null ? value : Problem("$.to", reason);
         }
-
-        private string? ReadTemplate(Dictionary<string, JsonElement> fields) => ReadName(fields, "template", 64);
 
         private JsonElement? ReadData(Dictionary<string, JsonElement> fields, bool hasTemplate)
         {

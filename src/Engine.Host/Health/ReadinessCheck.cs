@@ -9,16 +9,18 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses)
 {
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
-        var queues = sqs.ListQueuesAsync(null, cancellationToken);
-        var account = ses.GetAccountAsync(cancellationToken);
-        await Task.WhenAll(queues, account).ConfigureAwait(false);
+        // Both providers are asked at once; each call reports its own failure as a value.
+        var queuesCall = sqs.ListQueuesAsync(null, cancellationToken);
+        var accountCall = ses.GetAccountAsync(cancellationToken);
+        var queues = await queuesCall.ConfigureAwait(false);
+        var account = await accountCall.ConfigureAwait(false);
 
         var checks = new List<ReadinessCheckResult>
         {
-            queues.Result.IsSuccess
-                ? new("sqs", true, $"{queues.Result.Value.Count} queue(s) visible")
-                : new("sqs", false, queues.Result.Error.ToString()),
-            account.Result.TryGetValue(out var quota, out var error)
+            queues.IsSuccess
+                ? new("sqs", true, $"{queues.Value.Count} queue(s) visible")
+                : new("sqs", false, queues.Error.ToString()),
+            account.TryGetValue(out var quota, out var error)
                 ? new("ses", quota.SendingEnabled, quota.SendingEnabled
                     ? $"quota known: {quota.MaxSendRate:0.##}/s, {quota.SentLast24Hours:0}/{quota.Max24HourSend:0} in 24 h"
                     : "sending is paused for the account")

@@ -41,6 +41,13 @@ public readonly struct AwsResult<T>
         return Error is null;
     }
 
+    /// <summary>Applies <paramref name="map"/> to the value of a success; passes a failure through unchanged.</summary>
+    public AwsResult<TOut> Map<TOut>(Func<T, TOut> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return Error is null ? AwsResult<TOut>.Success(map(_value!)) : AwsResult<TOut>.Failure(Error);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Error is null ? $"Success({_value})" : $"Failure({Error})";
 }

@@ -39,7 +39,7 @@ public sealed class SesClient(AwsJsonTransport transport)
             SesJsonContext.Default.SendEmailRequest,
             SesJsonContext.Default.SendEmailResponse,
             cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error) ? AwsResult<string>.Success(response.MessageId) : AwsResult<string>.Failure(error);
+        return result.Map<string>(response => response.MessageId);
     }
 
     /// <summary>The account's sending quota and status.</summary>

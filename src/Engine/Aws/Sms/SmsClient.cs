@@ -18,6 +18,6 @@ public sealed class SmsClient(AwsJsonTransport transport)
             SmsJsonContext.Default.SendTextMessageResponse,
             TimeSpan.Zero,
             cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error) ? AwsResult<string>.Success(response.MessageId) : AwsResult<string>.Failure(error);
+        return result.Map<string>(response => response.MessageId);
     }
 }

@@ -42,9 +42,7 @@ public sealed class SqsClient(AwsJsonTransport transport)
             AllAttributes,
             null);
         var result = await CallAsync("ReceiveMessage", request, SqsJsonContext.Default.ReceiveMessageRequest, SqsJsonContext.Default.ReceiveMessageResponse, waitTime, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error)
-            ? AwsResult<IReadOnlyList<SqsMessage>>.Success(response.Messages ?? [])
-            : AwsResult<IReadOnlyList<SqsMessage>>.Failure(error);
+        return result.Map<IReadOnlyList<SqsMessage>>(response => response.Messages ?? []);
     }
 
     /// <summary>Sends one message.</summary>
@@ -53,9 +51,7 @@ public sealed class SqsClient(AwsJsonTransport transport)
         ArgumentNullException.ThrowIfNull(message);
         var request = new SendMessageRequest(queueUrl, message.Body, DelaySeconds(message), message.Attributes, message.MessageGroupId, message.DeduplicationId);
         var result = await CallAsync("SendMessage", request, SqsJsonContext.Default.SendMessageRequest, SqsJsonContext.Default.SendMessageResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error)
-            ? AwsResult<SqsSentMessage>.Success(new SqsSentMessage(message.Id, response.MessageId, response.SequenceNumber))
-            : AwsResult<SqsSentMessage>.Failure(error);
+        return result.Map<SqsSentMessage>(response => new SqsSentMessage(message.Id, response.MessageId, response.SequenceNumber));
     }
 
     /// <summary>Sends up to 10 messages; the result names each entry that failed.</summary>
@@ -70,13 +66,9 @@ public sealed class SqsClient(AwsJsonTransport transport)
         }
 
         var result = await CallAsync("SendMessageBatch", new SendMessageBatchRequest(queueUrl, entries), SqsJsonContext.Default.SendMessageBatchRequest, SqsJsonContext.Default.SendMessageBatchResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        if (!result.TryGetValue(out var response, out var error))
-        {
-            return AwsResult<SqsSendBatchResult>.Failure(error);
-        }
-
-        var sent = (response.Successful ?? []).Select(s => new SqsSentMessage(s.Id, s.MessageId, s.SequenceNumber)).ToArray();
-        return AwsResult<SqsSendBatchResult>.Success(new SqsSendBatchResult(sent, Failures(response.Failed)));
+        return result.Map(response => new SqsSendBatchResult(
+            (response.Successful ?? []).Select(s => new SqsSentMessage(s.Id, s.MessageId, s.SequenceNumber)).ToArray(),
+            Failures(response.Failed)));
     }
 
     /// <summary>Deletes up to 10 messages; the result names each entry that failed.</summary>
@@ -92,7 +84,7 @@ public sealed class SqsClient(AwsJsonTransport transport)
     {
         var request = new ChangeMessageVisibilityRequest(queueUrl, receiptHandle, Seconds(visibilityTimeout));
         var result = await CallAsync("ChangeMessageVisibility", request, SqsJsonContext.Default.ChangeMessageVisibilityRequest, SqsJsonContext.Default.EmptyResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.IsSuccess ? AwsResult<bool>.Success(true) : AwsResult<bool>.Failure(result.Error);
+        return result.Map(_ => true);
     }
 
     /// <summary>Changes up to 10 messages' visibility; the result names each entry that failed.</summary>
@@ -107,16 +99,14 @@ public sealed class SqsClient(AwsJsonTransport transport)
     public async Task<AwsResult<string>> GetQueueUrlAsync(string queueName, CancellationToken cancellationToken)
     {
         var result = await CallAsync("GetQueueUrl", new GetQueueUrlRequest(queueName), SqsJsonContext.Default.GetQueueUrlRequest, SqsJsonContext.Default.QueueUrlResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error) ? AwsResult<string>.Success(response.QueueUrl) : AwsResult<string>.Failure(error);
+        return result.Map<string>(response => response.QueueUrl);
     }
 
     /// <summary>Queue attributes by name (<c>All</c> for every one). Values are strings, as on the wire.</summary>
     public async Task<AwsResult<IReadOnlyDictionary<string, string>>> GetQueueAttributesAsync(string queueUrl, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         var result = await CallAsync("GetQueueAttributes", new GetQueueAttributesRequest(queueUrl, [.. names]), SqsJsonContext.Default.GetQueueAttributesRequest, SqsJsonContext.Default.QueueAttributesResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error)
-            ? AwsResult<IReadOnlyDictionary<string, string>>.Success(response.Attributes ?? [])
-            : AwsResult<IReadOnlyDictionary<string, string>>.Failure(error);
+        return result.Map<IReadOnlyDictionary<string, string>>(response => response.Attributes ?? []);
     }
 
     /// <summary>Creates a queue (idempotent when the attributes match) and returns its URL.</summary>
@@ -131,35 +121,27 @@ public sealed class SqsClient(AwsJsonTransport transport)
         CancellationToken cancellationToken)
     {
         var result = await CallAsync("CreateQueue", new CreateQueueRequest(queueName, attributes, tags), SqsJsonContext.Default.CreateQueueRequest, SqsJsonContext.Default.QueueUrlResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error) ? AwsResult<string>.Success(response.QueueUrl) : AwsResult<string>.Failure(error);
+        return result.Map<string>(response => response.QueueUrl);
     }
 
     /// <summary>Sets queue attributes.</summary>
     public async Task<AwsResult<bool>> SetQueueAttributesAsync(string queueUrl, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken)
     {
         var result = await CallAsync("SetQueueAttributes", new SetQueueAttributesRequest(queueUrl, attributes), SqsJsonContext.Default.SetQueueAttributesRequest, SqsJsonContext.Default.EmptyResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.IsSuccess ? AwsResult<bool>.Success(true) : AwsResult<bool>.Failure(result.Error);
+        return result.Map(_ => true);
     }
 
     /// <summary>Queue URLs, optionally by name prefix (first 1,000).</summary>
     public async Task<AwsResult<IReadOnlyList<string>>> ListQueuesAsync(string? prefix, CancellationToken cancellationToken)
     {
         var result = await CallAsync("ListQueues", new ListQueuesRequest(prefix, null), SqsJsonContext.Default.ListQueuesRequest, SqsJsonContext.Default.ListQueuesResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        return result.TryGetValue(out var response, out var error)
-            ? AwsResult<IReadOnlyList<string>>.Success(response.QueueUrls ?? [])
-            : AwsResult<IReadOnlyList<string>>.Failure(error);
+        return result.Map<IReadOnlyList<string>>(response => response.QueueUrls ?? []);
     }
 
     private async Task<AwsResult<SqsBatchResult>> BatchAsync<TRequest>(string operation, TRequest request, JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
     {
         var result = await CallAsync(operation, request, requestType, SqsJsonContext.Default.BatchResponse, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-        if (!result.TryGetValue(out var response, out var error))
-        {
-            return AwsResult<SqsBatchResult>.Failure(error);
-        }
-
-        var succeeded = (response.Successful ?? []).Select(s => s.Id).ToArray();
-        return AwsResult<SqsBatchResult>.Success(new SqsBatchResult(succeeded, Failures(response.Failed)));
+        return result.Map(response => new SqsBatchResult((response.Successful ?? []).Select(s => s.Id).ToArray(), Failures(response.Failed)));
     }
 
     private Task<AwsResult<TResponse>> CallAsync<TRequest, TResponse>(
