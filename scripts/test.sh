@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test: installs the local AWS peers, builds the solution, runs all test projects.
-# The tests start their own private peers (SQS, SES v2, the SMS fixture) on free loopback ports.
+# The tests start their own private peers (SQS, SES v2, the SMS fixture, a PostgreSQL cluster) on free loopback
+# ports, and stop them when they finish.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-peers.sh
+scripts/install-postgres.sh
+
+# A run that was killed cannot stop its PostgreSQL cluster: stop what an earlier run left behind.
+for stale in "${TMPDIR:-/tmp}"/messaging-pg-*; do
+  [ -f "$stale/postmaster.pid" ] || continue
+  kill -9 "$(head -1 "$stale/postmaster.pid")" 2>/dev/null || true
+  rm -rf "$stale"
+done
 
 results=.artifacts/test-output.txt
 mkdir -p .artifacts

@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+
+namespace Messaging.Engine.Persistence;
+
+/// <summary>
+/// Group commit: appends from many actors queue here and one loop hands them to the store in batches, one
+/// transaction (one fsync) per batch. A batch takes whatever queued while the previous one was committing, up to
+/// <see cref="JournalOptions.MaxBatchSize"/>; with a <see cref="JournalOptions.BatchLinger"/> it also waits that long
+/// for a batch to fill. Each caller completes when its own batch is durable.
+/// </summary>
+/// <remarks>
+/// The queue is bounded: when it is full, <see cref="AppendAsync"/> waits, which slows the actors that write, which
+/// slows the mailboxes that feed them — backpressure all the way to the SQS pollers. Once queued, an append is
+/// written even if its caller stops waiting: cancellation only gives up the wait for a queue slot.
+/// </remarks>
+internal sealed class GroupCommitWriter : IAsyncDisposable
+{
+    private readonly Channel<PendingAppend> _queue;
+    private readonly Func<IReadOnlyList<PendingAppend>, CancellationToken, Task> _writeBatch;
+    private readonly int _maxBatchSize;
+    private readonly TimeSpan _linger;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private long _batches;
+    private long _appends;
+
+    public GroupCommitWriter(
+        Func<IReadOnlyList<PendingAppend>, CancellationToken, Task> writeBatch,
+        JournalOptions options,
+        TimeProvider timeProvider)
+    {
+        _writeBatch = writeBatch;
+        _maxBatchSize = options.MaxBatchSize;
+        _linger = options.BatchLinger;
+        _timeProvider = timeProvider;
+        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.WriteQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Batches committed so far.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Appends committed so far (conflicts included: they were answered by a batch).</summary>
+    public long Appends => Interlocked.Read(ref _appends);
+
+    public ValueTask<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
+    {
+        var pending = new PendingAppend(request);
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return new ValueTask<AppendResult>(pending.Completion);
+        }
+
+        return EnqueueSlowlyAsync(pending, cancellationToken);
+
+        async ValueTask<AppendResult> EnqueueSlowlyAsync(PendingAppend p, CancellationToken ct)
+        {
+            try
+            {
+                await _queue.Writer.WriteAsync(p, ct).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException e)
+            {
+                throw new JournalStorageException("The journal is stopped; the append was not written.", e);
+            }
+
+            return await p.Completion.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingAppend>(_maxBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatchSize && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            if (_linger > TimeSpan.Zero && batch.Count < _maxBatchSize)
+            {
+                await LingerAsync(batch, reader).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await _writeBatch(batch, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                var failure = e as JournalStorageException
+                    ?? new JournalStorageException($"Writing a batch of {batch.Count} appends failed: {e.Message}", e);
+                foreach (var pending in batch)
+                {
+                    pending.Fail(failure);
+                }
+            }
+
+            // A store must answer every append; one that did not is a bug, reported rather than left hanging.
+            foreach (var pending in batch)
+            {
+                if (!pending.IsCompleted)
+                {
+                    pending.Fail(new InvalidOperationException($"The store left {pending.Request} unanswered."));
+                }
+            }
+
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _appends, batch.Count);
+        }
+    }
+
+    private async Task LingerAsync(List<PendingAppend> batch, ChannelReader<PendingAppend> reader)
+    {
+        using var lingerEnds = new CancellationTokenSource(_linger, _timeProvider);
+        try
+        {
+            while (batch.Count < _maxBatchSize && await reader.WaitToReadAsync(lingerEnds.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < _maxBatchSize && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lingerEnds.IsCancellationRequested)
+        {
+            // The linger ended: write what we have.
+        }
+    }
+
+    /// <summary>Stops taking appends, writes everything already queued, then returns.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,45 @@
+namespace Messaging.Engine.Persistence;
+
+/// <summary>An event to append: a stable type name and its serialized bytes. The journal never interprets either.</summary>
+public sealed record NewEvent(string Type, ReadOnlyMemory<byte> Payload);
+
+/// <summary>An event as stored, with its position in the persistence id's sequence.</summary>
+public sealed record PersistedEvent(
+    string PersistenceId, long SequenceNr, string Type, ReadOnlyMemory<byte> Payload, DateTimeOffset WrittenAt);
+
+/// <summary>
+/// Appends <paramref name="Events"/> after <paramref name="ExpectedSequenceNr"/> (the highest sequence number the
+/// writer has seen; 0 for a new persistence id) and upserts <paramref name="Messages"/> into the read table,
+/// all in one transaction.
+/// </summary>
+public sealed record AppendRequest(
+    string PersistenceId,
+    long ExpectedSequenceNr,
+    IReadOnlyList<NewEvent> Events,
+    IReadOnlyList<MessageRecord> Messages)
+{
+    public AppendRequest(string persistenceId, long expectedSequenceNr, params NewEvent[] events)
+        : this(persistenceId, expectedSequenceNr, events, []) { }
+
+    public override string ToString() =>
+        $"Append({PersistenceId} after #{ExpectedSequenceNr}: {string.Join(", ", Events.Select(e => e.Type))})";
+}
+
+/// <summary>The closed set of answers to an <see cref="AppendRequest"/>.</summary>
+public abstract record AppendResult
+{
+    private AppendResult() { }
+
+    /// <summary>Durable: the events now end at <paramref name="HighestSequenceNr"/>.</summary>
+    public sealed record Written(long HighestSequenceNr) : AppendResult;
+
+    /// <summary>
+    /// Another writer got there first: the journal is at <paramref name="ActualSequenceNr"/>, not the expected one.
+    /// Nothing of the request was written; the writer reloads and decides again.
+    /// </summary>
+    public sealed record Conflict(long ExpectedSequenceNr, long ActualSequenceNr) : AppendResult;
+}
+
+/// <summary>The latest snapshot of a persistence id: its state as of <paramref name="SequenceNr"/>.</summary>
+public sealed record Snapshot(
+    string PersistenceId, long SequenceNr, string Type, ReadOnlyMemory<byte> Payload, DateTimeOffset WrittenAt);

@@ -1,0 +1,437 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Engine.Persistence.Sql;
+
+/// <summary>
+/// The journal on a SQL database (SQLite or PostgreSQL, through <see cref="SqlDialect"/>): appends go through
+/// <see cref="GroupCommitWriter"/> and are written many to a transaction; reads open a pooled connection each.
+/// </summary>
+internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
+{
+    // The guard: the insert happens only if the id's highest sequence number is still the one the writer saw. Two
+    // racing writers that both pass the check collide on the primary key; ON CONFLICT DO NOTHING turns that into
+    // "0 rows", which we answer with a Conflict instead of aborting the whole batch's transaction.
+    private const string InsertEventSql = """
+        INSERT INTO journal (persistence_id, sequence_nr, type, payload, written_at)
+        SELECT @pid, @seq, @type, @payload, @at
+        WHERE (SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = @pid) = @expected
+        ON CONFLICT (persistence_id, sequence_nr) DO NOTHING
+        """;
+
+    private const string UpsertMessageSql = """
+        INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
+                              accepted_at, updated_at, accepted_day)
+        VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day)
+        ON CONFLICT (message_id) DO UPDATE SET
+            status = excluded.status,
+            reason = excluded.reason,
+            provider_message_id = COALESCE(excluded.provider_message_id, messages.provider_message_id),
+            updated_at = excluded.updated_at
+        """;
+
+    private const string HighestSql =
+        "SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = @pid";
+
+    private const string MessageColumns =
+        "message_id, recipient_key, channel, category, status, reason, provider_message_id, accepted_at, updated_at";
+
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly GroupCommitWriter _writer;
+
+    private SqlJournal(SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _dialect = dialect;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _writer = new GroupCommitWriter(WriteBatchAsync, options, timeProvider);
+    }
+
+    /// <summary>Batches committed and appends answered so far, for benchmarks and metrics.</summary>
+    public (long Batches, long Appends) WriterCounts => (_writer.Batches, _writer.Appends);
+
+    /// <summary>Opens the store and brings its schema up to date before anything is written.</summary>
+    public static async Task<SqlJournal> OpenAsync(
+        SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        await new SchemaMigrator(dialect, timeProvider, logger).MigrateAsync(cancellationToken).ConfigureAwait(false);
+        return new SqlJournal(dialect, options, timeProvider, logger);
+    }
+
+    public ValueTask<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Events.Count == 0)
+        {
+            throw new ArgumentException("An append needs at least one event.", nameof(request));
+        }
+
+        return _writer.AppendAsync(request, cancellationToken);
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        // Appends are written in persistence-id order so that two nodes' batches lock rows in the same order and
+        // cannot deadlock on PostgreSQL. The sort is stable: one id's appends keep their order.
+        IReadOnlyList<PendingAppend> ordered = batch.Count == 1
+            ? batch
+            : batch.OrderBy(p => p.Request.PersistenceId, StringComparer.Ordinal).ToList();
+        try
+        {
+            var results = await WriteInTransactionAsync(ordered, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                ordered[i].Complete(results[i]);
+            }
+        }
+        catch (DbException e) when (ordered.Count > 1)
+        {
+            // One bad append must not fail its neighbours: write each alone, so each gets its own answer.
+            LogBatchFailedWritingSingly(ordered.Count, e.Message);
+            foreach (var pending in ordered)
+            {
+                try
+                {
+                    var results = await WriteInTransactionAsync([pending], cancellationToken).ConfigureAwait(false);
+                    pending.Complete(results[0]);
+                }
+                catch (DbException single)
+                {
+                    pending.Fail(StorageFailure($"Appending to {pending.Request.PersistenceId}", single));
+                }
+            }
+        }
+        catch (DbException e)
+        {
+            ordered[0].Fail(StorageFailure($"Appending to {ordered[0].Request.PersistenceId}", e));
+        }
+    }
+
+    private async Task<AppendResult[]> WriteInTransactionAsync(
+        IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        var connection = await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var __ = transaction.ConfigureAwait(false);
+
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        using var insert = Command(connection, transaction, InsertEventSql);
+        var pid = AddParameter(insert, "pid");
+        var seq = AddParameter(insert, "seq");
+        var type = AddParameter(insert, "type");
+        var payload = AddParameter(insert, "payload");
+        var expected = AddParameter(insert, "expected");
+        AddParameter(insert, "at").Value = now;
+        using var upsert = Command(connection, transaction, UpsertMessageSql);
+
+        var results = new AppendResult[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var request = batch[i].Request;
+            pid.Value = request.PersistenceId;
+            var next = request.ExpectedSequenceNr;
+            var conflicted = false;
+            foreach (var e in request.Events)
+            {
+                next++;
+                seq.Value = next;
+                expected.Value = next - 1;
+                type.Value = e.Type;
+                payload.Value = AsArray(e.Payload);
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    conflicted = true;
+                    break;
+                }
+            }
+
+            if (conflicted)
+            {
+                results[i] = await ResolveConflictAsync(connection, transaction, request, next - 1, cancellationToken)
+                    .ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (var message in request.Messages)
+            {
+                SetMessageParameters(upsert, message);
+                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            results[i] = new AppendResult.Written(next);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    private static async Task<AppendResult> ResolveConflictAsync(
+        DbConnection connection, DbTransaction transaction, AppendRequest request, long lastInserted,
+        CancellationToken cancellationToken)
+    {
+        if (lastInserted > request.ExpectedSequenceNr)
+        {
+            // Part of this append went in before the guard tripped: take it out again, so the append is all-or-nothing.
+            using var delete = Command(connection, transaction,
+                "DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr > @from AND sequence_nr <= @to");
+            AddParameter(delete, "pid").Value = request.PersistenceId;
+            AddParameter(delete, "from").Value = request.ExpectedSequenceNr;
+            AddParameter(delete, "to").Value = lastInserted;
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var highest = Command(connection, transaction, HighestSql);
+        AddParameter(highest, "pid").Value = request.PersistenceId;
+        var actual = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false),
+            CultureInfo.InvariantCulture);
+        return new AppendResult.Conflict(request.ExpectedSequenceNr, actual);
+    }
+
+    public Task<IReadOnlyList<PersistedEvent>> ReadEventsAsync(
+        string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
+        QueryAsync<PersistedEvent>(
+            $"Reading events of {persistenceId}",
+            """
+            SELECT persistence_id, sequence_nr, type, payload, written_at FROM journal
+            WHERE persistence_id = @pid AND sequence_nr >= @from ORDER BY sequence_nr
+            """,
+            c =>
+            {
+                AddParameter(c, "pid").Value = persistenceId;
+                AddParameter(c, "from").Value = fromSequenceNr;
+            },
+            r => new PersistedEvent(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetFieldValue<byte[]>(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
+            cancellationToken);
+
+    public async Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"Reading the highest sequence number of {persistenceId}", HighestSql,
+            c => AddParameter(c, "pid").Value = persistenceId,
+            r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        return rows[0];
+    }
+
+    public Task SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"Saving a snapshot of {snapshot.PersistenceId}",
+            """
+            INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at)
+            VALUES (@pid, @seq, @type, @payload, @at)
+            ON CONFLICT (persistence_id) DO UPDATE SET
+                sequence_nr = excluded.sequence_nr, type = excluded.type,
+                payload = excluded.payload, written_at = excluded.written_at
+            WHERE excluded.sequence_nr > snapshots.sequence_nr
+            """,
+            c =>
+            {
+                AddParameter(c, "pid").Value = snapshot.PersistenceId;
+                AddParameter(c, "seq").Value = snapshot.SequenceNr;
+                AddParameter(c, "type").Value = snapshot.Type;
+                AddParameter(c, "payload").Value = AsArray(snapshot.Payload);
+                AddParameter(c, "at").Value = snapshot.WrittenAt.ToUnixTimeMilliseconds();
+            },
+            cancellationToken);
+
+    public async Task<Snapshot?> LoadSnapshotAsync(string persistenceId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"Loading the snapshot of {persistenceId}",
+            "SELECT persistence_id, sequence_nr, type, payload, written_at FROM snapshots WHERE persistence_id = @pid",
+            c => AddParameter(c, "pid").Value = persistenceId,
+            r => new Snapshot(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetFieldValue<byte[]>(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
+            cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<int> TrimEventsAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"Trimming the journal of {persistenceId}",
+            """
+            DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr < @to
+              AND sequence_nr < (SELECT MAX(sequence_nr) FROM journal WHERE persistence_id = @pid)
+            """,
+            c =>
+            {
+                AddParameter(c, "pid").Value = persistenceId;
+                AddParameter(c, "to").Value = toSequenceNr;
+            },
+            cancellationToken);
+
+    public async Task<MessageRecord?> FindMessageAsync(string messageId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"Finding message {messageId}",
+            $"SELECT {MessageColumns} FROM messages WHERE message_id = @id",
+            c => AddParameter(c, "id").Value = messageId,
+            ReadMessage, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<MessageRecord?> FindMessageByProviderIdAsync(
+        string providerMessageId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"Finding the message with provider id {providerMessageId}",
+            $"SELECT {MessageColumns} FROM messages WHERE provider_message_id = @provider LIMIT 1",
+            c => AddParameter(c, "provider").Value = providerMessageId,
+            ReadMessage, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<MessageRecord>> FindMessagesByRecipientAsync(
+        string recipientKey, DateTimeOffset from, DateTimeOffset until, int limit,
+        CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"Finding messages to {recipientKey}",
+            $"""
+            SELECT {MessageColumns} FROM messages
+            WHERE recipient_key = @recipient AND accepted_at >= @from AND accepted_at < @until
+            ORDER BY accepted_at DESC, message_id LIMIT @limit
+            """,
+            c =>
+            {
+                AddParameter(c, "recipient").Value = recipientKey;
+                AddParameter(c, "from").Value = from.ToUnixTimeMilliseconds();
+                AddParameter(c, "until").Value = until.ToUnixTimeMilliseconds();
+                AddParameter(c, "limit").Value = limit;
+            },
+            ReadMessage, cancellationToken);
+
+    public async Task<long> CountMessagesOnDayAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"Counting messages of {day:yyyy-MM-dd}",
+            "SELECT COUNT(*) FROM messages WHERE accepted_day = @day",
+            c => AddParameter(c, "day").Value = DayNumber(day),
+            r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
+        return rows[0];
+    }
+
+    public Task<int> PurgeMessagesBeforeAsync(DateOnly firstKeptDay, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            $"Purging messages before {firstKeptDay:yyyy-MM-dd}",
+            "DELETE FROM messages WHERE accepted_day < @day",
+            c => AddParameter(c, "day").Value = DayNumber(firstKeptDay),
+            cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await _dialect.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Days are stored as yyyymmdd integers: readable in a console, ordered, and the same in both stores.</summary>
+    internal static int DayNumber(DateOnly day) => (day.Year * 10_000) + (day.Month * 100) + day.Day;
+
+    internal static int DayNumber(DateTimeOffset time) => DayNumber(DateOnly.FromDateTime(time.UtcDateTime));
+
+    private static void SetMessageParameters(DbCommand upsert, MessageRecord message)
+    {
+        if (upsert.Parameters.Count == 0)
+        {
+            foreach (var name in (string[])["id", "recipient", "channel", "category", "status", "reason", "provider",
+                         "accepted", "updated", "day"])
+            {
+                AddParameter(upsert, name);
+            }
+        }
+
+        var p = upsert.Parameters;
+        p[0].Value = message.MessageId;
+        p[1].Value = message.RecipientKey;
+        p[2].Value = message.Channel;
+        p[3].Value = message.Category;
+        p[4].Value = message.Status;
+        p[5].Value = (object?)message.Reason ?? DBNull.Value;
+        p[6].Value = (object?)message.ProviderMessageId ?? DBNull.Value;
+        p[7].Value = message.AcceptedAt.ToUnixTimeMilliseconds();
+        p[8].Value = message.UpdatedAt.ToUnixTimeMilliseconds();
+        p[9].Value = DayNumber(message.AcceptedAt);
+    }
+
+    private static MessageRecord ReadMessage(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        r.IsDBNull(5) ? null : r.GetString(5),
+        r.IsDBNull(6) ? null : r.GetString(6),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)));
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(
+        string what, string sql, Action<DbCommand> bind, Func<DbDataReader, T> read,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dialect.OpenAsync(forWrite: false, cancellationToken).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            using var command = Command(connection, null, sql);
+            bind(command);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var __ = reader.ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(read(reader));
+            }
+
+            return rows;
+        }
+        catch (DbException e)
+        {
+            throw StorageFailure(what, e);
+        }
+    }
+
+    private async Task<int> ExecuteAsync(
+        string what, string sql, Action<DbCommand> bind, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            using var command = Command(connection, null, sql);
+            bind(command);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw StorageFailure(what, e);
+        }
+    }
+
+    private JournalStorageException StorageFailure(string what, DbException e) =>
+        new($"{what} failed in {_dialect.Description}: {e.Message}", e);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static DbParameter AddParameter(DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private static byte[] AsArray(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray();
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "A journal batch of {Count} appends failed ({Reason}); writing them one by one")]
+    private partial void LogBatchFailedWritingSingly(int count, string reason);
+}
