@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace Messaging.Engine.Actors;
+
+/// <summary>
+/// Actors addressed by key (entities): the first message to a key creates its actor, which loads its state; an actor
+/// idle for <see cref="ActorOptions.PassivateAfter"/> is passivated (dropped from memory) and the next message revives
+/// it from storage. At most one live actor per key in this process.
+/// </summary>
+public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
+    where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, ActorCell<TMessage>> _cells = new();
+    private readonly string _kind;
+    private readonly Func<TKey, Actor<TMessage>> _factory;
+    private readonly ActorRuntime _runtime;
+    private readonly CancellationTokenSource _stopScanning = new();
+    private readonly Task _scanner;
+    private volatile bool _stopping;
+    private long _passivated;
+
+    internal EntityRegistry(string kind, Func<TKey, Actor<TMessage>> factory, ActorRuntime runtime)
+    {
+        _kind = kind;
+        _factory = factory;
+        _runtime = runtime;
+        _scanner = ScanForIdleAsync(_stopScanning.Token);
+    }
+
+    /// <summary>Actors in memory now.</summary>
+    public int LiveCount => _cells.Count;
+
+    /// <summary>Actors passivated since start.</summary>
+    public long PassivatedCount => Interlocked.Read(ref _passivated);
+
+    /// <summary>
+    /// Queues the message if there is room now. False when the mailbox is full, or when the actor is passivating at
+    /// this very moment; <see cref="TellAsync"/> waits in both cases.
+    /// </summary>
+    public bool TryTell(TKey key, TMessage message) => GetOrCreate(key).TryPost(new Envelope<TMessage>(message, null));
+
+    /// <summary>Queues the message, waiting for room (backpressure) or for a passivating actor to finish.</summary>
+    public ValueTask TellAsync(TKey key, TMessage message, CancellationToken cancellationToken) =>
+        PostAsync(key, new Envelope<TMessage>(message, null), cancellationToken);
+
+    public Task<TReply> AskAsync<TReply>(
+        TKey key, Func<Reply<TReply>, TMessage> build, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AskPattern.AskAsync(
+            $"{_kind}/{key}", (e, ct) => PostAsync(key, e, ct), build, timeout, _runtime.Time, cancellationToken);
+
+    /// <summary>Passivates every actor idle longer than <see cref="ActorOptions.PassivateAfter"/>; returns how many.</summary>
+    public int PassivateIdle()
+    {
+        var idleSince = (_runtime.Time.GetUtcNow() - _runtime.Options.PassivateAfter).UtcTicks;
+        var count = 0;
+        foreach (var cell in _cells.Values)
+        {
+            if (cell.TryPassivate(idleSince))
+            {
+                count++;
+            }
+        }
+
+        Interlocked.Add(ref _passivated, count);
+        return count;
+    }
+
+    private ValueTask PostAsync(TKey key, Envelope<TMessage> envelope, CancellationToken cancellationToken)
+    {
+        var cell = GetOrCreate(key);
+        return cell.TryPost(envelope) ? ValueTask.CompletedTask : PostSlowlyAsync(key, cell, envelope, cancellationToken);
+    }
+
+    private async ValueTask PostSlowlyAsync(
+        TKey key, ActorCell<TMessage> cell, Envelope<TMessage> envelope, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (!cell.IsClosing)
+            {
+                try
+                {
+                    await cell.PostAsync(envelope, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (ChannelClosedException)
+                {
+                    // It began passivating while we waited for room: wait for it to finish, below.
+                }
+            }
+
+            // The cell removes itself from the registry before Completion, so the next lookup creates a fresh one.
+            await cell.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            cell = GetOrCreate(key);
+            if (cell.TryPost(envelope))
+            {
+                return;
+            }
+        }
+    }
+
+    private ActorCell<TMessage> GetOrCreate(TKey key)
+    {
+        if (_cells.TryGetValue(key, out var existing))
+        {
+            return existing;
+        }
+
+        ThrowIfStopping();
+        var fresh = new ActorCell<TMessage>($"{_kind}/{key}", () => _factory(key), _runtime, c => _cells.TryRemove(new(key, c)));
+        var cell = _cells.GetOrAdd(key, fresh);
+        if (ReferenceEquals(cell, fresh))
+        {
+            fresh.Start();
+            if (_stopping)
+            {
+                // Stop raced with this creation: the new actor handles what it gets, then stops with the rest.
+                fresh.Close();
+            }
+        }
+
+        return cell;
+    }
+
+    private void ThrowIfStopping()
+    {
+        if (_stopping)
+        {
+            throw new ActorHostStoppedException($"The {_kind} actors are stopping and take no new messages.");
+        }
+    }
+
+    private async Task ScanForIdleAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_runtime.Options.PassivationScanInterval, _runtime.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                PassivateIdle();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Stops taking messages, lets every actor handle what is queued, and waits for all to stop.</summary>
+    public async Task StopAsync()
+    {
+        _stopping = true;
+        await _stopScanning.CancelAsync().ConfigureAwait(false);
+        await _scanner.ConfigureAwait(false);
+        while (!_cells.IsEmpty)
+        {
+            var cells = _cells.Values.ToList();
+            foreach (var cell in cells)
+            {
+                cell.Close();
+            }
+
+            await Task.WhenAll(cells.Select(c => c.Completion)).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopScanning.Dispose();
+    }
+}
