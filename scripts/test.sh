@@ -26,4 +26,5 @@ awk '/(Passed|Failed)!  - Failed:/ {
        projects++ }
      END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s; if (projects == 0) exit 1 }' \
   FS='[ ,]+' "$results" || { echo "No test results were found in the output." >&2; exit 1; }
+if [ "$status" -ne 0 ]; then echo "The build or a test run failed (exit code $status); see $results." >&2; fi
 exit "$status"

@@ -1,3 +1,4 @@
+using Messaging.Engine.Actors;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Signing;
@@ -5,7 +6,12 @@ using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Aws.Sqs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Engine.Recipients;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine;
@@ -43,6 +49,43 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<SqsClient>();
         services.TryAddSingleton<SesClient>();
         services.TryAddSingleton<SmsClient>();
+
+        AddPersistence(services, configuration);
+        AddActors(services, configuration);
         return services;
+    }
+
+    private static void AddPersistence(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JournalOptions>().Bind(configuration.GetSection(JournalOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JournalOptions>>(new ListedOptionsValidator<JournalOptions>(o => o.Validate()));
+        services.TryAddSingleton(provider => SqlJournal.Create(
+            provider.GetRequiredService<IOptions<JournalOptions>>().Value,
+            provider.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("Messaging.Engine.Persistence")));
+        services.TryAddSingleton<IJournal>(provider => provider.GetRequiredService<SqlJournal>());
+        // Registered first among the engine's hosted services: the schema is migrated before anything else starts.
+        services.AddHostedService<JournalStartup>();
+        services.AddHostedService<MessageRetentionPurge>();
+    }
+
+    private static void AddActors(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ActorOptions>().Bind(configuration.GetSection(ActorOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ActorOptions>>(new ListedOptionsValidator<ActorOptions>(o => o.Validate()));
+        services.TryAddSingleton<IDeadLetterSink, LoggingDeadLetterSink>();
+        services.TryAddSingleton<ActorHost>();
+        services.AddHostedService<ActorHostLifetime>();
+
+        services.TryAddSingleton<RecipientEventSerializer>();
+        services.TryAddSingleton<RecipientJournal>();
+        services.TryAddSingleton(provider =>
+        {
+            var journal = provider.GetRequiredService<RecipientJournal>();
+            var time = provider.GetRequiredService<TimeProvider>();
+            return provider.GetRequiredService<ActorHost>().CreateRegistry<RecipientKey, RecipientCommand>(
+                "recipient", key => new RecipientActor(key, journal, time));
+        });
     }
 }

@@ -1,17 +1,19 @@
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Persistence;
 
 namespace Messaging.Host.Health;
 
 /// <summary>Asks each dependency whether the engine could work right now, and says which one cannot.</summary>
-internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses)
+internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal journal)
 {
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
         // Both providers are asked at once; each call reports its own failure as a value.
         var queuesCall = sqs.ListQueuesAsync(null, cancellationToken);
         var accountCall = ses.GetAccountAsync(cancellationToken);
+        var storageCall = CheckStorageAsync(cancellationToken);
         var queues = await queuesCall.ConfigureAwait(false);
         var account = await accountCall.ConfigureAwait(false);
 
@@ -25,8 +27,22 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses)
                     ? $"quota known: {quota.MaxSendRate:0.##}/s, {quota.SentLast24Hours:0}/{quota.Max24HourSend:0} in 24 h"
                     : "sending is paused for the account")
                 : new("ses", false, error.ToString()),
+            await storageCall.ConfigureAwait(false),
         };
         return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);
+    }
+
+    private async Task<ReadinessCheckResult> CheckStorageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await journal.ReadHighestSequenceNrAsync("readiness-probe", cancellationToken).ConfigureAwait(false);
+            return new("storage", true, journal.Description);
+        }
+        catch (JournalStorageException e)
+        {
+            return new("storage", false, e.Message);
+        }
     }
 }
 

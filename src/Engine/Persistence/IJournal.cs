@@ -18,6 +18,9 @@ namespace Messaging.Engine.Persistence;
 /// </remarks>
 public interface IJournal
 {
+    /// <summary>Where the journal lives, for logs and health checks ("SQLite at data/engine.db").</summary>
+    string Description { get; }
+
     ValueTask<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken);
 
     /// <summary>Events with a sequence number at or above <paramref name="fromSequenceNr"/>, in order.</summary>

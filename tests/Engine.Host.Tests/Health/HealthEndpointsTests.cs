@@ -36,6 +36,9 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.True(body.RootElement.GetProperty("ready").GetBoolean());
         var ses = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "ses");
         Assert.StartsWith($"quota known: {peers.SesMaxSendRate}/s", ses.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var storage = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "storage");
+        Assert.True(storage.GetProperty("ok").GetBoolean());
+        Assert.StartsWith("SQLite at ", storage.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,6 +59,7 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     private static WebApplicationFactory<Program> Host(Uri sqs, Uri ses) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
             .UseSetting("Engine:Aws:Region", "us-east-1")
+            .UseSetting("Engine:Persistence:SqlitePath", Path.Combine(Path.GetTempPath(), $"messaging-host-{Guid.NewGuid():N}", "engine.db"))
             .UseSetting("Engine:Aws:SqsEndpoint", sqs.ToString())
             .UseSetting("Engine:Aws:SesEndpoint", ses.ToString())
             .UseSetting("Engine:Aws:RequestTimeout", "00:00:05")

@@ -43,13 +43,31 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly GroupCommitWriter _writer;
 
-    private SqlJournal(SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger)
+    internal SqlJournal(SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _dialect = dialect;
         _timeProvider = timeProvider;
         _logger = logger;
         _writer = new GroupCommitWriter(WriteBatchAsync, options, timeProvider);
     }
+
+    /// <summary>The journal the options ask for; relative SQLite paths are resolved against <paramref name="contentRoot"/>.</summary>
+    internal static SqlJournal Create(JournalOptions options, string contentRoot, TimeProvider timeProvider, ILogger logger)
+    {
+        SqlDialect dialect = options.Provider switch
+        {
+            JournalProvider.Sqlite => new Sqlite.SqliteDialect(Path.Combine(contentRoot, options.SqlitePath), options.SqliteSynchronous),
+            JournalProvider.Postgres => new Postgres.PostgresDialect(options.PostgresConnectionString!),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown journal provider."),
+        };
+        return new SqlJournal(dialect, options, timeProvider, logger);
+    }
+
+    public string Description => _dialect.Description;
+
+    /// <summary>Brings the schema up to date. Runs at start-up, before anything reads or writes.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken) =>
+        new SchemaMigrator(_dialect, _timeProvider, _logger).MigrateAsync(cancellationToken);
 
     /// <summary>Batches committed and appends answered so far, for benchmarks and metrics.</summary>
     public (long Batches, long Appends) WriterCounts => (_writer.Batches, _writer.Appends);
@@ -59,8 +77,17 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger,
         CancellationToken cancellationToken)
     {
-        await new SchemaMigrator(dialect, timeProvider, logger).MigrateAsync(cancellationToken).ConfigureAwait(false);
-        return new SqlJournal(dialect, options, timeProvider, logger);
+        var journal = new SqlJournal(dialect, options, timeProvider, logger);
+        try
+        {
+            await journal.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            return journal;
+        }
+        catch
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     public ValueTask<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)

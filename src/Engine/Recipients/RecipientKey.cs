@@ -1,0 +1,60 @@
+using Messaging.Contracts.Requests;
+
+namespace Messaging.Engine.Recipients;
+
+/// <summary>
+/// Who a recipient actor is: <c>email:ana@example.com</c> (trimmed, lower-cased) or <c>sms:+15551234567</c>. Two
+/// requests to the same person reach the same actor whatever case or spacing the producer used. It is also the
+/// actor's persistence id.
+/// </summary>
+public readonly record struct RecipientKey
+{
+    private RecipientKey(Channel channel, string address)
+    {
+        Channel = channel;
+        Address = address;
+    }
+
+    public Channel Channel { get; }
+
+    public string Address { get; }
+
+    public static RecipientKey For(Channel channel, string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        var trimmed = address.Trim();
+        return channel switch
+        {
+            Channel.Email => new RecipientKey(channel, trimmed.ToLowerInvariant()),
+            Channel.Sms => new RecipientKey(channel, trimmed),
+            _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "Unknown channel."),
+        };
+    }
+
+    /// <summary>Reads <c>email:…</c> or <c>sms:…</c>, normalizing the address.</summary>
+    public static bool TryParse(string? text, out RecipientKey key)
+    {
+        key = default;
+        var colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        if (colon <= 0 || colon == text!.Length - 1 || string.IsNullOrWhiteSpace(text[(colon + 1)..]))
+        {
+            return false;
+        }
+
+        Channel? channel = text[..colon] switch
+        {
+            "email" => Channel.Email,
+            "sms" => Channel.Sms,
+            _ => null,
+        };
+        if (channel is null)
+        {
+            return false;
+        }
+
+        key = For(channel.Value, text[(colon + 1)..]);
+        return true;
+    }
+
+    public override string ToString() => $"{(Channel == Channel.Email ? "email" : "sms")}:{Address}";
+}

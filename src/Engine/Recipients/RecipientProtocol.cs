@@ -1,0 +1,38 @@
+using Messaging.Engine.Actors;
+using Messaging.Engine.Recipients.Events;
+
+namespace Messaging.Engine.Recipients;
+
+/// <summary>What a recipient actor can be told or asked. The sending pipeline and feedback add their own commands.</summary>
+public abstract record RecipientCommand;
+
+/// <summary>Asks for the actor's current state (live, or loaded from storage if it was passivated).</summary>
+public sealed record GetRecipientState(Reply<RecipientSnapshot> Reply) : RecipientCommand;
+
+/// <summary>An operator suppresses the recipient by hand.</summary>
+public sealed record SuppressRecipient(string By, string Note, Reply<SuppressionChange> Reply) : RecipientCommand;
+
+/// <summary>An operator lifts a suppression; who and why are recorded.</summary>
+public sealed record UnsuppressRecipient(string By, string Reason, Reply<SuppressionChange> Reply) : RecipientCommand;
+
+/// <summary>The state of one recipient as of <paramref name="SequenceNr"/>.</summary>
+public sealed record RecipientSnapshot(RecipientKey Key, RecipientState State, long SequenceNr);
+
+/// <summary>What a suppression command did.</summary>
+public enum SuppressionChange
+{
+    Suppressed,
+    AlreadySuppressed,
+    Unsuppressed,
+    WasNotSuppressed,
+}
+
+/// <summary>Pure decisions: state, command and now in, events out. Nothing here touches storage.</summary>
+public static class RecipientDecisions
+{
+    public static IReadOnlyList<IRecipientEvent> Suppress(RecipientState state, string by, string note, DateTimeOffset now) =>
+        state.IsSuppressed ? [] : [new Suppressed(SuppressionReason.Operator, now, By: by, Note: note)];
+
+    public static IReadOnlyList<IRecipientEvent> Unsuppress(RecipientState state, string by, string reason, DateTimeOffset now) =>
+        state.IsSuppressed ? [new Unsuppressed(by, reason, now)] : [];
+}

@@ -1,0 +1,135 @@
+using Messaging.Contracts.Requests;
+using Messaging.Engine.Actors;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Engine.Persistence.Sqlite;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Events;
+using Messaging.Engine.Tests.Actors;
+using Messaging.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Tests.Recipients;
+
+/// <summary>Recipient actors on a real SQLite journal on disk.</summary>
+public sealed class RecipientActorTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-recipients-{Guid.NewGuid():N}");
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private readonly RecipientKey _ana = RecipientKey.For(Channel.Email, "ana@example.com");
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var disposable in Enumerable.Reverse(_disposables))
+        {
+            await disposable.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>One engine process: its own journal connection and actor host over the shared database file.</summary>
+    private async Task<(EntityRegistry<RecipientKey, RecipientCommand> Registry, SqlJournal Journal, ActorTestKit Kit)> StartNodeAsync(
+        int snapshotEvery = 100)
+    {
+        var options = new JournalOptions { SnapshotEvery = snapshotEvery };
+        var kit = new ActorTestKit();
+        var journal = await SqlJournal.OpenAsync(
+            new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"), options, kit.Time, NullLogger.Instance, default);
+        _disposables.Add(journal);
+        _disposables.Add(kit);
+        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(options), NullLogger<RecipientJournal>.Instance);
+        var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
+            "recipient", key => new RecipientActor(key, recipients, kit.Time));
+        return (registry, journal, kit);
+    }
+
+    private static Task<RecipientSnapshot> StateOf(EntityRegistry<RecipientKey, RecipientCommand> registry, RecipientKey key) =>
+        registry.AskAsync<RecipientSnapshot>(key, r => new GetRecipientState(r), Deadline, default);
+
+    private static Task<SuppressionChange> Suppress(EntityRegistry<RecipientKey, RecipientCommand> registry, RecipientKey key, string note = "asked") =>
+        registry.AskAsync<SuppressionChange>(key, r => new SuppressRecipient("ops@example.com", note, r), Deadline, default);
+
+    private static Task<SuppressionChange> Unsuppress(EntityRegistry<RecipientKey, RecipientCommand> registry, RecipientKey key) =>
+        registry.AskAsync<SuppressionChange>(key, r => new UnsuppressRecipient("ops@example.com", "fixed", r), Deadline, default);
+
+    [Fact]
+    public async Task A_suppression_survives_passivation_and_the_revived_actor_knows_it()
+    {
+        var (registry, _, kit) = await StartNodeAsync();
+
+        Assert.Equal(SuppressionChange.Suppressed, await Suppress(registry, _ana, "customer asked by phone"));
+        kit.Time.Advance(kit.Options.PassivateAfter + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, registry.PassivateIdle());
+        await AwaitCondition.UntilAsync(() => Task.FromResult(registry.LiveCount == 0), Deadline, "the actor leaves memory");
+
+        var revived = await StateOf(registry, _ana);
+
+        Assert.Equal(1, revived.SequenceNr);
+        Assert.Equal(new Suppression(SuppressionReason.Operator, kit.Time.GetUtcNow() - kit.Options.PassivateAfter - TimeSpan.FromSeconds(1),
+            null, "ops@example.com", "customer asked by phone"), revived.State.Suppression);
+        Assert.Equal(SuppressionChange.AlreadySuppressed, await Suppress(registry, _ana));
+    }
+
+    [Fact]
+    public async Task A_restarted_process_recovers_the_state_from_the_journal()
+    {
+        var (first, _, _) = await StartNodeAsync();
+        await Suppress(first, _ana);
+        await Unsuppress(first, _ana);
+        await Suppress(first, _ana);
+
+        var (second, _, _) = await StartNodeAsync();
+        var recovered = await StateOf(second, _ana);
+
+        Assert.Equal(3, recovered.SequenceNr);
+        Assert.True(recovered.State.IsSuppressed);
+    }
+
+    [Fact]
+    public async Task Every_N_events_a_snapshot_is_saved_and_the_journal_trimmed_and_recovery_uses_both()
+    {
+        var (registry, journal, _) = await StartNodeAsync(snapshotEvery: 3);
+        for (var i = 0; i < 4; i++)
+        {
+            await Suppress(registry, _ana);
+            await Unsuppress(registry, _ana);
+        }
+
+        var snapshot = await journal.LoadSnapshotAsync(_ana.ToString(), default);
+        Assert.NotNull(snapshot);
+        Assert.Equal(6, snapshot.SequenceNr);
+        Assert.Equal([6L, 7L, 8L], (await journal.ReadEventsAsync(_ana.ToString(), 1, default)).Select(e => e.SequenceNr));
+
+        var (restarted, _, _) = await StartNodeAsync(snapshotEvery: 3);
+        var recovered = await StateOf(restarted, _ana);
+        Assert.Equal(8, recovered.SequenceNr);
+        Assert.False(recovered.State.IsSuppressed);
+    }
+
+    [Fact]
+    public async Task When_another_node_wrote_first_the_actor_reloads_and_decides_again_instead_of_writing_twice()
+    {
+        var (nodeA, journal, _) = await StartNodeAsync();
+        var (nodeB, _, _) = await StartNodeAsync();
+        // Node B's actor is live with the empty state it loaded...
+        Assert.False((await StateOf(nodeB, _ana)).State.IsSuppressed);
+        // ...when node A suppresses the recipient.
+        Assert.Equal(SuppressionChange.Suppressed, await Suppress(nodeA, _ana, "from node A"));
+
+        var onB = await Suppress(nodeB, _ana, "from node B");
+
+        Assert.Equal(SuppressionChange.AlreadySuppressed, onB);
+        Assert.Equal(1, await journal.ReadHighestSequenceNrAsync(_ana.ToString(), default));
+        Assert.Equal("from node A", (await StateOf(nodeB, _ana)).State.Suppression!.Note);
+    }
+}
