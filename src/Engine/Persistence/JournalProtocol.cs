@@ -9,8 +9,9 @@ public sealed record PersistedEvent(
 
 /// <summary>
 /// Appends <paramref name="Events"/> after <paramref name="ExpectedSequenceNr"/> (the highest sequence number the
-/// writer has seen; 0 for a new persistence id) and upserts <paramref name="Messages"/> into the read table,
-/// all in one transaction.
+/// writer has seen; 0 for a new persistence id) and upserts <paramref name="Messages"/> into the read table, all in one
+/// transaction. With a <see cref="Snapshot"/>, the same transaction also stores it as the state after these events and
+/// trims the events before it.
 /// </summary>
 public sealed record AppendRequest(
     string PersistenceId,
@@ -20,6 +21,12 @@ public sealed record AppendRequest(
 {
     public AppendRequest(string persistenceId, long expectedSequenceNr, params NewEvent[] events)
         : this(persistenceId, expectedSequenceNr, events, []) { }
+
+    /// <summary>The state after these events (type and bytes), to store as the snapshot at the new highest sequence number.</summary>
+    public NewEvent? Snapshot { get; init; }
+
+    /// <summary>The sequence number of the last event, once written.</summary>
+    public long LastSequenceNr => ExpectedSequenceNr + Events.Count;
 
     public override string ToString() =>
         $"Append({PersistenceId} after #{ExpectedSequenceNr}: {string.Join(", ", Events.Select(e => e.Type))})";

@@ -1,18 +1,16 @@
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Recipients;
 
 /// <summary>
 /// Recovery and persistence for recipient actors: state = latest snapshot + the events after it; an append writes the
-/// events and the affected <c>messages</c> rows in one transaction, then every <see cref="JournalOptions.SnapshotEvery"/>
-/// events a snapshot is saved and the journal trimmed behind it.
+/// events and the affected <c>messages</c> rows in one transaction, and every <see cref="JournalOptions.SnapshotEvery"/>
+/// events the same transaction also saves a snapshot and trims the journal behind it.
 /// </summary>
-public sealed partial class RecipientJournal(
-    IJournal journal, RecipientEventSerializer serializer, IOptions<JournalOptions> options, ILogger<RecipientJournal> logger)
+public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer serializer, IOptions<JournalOptions> options)
 {
     private readonly int _snapshotEvery = options.Value.SnapshotEvery;
 
@@ -42,31 +40,14 @@ public sealed partial class RecipientJournal(
         var after = before.ApplyAll(events);
         var request = new AppendRequest(
             key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), MessageRows(key, after, events));
+        if (request.LastSequenceNr / _snapshotEvery > expectedSequenceNr / _snapshotEvery)
+        {
+            // The snapshot rides in the events' own transaction: no extra commit, and never ahead of the journal.
+            request = request with { Snapshot = serializer.SerializeState(after) };
+        }
+
         var result = await journal.AppendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (result is AppendResult.Written written &&
-            written.HighestSequenceNr / _snapshotEvery > expectedSequenceNr / _snapshotEvery)
-        {
-            await SnapshotAsync(key, after, written.HighestSequenceNr, events[^1].At, cancellationToken).ConfigureAwait(false);
-        }
-
         return (result, after);
-    }
-
-    private async Task SnapshotAsync(
-        RecipientKey key, RecipientState state, long sequenceNr, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var serialized = serializer.SerializeState(state);
-            await journal.SaveSnapshotAsync(
-                new Snapshot(key.ToString(), sequenceNr, serialized.Type, serialized.Payload, at), cancellationToken).ConfigureAwait(false);
-            await journal.TrimEventsAsync(key.ToString(), sequenceNr, cancellationToken).ConfigureAwait(false);
-        }
-        catch (JournalStorageException e)
-        {
-            // The events are durable; a snapshot only shortens recovery. The next boundary tries again.
-            LogSnapshotFailed(e, key.ToString(), sequenceNr);
-        }
     }
 
     /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
@@ -92,7 +73,4 @@ public sealed partial class RecipientJournal(
         var name = status.ToString();
         return char.ToLowerInvariant(name[0]) + name[1..];
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot of {PersistenceId} at {SequenceNr} failed; recovery reads more events until the next one")]
-    private partial void LogSnapshotFailed(Exception exception, string persistenceId, long sequenceNr);
 }

@@ -162,6 +162,27 @@ public abstract class JournalConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_snapshot_sent_with_an_append_is_stored_in_its_transaction_and_trims_the_events_before_it()
+    {
+        var journal = await OpenAsync();
+        for (var i = 1; i <= 4; i++)
+        {
+            await journal.AppendAsync(new("email:a@x.test", i - 1, Event($"e{i}")), default);
+        }
+
+        var written = await journal.AppendAsync(
+            new AppendRequest("email:a@x.test", 4, Event("e5")) { Snapshot = new NewEvent("test.state.v1", "upto5"u8.ToArray()) }, default);
+        var stale = await journal.AppendAsync(
+            new AppendRequest("email:a@x.test", 2, Event("stale")) { Snapshot = new NewEvent("test.state.v1", "wrong"u8.ToArray()) }, default);
+
+        Assert.Equal(new AppendResult.Written(5), written);
+        Assert.Equal(new AppendResult.Conflict(2, 5), stale);
+        var snapshot = await journal.LoadSnapshotAsync("email:a@x.test", default);
+        Assert.Equal((5L, "upto5"), (snapshot!.SequenceNr, Encoding.UTF8.GetString(snapshot.Payload.Span)));
+        Assert.Equal(["e5"], (await journal.ReadEventsAsync("email:a@x.test", 1, default)).Select(Text));
+    }
+
+    [Fact]
     public async Task A_one_MiB_payload_round_trips_byte_for_byte()
     {
         var journal = await OpenAsync();

@@ -47,7 +47,7 @@ public sealed class RecipientActorTests : IAsyncLifetime
             new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"), options, kit.Time, NullLogger.Instance, default);
         _disposables.Add(journal);
         _disposables.Add(kit);
-        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(options), NullLogger<RecipientJournal>.Instance);
+        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(options));
         var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
             "recipient", key => new RecipientActor(key, recipients, kit.Time));
         return (registry, journal, kit);

@@ -78,7 +78,8 @@ internal sealed partial class SchemaMigrator(SqlDialect dialect, TimeProvider ti
     private static void AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Prefixed, so Microsoft.Data.Sqlite binds it directly instead of trying each prefix in turn.
+        parameter.ParameterName = "@" + name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
     }

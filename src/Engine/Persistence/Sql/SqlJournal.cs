@@ -32,6 +32,23 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             updated_at = excluded.updated_at
         """;
 
+    private const string UpsertSnapshotSql = """
+        INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at)
+        VALUES (@pid, @seq, @type, @payload, @at)
+        ON CONFLICT (persistence_id) DO UPDATE SET
+            sequence_nr = excluded.sequence_nr, type = excluded.type,
+            payload = excluded.payload, written_at = excluded.written_at
+        WHERE excluded.sequence_nr > snapshots.sequence_nr
+        """;
+
+    // Never deletes the highest event: it carries the concurrency guard.
+    private const string TrimSql = """
+        DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr < @to
+          AND sequence_nr < (SELECT MAX(sequence_nr) FROM journal WHERE persistence_id = @pid)
+        """;
+
+    private const string DeleteEventSql = "DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr = @seq";
+
     private const string HighestSql =
         "SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = @pid";
 
@@ -145,78 +162,88 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         await using var _ = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var __ = transaction.ConfigureAwait(false);
-
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        using var insert = Command(connection, transaction, InsertEventSql);
-        var pid = AddParameter(insert, "pid");
-        var seq = AddParameter(insert, "seq");
-        var type = AddParameter(insert, "type");
-        var payload = AddParameter(insert, "payload");
-        var expected = AddParameter(insert, "expected");
-        AddParameter(insert, "at").Value = now;
-        using var upsert = Command(connection, transaction, UpsertMessageSql);
 
-        var results = new AppendResult[batch.Count];
+        // First every guarded event insert of the batch (one round trip where the provider batches), then, knowing
+        // which appends won, their message rows and snapshots, and the undoing of any partly written loser.
+        var statements = new StatementBatch(connection, transaction);
+        foreach (var pending in batch)
+        {
+            var request = pending.Request;
+            var seq = request.ExpectedSequenceNr;
+            foreach (var e in request.Events)
+            {
+                seq++;
+                statements.Add(InsertEventSql,
+                    ("@pid", request.PersistenceId), ("@seq", seq), ("@type", e.Type), ("@payload", AsArray(e.Payload)),
+                    ("@at", now), ("@expected", seq - 1));
+            }
+        }
+
+        var inserted = await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+
+        var results = new AppendResult?[batch.Count];
+        var conflicts = new List<int>();
+        var statement = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var request = batch[i].Request;
-            pid.Value = request.PersistenceId;
-            var next = request.ExpectedSequenceNr;
-            var conflicted = false;
-            foreach (var e in request.Events)
+            var won = true;
+            for (var e = 0; e < request.Events.Count; e++)
             {
-                next++;
-                seq.Value = next;
-                expected.Value = next - 1;
-                type.Value = e.Type;
-                payload.Value = AsArray(e.Payload);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                won &= inserted[statement + e] == 1;
+            }
+
+            if (won)
+            {
+                foreach (var message in request.Messages)
                 {
-                    conflicted = true;
-                    break;
+                    statements.Add(UpsertMessageSql, MessageParameters(message));
                 }
-            }
 
-            if (conflicted)
+                if (request.Snapshot is { } snapshot)
+                {
+                    statements.Add(UpsertSnapshotSql,
+                        ("@pid", request.PersistenceId), ("@seq", request.LastSequenceNr), ("@type", snapshot.Type),
+                        ("@payload", AsArray(snapshot.Payload)), ("@at", now));
+                    statements.Add(TrimSql, ("@pid", request.PersistenceId), ("@to", request.LastSequenceNr));
+                }
+
+                results[i] = new AppendResult.Written(request.LastSequenceNr);
+            }
+            else
             {
-                results[i] = await ResolveConflictAsync(connection, transaction, request, next - 1, cancellationToken)
-                    .ConfigureAwait(false);
-                continue;
+                // An append is all or nothing: take out whichever of its events did go in.
+                for (var e = 0; e < request.Events.Count; e++)
+                {
+                    if (inserted[statement + e] == 1)
+                    {
+                        statements.Add(DeleteEventSql,
+                            ("@pid", request.PersistenceId), ("@seq", request.ExpectedSequenceNr + e + 1));
+                    }
+                }
+
+                conflicts.Add(i);
             }
 
-            foreach (var message in request.Messages)
-            {
-                SetMessageParameters(upsert, message);
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            statement += request.Events.Count;
+        }
 
-            results[i] = new AppendResult.Written(next);
+        await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+
+        // Conflicts are rare: each learns the actual highest sequence number with a query of its own.
+        foreach (var i in conflicts)
+        {
+            var request = batch[i].Request;
+            using var highest = Command(connection, transaction, HighestSql);
+            AddParameter(highest, "pid").Value = request.PersistenceId;
+            var actual = Convert.ToInt64(
+                await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            results[i] = new AppendResult.Conflict(request.ExpectedSequenceNr, actual);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return results;
-    }
-
-    private static async Task<AppendResult> ResolveConflictAsync(
-        DbConnection connection, DbTransaction transaction, AppendRequest request, long lastInserted,
-        CancellationToken cancellationToken)
-    {
-        if (lastInserted > request.ExpectedSequenceNr)
-        {
-            // Part of this append went in before the guard tripped: take it out again, so the append is all-or-nothing.
-            using var delete = Command(connection, transaction,
-                "DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr > @from AND sequence_nr <= @to");
-            AddParameter(delete, "pid").Value = request.PersistenceId;
-            AddParameter(delete, "from").Value = request.ExpectedSequenceNr;
-            AddParameter(delete, "to").Value = lastInserted;
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        using var highest = Command(connection, transaction, HighestSql);
-        AddParameter(highest, "pid").Value = request.PersistenceId;
-        var actual = Convert.ToInt64(await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false),
-            CultureInfo.InvariantCulture);
-        return new AppendResult.Conflict(request.ExpectedSequenceNr, actual);
+        return results.Select(r => r!).ToArray();
     }
 
     public Task<IReadOnlyList<PersistedEvent>> ReadEventsAsync(
@@ -248,14 +275,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     public Task SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken) =>
         ExecuteAsync(
             $"Saving a snapshot of {snapshot.PersistenceId}",
-            """
-            INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at)
-            VALUES (@pid, @seq, @type, @payload, @at)
-            ON CONFLICT (persistence_id) DO UPDATE SET
-                sequence_nr = excluded.sequence_nr, type = excluded.type,
-                payload = excluded.payload, written_at = excluded.written_at
-            WHERE excluded.sequence_nr > snapshots.sequence_nr
-            """,
+            UpsertSnapshotSql,
             c =>
             {
                 AddParameter(c, "pid").Value = snapshot.PersistenceId;
@@ -281,10 +301,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     public Task<int> TrimEventsAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
         ExecuteAsync(
             $"Trimming the journal of {persistenceId}",
-            """
-            DELETE FROM journal WHERE persistence_id = @pid AND sequence_nr < @to
-              AND sequence_nr < (SELECT MAX(sequence_nr) FROM journal WHERE persistence_id = @pid)
-            """,
+            TrimSql,
             c =>
             {
                 AddParameter(c, "pid").Value = persistenceId;
@@ -360,29 +377,19 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     internal static int DayNumber(DateTimeOffset time) => DayNumber(DateOnly.FromDateTime(time.UtcDateTime));
 
-    private static void SetMessageParameters(DbCommand upsert, MessageRecord message)
-    {
-        if (upsert.Parameters.Count == 0)
-        {
-            foreach (var name in (string[])["id", "recipient", "channel", "category", "status", "reason", "provider",
-                         "accepted", "updated", "day"])
-            {
-                AddParameter(upsert, name);
-            }
-        }
-
-        var p = upsert.Parameters;
-        p[0].Value = message.MessageId;
-        p[1].Value = message.RecipientKey;
-        p[2].Value = message.Channel;
-        p[3].Value = message.Category;
-        p[4].Value = message.Status;
-        p[5].Value = (object?)message.Reason ?? DBNull.Value;
-        p[6].Value = (object?)message.ProviderMessageId ?? DBNull.Value;
-        p[7].Value = message.AcceptedAt.ToUnixTimeMilliseconds();
-        p[8].Value = message.UpdatedAt.ToUnixTimeMilliseconds();
-        p[9].Value = DayNumber(message.AcceptedAt);
-    }
+    private static (string, object)[] MessageParameters(MessageRecord message) =>
+    [
+        ("@id", message.MessageId),
+        ("@recipient", message.RecipientKey),
+        ("@channel", message.Channel),
+        ("@category", message.Category),
+        ("@status", message.Status),
+        ("@reason", (object?)message.Reason ?? DBNull.Value),
+        ("@provider", (object?)message.ProviderMessageId ?? DBNull.Value),
+        ("@accepted", message.AcceptedAt.ToUnixTimeMilliseconds()),
+        ("@updated", message.UpdatedAt.ToUnixTimeMilliseconds()),
+        ("@day", DayNumber(message.AcceptedAt)),
+    ];
 
     private static MessageRecord ReadMessage(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
@@ -448,7 +455,8 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private static DbParameter AddParameter(DbCommand command, string name)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Prefixed, so Microsoft.Data.Sqlite binds it directly instead of trying each prefix in turn.
+        parameter.ParameterName = "@" + name;
         command.Parameters.Add(parameter);
         return parameter;
     }

@@ -1,0 +1,95 @@
+using System.Data.Common;
+
+namespace Messaging.Engine.Persistence.Sql;
+
+/// <summary>
+/// Statements to run in order inside one transaction, answering how many rows each touched. Where the provider
+/// supports <see cref="DbBatch"/> (Npgsql) they go to the server in one round trip; otherwise (SQLite, in-process,
+/// where a round trip costs nothing) they run one by one on commands prepared once per SQL text.
+/// </summary>
+internal sealed class StatementBatch(DbConnection connection, DbTransaction transaction)
+{
+    private readonly List<(string Sql, (string Name, object Value)[] Parameters)> _statements = [];
+
+    public int Count => _statements.Count;
+
+    public void Add(string sql, params (string Name, object Value)[] parameters) => _statements.Add((sql, parameters));
+
+    /// <summary>Runs every statement added so far, in order; returns the rows each one affected.</summary>
+    public async Task<int[]> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var affected = new int[_statements.Count];
+        if (_statements.Count == 0)
+        {
+            return affected;
+        }
+
+        if (connection.CanCreateBatch)
+        {
+            using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            foreach (var (sql, parameters) in _statements)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < affected.Length; i++)
+            {
+                affected[i] = batch.BatchCommands[i].RecordsAffected;
+            }
+        }
+        else
+        {
+            var prepared = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            try
+            {
+                for (var i = 0; i < _statements.Count; i++)
+                {
+                    var (sql, parameters) = _statements[i];
+                    if (!prepared.TryGetValue(sql, out var command))
+                    {
+                        command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                        foreach (var (name, _) in parameters)
+                        {
+                            var parameter = command.CreateParameter();
+                            parameter.ParameterName = name;
+                            command.Parameters.Add(parameter);
+                        }
+
+                        prepared.Add(sql, command);
+                    }
+
+                    for (var p = 0; p < parameters.Length; p++)
+                    {
+                        command.Parameters[p].Value = parameters[p].Value;
+                    }
+
+                    affected[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                foreach (var command in prepared.Values)
+                {
+                    await command.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+
+        _statements.Clear();
+        return affected;
+    }
+}
