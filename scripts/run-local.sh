@@ -25,6 +25,8 @@ grep -q '"sqs"' "$peers_log" || { echo "The local AWS peers did not start:" >&2;
 # The peers accept any key; the engine signs every call as it would against AWS.
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$SQS_PORT" AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
+# The embedded SQLite journal lives in the repository's data/ folder (ignored by git), whatever folder the host runs in.
+export Engine__Persistence__SqlitePath="$PWD/data/engine.db"
 
 dotnet build src/Engine.Host -c Release --nologo -v quiet
 dotnet run --project src/Engine.Host -c Release --no-build -- --urls "http://127.0.0.1:$ENGINE_PORT" &

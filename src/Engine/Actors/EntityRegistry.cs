@@ -18,6 +18,7 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     private readonly CancellationTokenSource _stopScanning = new();
     private readonly Task _scanner;
     private volatile bool _stopping;
+    private Task? _stopped;
     private long _passivated;
 
     internal EntityRegistry(string kind, Func<TKey, Actor<TMessage>> factory, ActorRuntime runtime)
@@ -147,8 +148,19 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops taking messages, lets every actor handle what is queued, and waits for all to stop.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Stops taking messages, lets every actor handle what is queued, and waits for all to stop. Calling it again
+    /// (the host stops, then the container disposes) waits for the same stop.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_cells)
+        {
+            return _stopped ??= StopOnceAsync();
+        }
+    }
+
+    private async Task StopOnceAsync()
     {
         _stopping = true;
         await _stopScanning.CancelAsync().ConfigureAwait(false);

@@ -76,4 +76,19 @@ public sealed class ActorHostTests
 
         Assert.Equal(5, kit.DeadLetters.Received.Count);
     }
+
+    [Fact]
+    public async Task Stopping_again_and_disposing_after_a_stop_are_harmless()
+    {
+        var kit = new ActorTestKit();
+        var registry = kit.Host.CreateRegistry<string, int>("entity", _ => new LambdaActor<int>((_, _) => ValueTask.CompletedTask));
+        await registry.TellAsync("a", 1, default);
+
+        await kit.Host.StopAsync(CancellationToken.None);
+        await registry.DisposeAsync();
+        await kit.Host.StopAsync(CancellationToken.None);
+        await kit.Host.DisposeAsync();
+
+        Assert.Equal(0, registry.LiveCount);
+    }
 }
