@@ -1,6 +1,10 @@
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Testing;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Sending;
+using Messaging.Engine.Throttling;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Messaging.Benchmarks;
@@ -26,6 +30,15 @@ internal sealed class BenchmarkStore : IAsyncDisposable
     }
 
     public SqlJournal Journal { get; }
+
+    /// <summary>What recipient actors need, over this store; the provider clients point nowhere (nothing is sent).</summary>
+    public RecipientServices RecipientServices()
+    {
+        var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
+        var journal = new RecipientJournal(Journal, new RecipientEventSerializer(), Microsoft.Extensions.Options.Options.Create(Options));
+        return new RecipientServices(journal, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
+            aws.GetRequiredService<SendThrottles>(), Microsoft.Extensions.Options.Options.Create(new SendingOptions()), TimeProvider.System);
+    }
 
     public JournalOptions Options { get; }
 

@@ -16,8 +16,8 @@ internal static class IdleActorMemory
     {
         await using var store = await BenchmarkStore.StartAsync(StoreKind.Sqlite);
         var host = ActorMessagingBenchmarks.NewHost();
-        var journal = new RecipientJournal(store.Journal, new RecipientEventSerializer(), Options.Create(store.Options));
-        var recipients = host.CreateRegistry<RecipientKey, RecipientCommand>("recipient", key => new RecipientActor(key, journal, TimeProvider.System));
+        var services = store.RecipientServices();
+        var recipients = host.CreateRegistry<RecipientKey, RecipientCommand>("recipient", key => new RecipientActor(key, services));
         var keys = Enumerable.Range(0, actors).Select(i => RecipientKey.For(Channel.Email, $"user{i}@example.com")).ToArray();
 
         var before = Settle();

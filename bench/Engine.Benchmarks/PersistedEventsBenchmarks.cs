@@ -26,8 +26,8 @@ public class PersistedEventsBenchmarks
     {
         _store = await BenchmarkStore.StartAsync(Store);
         _host = ActorMessagingBenchmarks.NewHost();
-        var journal = new RecipientJournal(_store.Journal, new RecipientEventSerializer(), Options.Create(_store.Options));
-        _recipients = _host.CreateRegistry<RecipientKey, RecipientCommand>("recipient", key => new RecipientActor(key, journal, TimeProvider.System));
+        var services = _store.RecipientServices();
+        _recipients = _host.CreateRegistry<RecipientKey, RecipientCommand>("recipient", key => new RecipientActor(key, services));
         _keys = Enumerable.Range(0, 10_000).Select(i => RecipientKey.For(Channel.Email, $"user{i}@example.com")).ToArray();
         // Every actor is live before measuring: this measures persisting, not first-time recovery.
         await Task.WhenAll(_keys.Select(k => _recipients.AskAsync<RecipientSnapshot>(k, r => new GetRecipientState(r), TimeSpan.FromMinutes(1), default)));

@@ -4,11 +4,15 @@ using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Signing;
 using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Sending;
+using Messaging.Engine.Throttling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -43,6 +47,8 @@ public static class EngineServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 MaxConnectionsPerServer = provider.GetRequiredService<IOptions<AwsOptions>>().Value.MaxConnectionsPerEndpoint,
             })
+            // Sends wait here, after signing and just before the wire, for room in their channel's 1-second window.
+            .AddHttpMessageHandler<ProviderRateHandler>()
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<AwsJsonTransport>();
@@ -52,6 +58,8 @@ public static class EngineServiceCollectionExtensions
 
         AddPersistence(services, configuration);
         AddActors(services, configuration);
+        AddSending(services, configuration);
+        AddIngest(services, configuration);
         return services;
     }
 
@@ -80,12 +88,39 @@ public static class EngineServiceCollectionExtensions
 
         services.TryAddSingleton<RecipientEventSerializer>();
         services.TryAddSingleton<RecipientJournal>();
+        services.TryAddSingleton<RecipientServices>();
         services.TryAddSingleton(provider =>
         {
-            var journal = provider.GetRequiredService<RecipientJournal>();
-            var time = provider.GetRequiredService<TimeProvider>();
+            var recipientServices = provider.GetRequiredService<RecipientServices>();
             return provider.GetRequiredService<ActorHost>().CreateRegistry<RecipientKey, RecipientCommand>(
-                "recipient", key => new RecipientActor(key, journal, time));
+                "recipient", key => new RecipientActor(key, recipientServices));
         });
+    }
+
+    private static void AddSending(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SendingOptions>().Bind(configuration.GetSection(SendingOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SendingOptions>>(new ListedOptionsValidator<SendingOptions>(o => o.Validate()));
+        services.AddOptions<ThrottlingOptions>().Bind(configuration.GetSection(ThrottlingOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ThrottlingOptions>>(new ListedOptionsValidator<ThrottlingOptions>(o => o.Validate()));
+        services.TryAddSingleton<MessageRenderer>();
+        services.TryAddSingleton<ProviderSender>();
+        services.TryAddSingleton<SendThrottles>();
+        services.TryAddTransient<ProviderRateHandler>();
+        services.TryAddSingleton<SesQuotaMonitor>();
+        services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());
+    }
+
+    private static void AddIngest(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>>(new ListedOptionsValidator<IngestOptions>(o => o.Validate()));
+        services.TryAddSingleton<QueueDirectory>();
+        services.TryAddSingleton<DeadLetterWriter>();
+        services.TryAddSingleton<RequestProcessorFactory>();
+        services.TryAddSingleton<SqsRequestSource>();
+        // Registered after the actor host's lifetime service: hosted services stop in reverse order, so the source
+        // stops (and drains) while the actors are still there to finish its requests.
+        services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
     }
 }

@@ -57,4 +57,11 @@ public enum MessageStatus
     /// <summary>The recipient clicked a link (email).</summary>
     [JsonStringEnumMemberName("clicked")]
     Clicked,
+
+    /// <summary>
+    /// Handed to the provider, but its answer never arrived (the process stopped or the call timed out). Not sent
+    /// again under at-most-once delivery; the provider's own events settle it.
+    /// </summary>
+    [JsonStringEnumMemberName("unknown")]
+    Unknown,
 }

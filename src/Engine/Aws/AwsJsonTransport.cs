@@ -17,6 +17,9 @@ namespace Messaging.Engine.Aws;
 /// </summary>
 public sealed partial class AwsJsonTransport
 {
+    /// <summary>The header naming the operation of an AWS JSON 1.0 call.</summary>
+    public const string TargetHeader = "X-Amz-Target";
+
     /// <summary>Name of the pooled <see cref="HttpClient"/> registered for AWS calls.</summary>
     public const string HttpClientName = "aws";
 
@@ -118,7 +121,7 @@ public sealed partial class AwsJsonTransport
 
         if (target is not null)
         {
-            request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+            request.Headers.TryAddWithoutValidation(TargetHeader, target);
         }
 
         _signers[service].Sign(request, body, credentials, _time.GetUtcNow().UtcDateTime);

@@ -1,45 +1,253 @@
+using Messaging.Contracts.Requests;
+using Messaging.Contracts.Status;
 using Messaging.Engine.Actors;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
 
 namespace Messaging.Engine.Recipients;
 
 /// <summary>
-/// One recipient: a thin shell around pure decisions. Receive → decide → persist → apply → reply. State changes only
-/// after the journal says the events are durable; a journal failure throws, and the supervisor restarts the actor from
-/// storage. A conflict (another node wrote first) reloads the state and decides again.
+/// One recipient: a thin shell around decisions. Receive → decide → persist → act → record → reply. State changes only
+/// after the journal says the events are durable; a journal failure throws, and the supervisor restarts the actor
+/// from storage. A conflict (another node wrote first) reloads the state and decides again — before a send; after a
+/// send, what happened is a fact and is recorded on top of whatever the other node wrote.
 /// </summary>
-public sealed class RecipientActor(RecipientKey key, RecipientJournal journal, TimeProvider timeProvider) : Actor<RecipientCommand>
+public sealed class RecipientActor(RecipientKey key, RecipientServices services) : Actor<RecipientCommand>
 {
     /// <summary>Reload-and-decide rounds before a conflict is treated as a failure (the supervisor then retries).</summary>
     private const int MaxConflictRounds = 8;
+
+    private const string UnconfirmedAfterRestart =
+        "a send was started but its result was never recorded (the engine stopped mid-call); not sent again";
 
     private RecipientState _state = RecipientState.Empty;
     private long _sequenceNr;
 
     protected internal override async ValueTask StartedAsync(CancellationToken cancellationToken) =>
-        (_state, _sequenceNr) = await journal.LoadAsync(key, cancellationToken).ConfigureAwait(false);
+        (_state, _sequenceNr) = await services.Journal.LoadAsync(key, cancellationToken).ConfigureAwait(false);
 
     protected internal override async ValueTask ReceiveAsync(RecipientCommand message, CancellationToken cancellationToken)
     {
         switch (message)
         {
+            case DeliverRequest deliver:
+                deliver.Reply.Complete(await DeliverAsync(deliver, cancellationToken).ConfigureAwait(false));
+                break;
             case GetRecipientState get:
                 get.Reply.Complete(new RecipientSnapshot(key, _state, _sequenceNr));
                 break;
             case SuppressRecipient suppress:
                 var suppressed = await DecideAndPersistAsync(
-                    s => RecipientDecisions.Suppress(s, suppress.By, suppress.Note, timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                    s => RecipientDecisions.Suppress(s, suppress.By, suppress.Note, Now), cancellationToken).ConfigureAwait(false);
                 suppress.Reply.Complete(suppressed.Count > 0 ? SuppressionChange.Suppressed : SuppressionChange.AlreadySuppressed);
                 break;
             case UnsuppressRecipient unsuppress:
                 var lifted = await DecideAndPersistAsync(
-                    s => RecipientDecisions.Unsuppress(s, unsuppress.By, unsuppress.Reason, timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                    s => RecipientDecisions.Unsuppress(s, unsuppress.By, unsuppress.Reason, Now), cancellationToken).ConfigureAwait(false);
                 unsuppress.Reply.Complete(lifted.Count > 0 ? SuppressionChange.Unsuppressed : SuppressionChange.WasNotSuppressed);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(message), message, $"{key} does not handle {message.GetType().Name}.");
         }
+    }
+
+    private DateTimeOffset Now => services.Time.GetUtcNow();
+
+    private async Task<DeliveryOutcome> DeliverAsync(DeliverRequest command, CancellationToken cancellationToken)
+    {
+        for (var round = 1; round <= MaxConflictRounds; round++)
+        {
+            if (await TryDeliverAsync(command, cancellationToken).ConfigureAwait(false) is { } outcome)
+            {
+                return outcome;
+            }
+        }
+
+        throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row; giving up this attempt.");
+    }
+
+    /// <summary>One round of the delivery decision; null when another writer got in first (the state is reloaded).</summary>
+    private async Task<DeliveryOutcome?> TryDeliverAsync(DeliverRequest command, CancellationToken cancellationToken)
+    {
+        var request = command.Request;
+        var id = request.MessageId;
+        var sending = services.Sending;
+        var entry = _state.Find(id);
+
+        // Idempotency, checked before anything else and before any provider call.
+        if (entry is null && await services.Journal.FindMessageAsync(id, cancellationToken).ConfigureAwait(false) is { } known)
+        {
+            return new DeliveryOutcome.Duplicate(ParseStatus(known.Status));
+        }
+
+        if (entry is { Status: MessageStatus.DeadLettered })
+        {
+            // The DLQ write may not have happened: say so again, so the pipeline (re)sends it there.
+            return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
+        }
+
+        if (entry is { SendPending: true } && !sending.AtLeastOnce)
+        {
+            return await TryPersistAsync([new SendUnconfirmed(id, UnconfirmedAfterRestart, Now)], cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.Unconfirmed(UnconfirmedAfterRestart)
+                : null;
+        }
+
+        if (entry is not null && !entry.IsWaiting && !entry.SendPending)
+        {
+            return new DeliveryOutcome.Duplicate(entry.Status);
+        }
+
+        var now = Now;
+        var pending = new List<IRecipientEvent>();
+        if (entry is null)
+        {
+            pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
+        }
+
+        if (RefusalOf(request, entry is null, now) is { } refusal)
+        {
+            pending.Add(refusal);
+            return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed)
+                : null;
+        }
+
+        if (request.NotBefore is { } notBefore && notBefore > now)
+        {
+            return pending.Count == 0 || await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.Scheduled(notBefore)
+                : null;
+        }
+
+        var (message, problem) = services.Renderer.Render(request);
+        if (message is null)
+        {
+            var rejected = new Rejected(id, problem!, now);
+            pending.Add(rejected);
+            return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.Rejected(rejected.Reason, false)
+                : null;
+        }
+
+        var throttle = services.Throttles.For(request.Channel);
+        while (true)
+        {
+            var permit = await throttle.AcquireAsync(command.Priority, cancellationToken).ConfigureAwait(false);
+
+            // The intent is durable before the provider is called: a crash after this point can never cause a second send.
+            pending.Add(new SendIntended(id, Now));
+            if (!await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            pending.Clear();
+            await throttle.WaitForSlotAsync(permit, cancellationToken).ConfigureAwait(false);
+            var result = await services.Sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            now = Now;
+            if (result.TryGetValue(out var providerMessageId, out var error))
+            {
+                await RecordAsync([new Sent(id, providerMessageId, now)], cancellationToken).ConfigureAwait(false);
+                return new DeliveryOutcome.Sent(providerMessageId);
+            }
+
+            switch (error.Kind)
+            {
+                case ProviderErrorKind.Throttled:
+                    // Not a failure: slow down and wait for the next permit.
+                    throttle.OnThrottled();
+                    await RecordAsync([new SendFailed(id, error.ToString(), false, now, Throttled: true)], cancellationToken).ConfigureAwait(false);
+                    continue;
+
+                case ProviderErrorKind.QuotaExhausted:
+                    var wait = TimeSpan.FromMinutes(15);
+                    throttle.PauseUntil(now + wait);
+                    await RecordAsync([new SendFailed(id, error.ToString(), false, now, Throttled: true)], cancellationToken).ConfigureAwait(false);
+                    return new DeliveryOutcome.RetryLater(error.ToString(), wait, _state.Find(id)?.FailedAttempts ?? 0);
+
+                case ProviderErrorKind.Permanent:
+                    IRecipientEvent[] failed = error.Reason == SmsClient.OptedOutReason
+                        ? [new SendFailed(id, error.ToString(), true, now), new Suppressed(SuppressionReason.OptedOut, now, SourceMessageId: id)]
+                        : [new SendFailed(id, error.ToString(), true, now)];
+                    await RecordAsync(failed, cancellationToken).ConfigureAwait(false);
+                    return new DeliveryOutcome.Failed(error.ToString());
+
+                default:
+                    return await FailTransientlyAsync(id, error, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Why this request must not be sent at all, or null.</summary>
+    private Rejected? RefusalOf(MessageRequest request, bool isNew, DateTimeOffset now)
+    {
+        if (_state.Suppression is { } suppression)
+        {
+            return new Rejected(request.MessageId,
+                $"the recipient is suppressed ({suppression.Reason}) since {suppression.Since:u}", now, Suppressed: true);
+        }
+
+        var category = request.Category == Category.Marketing ? "marketing" : "transactional";
+        if (isNew && services.Sending.DailyCapByCategory.TryGetValue(category, out var cap) &&
+            _state.AcceptedOn(request.Category, DateOnly.FromDateTime(now.UtcDateTime)) >= cap)
+        {
+            return new Rejected(request.MessageId, $"frequency cap: at most {cap} {category} message(s) per recipient per day", now);
+        }
+
+        return null;
+    }
+
+    private async Task<DeliveryOutcome> FailTransientlyAsync(
+        string id, ProviderError error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (error.OutcomeUnknown && !services.Sending.AtLeastOnce)
+        {
+            var reason = $"the provider's answer never arrived, so the message may have been sent; not sent again: {error}";
+            await RecordAsync([new SendUnconfirmed(id, reason, now)], cancellationToken).ConfigureAwait(false);
+            return new DeliveryOutcome.Unconfirmed(reason);
+        }
+
+        await RecordAsync([new SendFailed(id, error.ToString(), false, now)], cancellationToken).ConfigureAwait(false);
+        var entry = _state.Find(id)!;
+        if (entry.FailedAttempts >= services.Sending.MaxAttempts)
+        {
+            var reason = $"gave up after {entry.FailedAttempts} attempt(s); last error: {error}";
+            await RecordAsync([new DeadLettered(id, reason, entry.FailedAttempts, now)], cancellationToken).ConfigureAwait(false);
+            return new DeliveryOutcome.DeadLetter(reason, entry.FailedAttempts, entry.FirstFailureAt);
+        }
+
+        return new DeliveryOutcome.RetryLater(error.ToString(), services.Sending.RetryDelay(entry.FailedAttempts), entry.FailedAttempts);
+    }
+
+    /// <summary>Persists a decision; false when another writer got in first (the state is then reloaded).</summary>
+    private async Task<bool> TryPersistAsync(IReadOnlyList<IRecipientEvent> events, CancellationToken cancellationToken)
+    {
+        var (result, after) = await services.Journal.AppendAsync(key, _sequenceNr, _state, events, cancellationToken).ConfigureAwait(false);
+        if (result is AppendResult.Written written)
+        {
+            (_state, _sequenceNr) = (after, written.HighestSequenceNr);
+            return true;
+        }
+
+        (_state, _sequenceNr) = await services.Journal.LoadAsync(key, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Records what already happened (a provider's answer): on a conflict it is appended after the other writer's events.</summary>
+    private async Task RecordAsync(IReadOnlyList<IRecipientEvent> facts, CancellationToken cancellationToken)
+    {
+        for (var round = 1; round <= MaxConflictRounds; round++)
+        {
+            if (await TryPersistAsync(facts, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        throw new JournalStorageException($"{key}: could not record {string.Join(", ", facts)} after {MaxConflictRounds} conflicts.");
     }
 
     /// <summary>Decides against the current state and persists the events; returns the events that were written.</summary>
@@ -49,22 +257,15 @@ public sealed class RecipientActor(RecipientKey key, RecipientJournal journal, T
         for (var round = 1; round <= MaxConflictRounds; round++)
         {
             var events = decide(_state);
-            if (events.Count == 0)
+            if (events.Count == 0 || await TryPersistAsync(events, cancellationToken).ConfigureAwait(false))
             {
                 return events;
             }
-
-            var (result, after) = await journal.AppendAsync(key, _sequenceNr, _state, events, cancellationToken).ConfigureAwait(false);
-            if (result is AppendResult.Written written)
-            {
-                (_state, _sequenceNr) = (after, written.HighestSequenceNr);
-                return events;
-            }
-
-            (_state, _sequenceNr) = await journal.LoadAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new JournalStorageException(
-            $"{key}: other writers won {MaxConflictRounds} rounds in a row; giving up this attempt.");
+        throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row; giving up this attempt.");
     }
+
+    private static MessageStatus ParseStatus(string status) =>
+        Enum.TryParse<MessageStatus>(status, ignoreCase: true, out var parsed) ? parsed : MessageStatus.Accepted;
 }

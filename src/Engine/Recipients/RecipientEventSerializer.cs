@@ -36,6 +36,8 @@ public sealed class RecipientEventSerializer
         (typeof(Clicked), "recipient.clicked.v1", Json.Clicked),
         (typeof(Suppressed), "recipient.suppressed.v1", Json.Suppressed),
         (typeof(Unsuppressed), "recipient.unsuppressed.v1", Json.Unsuppressed),
+        (typeof(SendUnconfirmed), "recipient.send-unconfirmed.v1", Json.SendUnconfirmed),
+        (typeof(DeadLettered), "recipient.dead-lettered.v1", Json.DeadLettered),
     ];
 
     private readonly FrozenDictionary<Type, (string Name, JsonTypeInfo Info)> _writers;

@@ -50,6 +50,10 @@ public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer 
         return (result, after);
     }
 
+    /// <summary>A message's row in the read table, whichever recipient it belongs to.</summary>
+    public Task<MessageRecord?> FindMessageAsync(string messageId, CancellationToken cancellationToken) =>
+        journal.FindMessageAsync(messageId, cancellationToken);
+
     /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
     private static List<MessageRecord> MessageRows(RecipientKey key, RecipientState after, IReadOnlyList<IRecipientEvent> events)
     {

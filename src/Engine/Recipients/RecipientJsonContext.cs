@@ -25,5 +25,7 @@ namespace Messaging.Engine.Recipients;
 [JsonSerializable(typeof(Clicked))]
 [JsonSerializable(typeof(Suppressed))]
 [JsonSerializable(typeof(Unsuppressed))]
+[JsonSerializable(typeof(SendUnconfirmed))]
+[JsonSerializable(typeof(DeadLettered))]
 [JsonSerializable(typeof(RecipientState))]
 internal sealed partial class RecipientJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using Messaging.Contracts.Requests;
 using Messaging.Engine.Actors;
 using Messaging.Engine.Recipients.Events;
 
@@ -5,6 +6,15 @@ namespace Messaging.Engine.Recipients;
 
 /// <summary>What a recipient actor can be told or asked. The sending pipeline and feedback add their own commands.</summary>
 public abstract record RecipientCommand;
+
+/// <summary>
+/// Send this request (once): deduplicate, check suppression and caps, honour notBefore, render, send and record.
+/// <paramref name="Priority"/> is the request queue's (0 first) and orders the wait for the send rate.
+/// </summary>
+public sealed record DeliverRequest(MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply) : RecipientCommand
+{
+    public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
+}
 
 /// <summary>Asks for the actor's current state (live, or loaded from storage if it was passivated).</summary>
 public sealed record GetRecipientState(Reply<RecipientSnapshot> Reply) : RecipientCommand;

@@ -20,7 +20,15 @@ public sealed record MessageEntry(
     string? ProviderMessageId = null,
     string? Reason = null,
     int Opens = 0,
-    int Clicks = 0);
+    int Clicks = 0,
+    int FailedAttempts = 0,
+    DateTimeOffset? FirstFailureAt = null,
+    bool SendPending = false)
+{
+    /// <summary>Still to be sent: accepted or scheduled, with no send in flight.</summary>
+    [JsonIgnore]
+    public bool IsWaiting => Status is MessageStatus.Accepted or MessageStatus.Scheduled && !SendPending;
+}
 
 /// <summary>Messages accepted in one category on one UTC day: what frequency caps count.</summary>
 public sealed record CategoryCount(DateOnly Day, int Count);
@@ -60,10 +68,34 @@ public sealed record RecipientState
     public RecipientState Apply(IRecipientEvent @event) => @event switch
     {
         RequestAccepted e => Accept(e),
-        SendIntended e => Update(e.MessageId, e.At, m => m),
-        Sent e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Sent, ProviderMessageId = e.ProviderMessageId }),
-        Rejected e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Rejected, Reason = e.Reason }),
-        SendFailed e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Failed, Reason = e.Reason }),
+        SendIntended e => Update(e.MessageId, e.At, m => m with { SendPending = true }),
+        Sent e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Sent, ProviderMessageId = e.ProviderMessageId, SendPending = false,
+        }),
+        Rejected e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = e.Suppressed ? MessageStatus.Suppressed : MessageStatus.Rejected, Reason = e.Reason,
+        }),
+        SendFailed { Permanent: true } e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Failed, Reason = e.Reason, SendPending = false,
+        }),
+        // Throttling is not a failure: the message just waits for its turn again.
+        SendFailed { Throttled: true } e => Update(e.MessageId, e.At, m => m with { SendPending = false }),
+        // A transient failure leaves the message waiting for its next attempt, and counts toward giving up.
+        SendFailed e => Update(e.MessageId, e.At, m => m with
+        {
+            Reason = e.Reason, SendPending = false, FailedAttempts = m.FailedAttempts + 1, FirstFailureAt = m.FirstFailureAt ?? e.At,
+        }),
+        SendUnconfirmed e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Unknown, Reason = e.Reason, SendPending = false,
+        }),
+        DeadLettered e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.DeadLettered, Reason = e.Reason, SendPending = false,
+        }),
         Delivered e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Delivered }) with { ConsecutiveTransientBounces = 0 },
         Bounced { Kind: BounceKind.Permanent } e =>
             Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Bounced, Reason = e.Diagnostic }),

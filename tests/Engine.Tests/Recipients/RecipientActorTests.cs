@@ -8,7 +8,10 @@ using Messaging.Engine.Recipients.Events;
 using Messaging.Engine.Tests.Actors;
 using Messaging.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Messaging.Engine.Sending;
+using Messaging.Engine.Throttling;
 
 namespace Messaging.Engine.Tests.Recipients;
 
@@ -48,8 +51,13 @@ public sealed class RecipientActorTests : IAsyncLifetime
         _disposables.Add(journal);
         _disposables.Add(kit);
         var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(options));
+        // These tests never send: the provider clients point nowhere.
+        var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
+        _disposables.Add(aws);
+        var services = new RecipientServices(recipients, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
+            aws.GetRequiredService<SendThrottles>(), Options.Create(new SendingOptions()), kit.Time);
         var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
-            "recipient", key => new RecipientActor(key, recipients, kit.Time));
+            "recipient", key => new RecipientActor(key, services));
         return (registry, journal, kit);
     }
 

@@ -1,0 +1,64 @@
+using System.Globalization;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Ingest;
+
+namespace Messaging.Engine.DeadLetters;
+
+/// <summary>Why a request went to the dead-letter queue: what an operator needs to fix it and redrive it.</summary>
+public sealed record DeadLetterReason(string Error, int Attempts, DateTimeOffset? FirstFailureAt, string? MessageId);
+
+/// <summary>
+/// Copies a request to the dead-letter queue, body unchanged, with message attributes saying what went wrong, how
+/// many attempts were made, when the first failed and which queue it came from. The caller deletes the original only
+/// after this succeeded, so a request is never in neither queue.
+/// </summary>
+public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues)
+{
+    public const string ErrorAttribute = "error";
+    public const string AttemptsAttribute = "attempts";
+    public const string FirstFailureAttribute = "firstFailureAt";
+    public const string SourceQueueAttribute = "sourceQueue";
+    public const string MessageIdAttribute = "messageId";
+    public const string DeadLetteredAtAttribute = "deadLetteredAt";
+
+    /// <summary>SQS attribute values are generous, but an error text longer than this is cut (its start says what it is).</summary>
+    private const int MaxErrorLength = 4_000;
+
+    public async Task<AwsResult<SqsSentMessage>> SendAsync(
+        string sourceQueue, SqsMessage original, DeadLetterReason reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var dlqName = queues.DeadLetterQueueFor(sourceQueue);
+        var url = await queues.UrlOfAsync(dlqName, cancellationToken).ConfigureAwait(false);
+        if (!url.TryGetValue(out var dlqUrl, out var error))
+        {
+            return AwsResult<SqsSentMessage>.Failure(error);
+        }
+
+        var attributes = new Dictionary<string, SqsMessageAttribute>
+        {
+            [ErrorAttribute] = SqsMessageAttribute.String(reason.Error.Length > MaxErrorLength ? reason.Error[..MaxErrorLength] + "…" : reason.Error),
+            [AttemptsAttribute] = SqsMessageAttribute.Number(reason.Attempts),
+            [SourceQueueAttribute] = SqsMessageAttribute.String(sourceQueue),
+            [DeadLetteredAtAttribute] = SqsMessageAttribute.String(now.ToString("O", CultureInfo.InvariantCulture)),
+        };
+        if (reason.FirstFailureAt is { } first)
+        {
+            attributes[FirstFailureAttribute] = SqsMessageAttribute.String(first.ToString("O", CultureInfo.InvariantCulture));
+        }
+
+        if (reason.MessageId is { } messageId)
+        {
+            attributes[MessageIdAttribute] = SqsMessageAttribute.String(messageId);
+        }
+
+        var fifo = QueueDirectory.IsFifo(dlqName);
+        return await sqs.SendMessageAsync(dlqUrl, new SqsOutgoingMessage
+        {
+            Body = original.Body,
+            Attributes = attributes,
+            MessageGroupId = fifo ? original.MessageGroupId ?? "dead-letters" : null,
+            DeduplicationId = fifo ? original.MessageId : null,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

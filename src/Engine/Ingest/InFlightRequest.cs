@@ -1,0 +1,19 @@
+using Messaging.Engine.Aws.Sqs;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>A request received from a queue and not yet deleted or released: what visibility extension looks at.</summary>
+internal sealed class InFlightRequest(RequestLane lane, SqsMessage message, DateTimeOffset receivedAt, DateTimeOffset visibleAt)
+{
+    public RequestLane Lane { get; } = lane;
+
+    public SqsMessage Message { get; } = message;
+
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+    /// <summary>When SQS will show the request to another receiver unless it is extended.</summary>
+    public DateTimeOffset VisibleAt { get; set; } = visibleAt;
+
+    /// <summary>True once its outcome is settled (ack, delay, DLQ): visibility is no longer extended.</summary>
+    public bool Settled { get; set; }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Sending;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>Queue names to URLs (asked once, then remembered), and the creation of every queue the engine uses.</summary>
+public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest, IOptions<SendingOptions> sending)
+{
+    /// <summary>SQS's longest retention: what the dead-letter queue keeps.</summary>
+    public static readonly TimeSpan DeadLetterRetention = TimeSpan.FromDays(14);
+
+    private readonly ConcurrentDictionary<string, string> _urls = new(StringComparer.Ordinal);
+
+    public async Task<AwsResult<string>> UrlOfAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_urls.TryGetValue(name, out var known))
+        {
+            return AwsResult<string>.Success(known);
+        }
+
+        var url = await sqs.GetQueueUrlAsync(name, cancellationToken).ConfigureAwait(false);
+        if (url.IsSuccess)
+        {
+            _urls[name] = url.Value;
+        }
+
+        return url;
+    }
+
+    /// <summary>
+    /// Creates the dead-letter queue (14-day retention), the request queues (redriving to it as a backstop after
+    /// <c>MaxAttempts</c> + 2 receives — the engine itself dead-letters after <c>MaxAttempts</c>) and the feedback
+    /// queue. Safe to run again. Returns what was created, or the first failure.
+    /// </summary>
+    public async Task<AwsResult<IReadOnlyList<string>>> CreateAllAsync(CancellationToken cancellationToken)
+    {
+        var options = ingest.Value;
+        var created = new List<string>();
+        var fifoRequests = options.Queues.Where(q => IsFifo(q.Name)).ToList();
+        var standardRequests = options.Queues.Where(q => !IsFifo(q.Name)).ToList();
+
+        // A FIFO queue can only redrive to a FIFO dead-letter queue: it gets a twin with the .fifo suffix.
+        foreach (var (requests, dlqName) in new[]
+                 {
+                     (standardRequests, options.DeadLetterQueue),
+                     (fifoRequests, FifoTwinOf(options.DeadLetterQueue)),
+                 })
+        {
+            if (requests.Count == 0)
+            {
+                continue;
+            }
+
+            var dlq = await CreateAsync(dlqName, new Dictionary<string, string>
+            {
+                ["MessageRetentionPeriod"] = ((int)DeadLetterRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            }, cancellationToken).ConfigureAwait(false);
+            if (!dlq.TryGetValue(out var dlqUrl, out var error))
+            {
+                return AwsResult<IReadOnlyList<string>>.Failure(error);
+            }
+
+            created.Add(dlqName);
+            var attributes = await sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
+            if (!attributes.TryGetValue(out var dlqAttributes, out error))
+            {
+                return AwsResult<IReadOnlyList<string>>.Failure(error);
+            }
+
+            var redrive = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["deadLetterTargetArn"] = dlqAttributes.GetValueOrDefault("QueueArn") ?? "",
+                ["maxReceiveCount"] = sending.Value.MaxAttempts + 2,
+            }, IngestJsonContext.Default.DictionaryStringObject);
+            foreach (var queue in requests)
+            {
+                var result = await CreateAsync(queue.Name, new Dictionary<string, string>
+                {
+                    ["VisibilityTimeout"] = ((int)options.VisibilityTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+                    ["RedrivePolicy"] = redrive,
+                }, cancellationToken).ConfigureAwait(false);
+                if (!result.TryGetValue(out _, out error))
+                {
+                    return AwsResult<IReadOnlyList<string>>.Failure(error);
+                }
+
+                created.Add(queue.Name);
+            }
+        }
+
+        var feedback = await CreateAsync(options.FeedbackQueue, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        if (!feedback.TryGetValue(out _, out var feedbackError))
+        {
+            return AwsResult<IReadOnlyList<string>>.Failure(feedbackError);
+        }
+
+        created.Add(options.FeedbackQueue);
+        return AwsResult<IReadOnlyList<string>>.Success(created);
+    }
+
+    /// <summary>The dead-letter queue for requests taken from <paramref name="sourceQueue"/>.</summary>
+    public string DeadLetterQueueFor(string sourceQueue) =>
+        IsFifo(sourceQueue) ? FifoTwinOf(ingest.Value.DeadLetterQueue) : ingest.Value.DeadLetterQueue;
+
+    public static bool IsFifo(string queueName) => queueName.EndsWith(".fifo", StringComparison.Ordinal);
+
+    private static string FifoTwinOf(string name) => IsFifo(name) ? name : name + ".fifo";
+
+    private async Task<AwsResult<string>> CreateAsync(
+        string name, Dictionary<string, string> attributes, CancellationToken cancellationToken)
+    {
+        if (IsFifo(name))
+        {
+            attributes["FifoQueue"] = "true";
+        }
+
+        var url = await sqs.CreateQueueAsync(name, attributes, null, cancellationToken).ConfigureAwait(false);
+        if (url.IsSuccess)
+        {
+            _urls[name] = url.Value;
+        }
+
+        return url;
+    }
+}

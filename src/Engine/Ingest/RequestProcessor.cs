@@ -1,0 +1,137 @@
+using Messaging.Contracts.Validation;
+using Messaging.Engine.Actors;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Sending;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>
+/// What happens to one received request: read and validate it, hand it to its recipient's actor, and turn the outcome
+/// into an ack, a delay, or a dead-letter entry. Every path ends in one of those: nothing is dropped silently.
+/// </summary>
+internal sealed partial class RequestProcessor(
+    EntityRegistry<RecipientKey, RecipientCommand> recipients,
+    DeadLetterWriter deadLetters,
+    SqsClient sqs,
+    IOptions<SendingOptions> sending,
+    TimeProvider timeProvider,
+    ILogger<RequestProcessor> logger)
+{
+    /// <summary>SQS counts a message's 12-hour visibility limit from its receive; stay safely inside it.</summary>
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(11);
+
+    public async Task ProcessAsync(InFlightRequest inFlight, CancellationToken cancellationToken)
+    {
+        var message = inFlight.Message;
+        var lane = inFlight.Lane;
+        var read = RequestReader.Read(message.Body, timeProvider.GetUtcNow());
+        if (!read.IsValid)
+        {
+            LogInvalid(read.MessageId, message.MessageId, read.Describe());
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"invalid request: {read.Describe()}", message.ApproximateReceiveCount, null, read.MessageId), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var request = read.Request!;
+        var key = RecipientKey.For(request.Channel, request.To);
+        DeliveryOutcome outcome;
+        try
+        {
+            outcome = await recipients.AskAsync<DeliveryOutcome>(
+                key, reply => new DeliverRequest(request, lane.Priority, reply), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PoisonMessageException or AskTimeoutException or JournalStorageException or ActorHostStoppedException)
+        {
+            // The engine could not decide (storage down, the actor kept failing): retry later; give up after MaxAttempts receives.
+            await RetryOrDeadLetterAsync(inFlight, request.MessageId, $"{e.GetType().Name}: {e.Message}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        switch (outcome)
+        {
+            case { IsFinal: true }:
+                inFlight.Settled = true;
+                await lane.Acknowledger.AckAsync(message, cancellationToken).ConfigureAwait(false);
+                break;
+            case DeliveryOutcome.Scheduled scheduled:
+                await DelayAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                break;
+            case DeliveryOutcome.RetryLater retry:
+                await DelayAsync(inFlight, retry.Delay, cancellationToken).ConfigureAwait(false);
+                break;
+            case DeliveryOutcome.DeadLetter dead:
+                await DeadLetterAsync(inFlight, new DeadLetterReason(dead.Reason, dead.Attempts, dead.FirstFailureAt, request.MessageId), cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new InvalidOperationException($"Unhandled delivery outcome {outcome} for {request.MessageId}.");
+        }
+    }
+
+    private async Task RetryOrDeadLetterAsync(InFlightRequest inFlight, string messageId, string reason, CancellationToken cancellationToken)
+    {
+        var attempts = inFlight.Message.ApproximateReceiveCount;
+        if (attempts >= sending.Value.MaxAttempts)
+        {
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"gave up after {attempts} attempt(s); last error: {reason}", attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        LogRetry(messageId, attempts, reason);
+        await DelayAsync(inFlight, sending.Value.RetryDelay(attempts), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DelayAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        inFlight.Settled = true;
+        var visibility = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > LongestDelay ? LongestDelay : delay;
+        var changed = await sqs.ChangeMessageVisibilityAsync(
+            inFlight.Lane.Url, inFlight.Message.ReceiptHandle, visibility, cancellationToken).ConfigureAwait(false);
+        if (!changed.IsSuccess)
+        {
+            // The request reappears at its current visibility instead: sooner than planned, never lost.
+            LogDelayFailed(inFlight.Message.MessageId, changed.Error!.ToString());
+        }
+    }
+
+    private async Task DeadLetterAsync(InFlightRequest inFlight, DeadLetterReason reason, CancellationToken cancellationToken)
+    {
+        inFlight.Settled = true;
+        var sent = await deadLetters.SendAsync(
+            inFlight.Lane.Name, inFlight.Message, reason, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (!sent.IsSuccess)
+        {
+            // Not deleted: the request comes back and is dead-lettered again (the queue's redrive policy is the backstop).
+            LogDeadLetterFailed(reason.MessageId, sent.Error!.ToString());
+            return;
+        }
+
+        LogDeadLettered(reason.MessageId, inFlight.Lane.Name, reason.Error);
+        await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {MessageId} to {RecipientKey}: {Outcome}")]
+    private partial void LogOutcome(string messageId, string recipientKey, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Invalid request {MessageId} (SQS message {SqsMessageId}): {Problems}")]
+    private partial void LogInvalid(string? messageId, string sqsMessageId, string problems);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} failed on attempt {Attempt} and will be retried: {Reason}")]
+    private partial void LogRetry(string messageId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} went to the dead-letter queue from {Queue}: {Reason}")]
+    private partial void LogDeadLettered(string? messageId, string queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {MessageId} could not be written to the dead-letter queue ({Reason}); it stays on its queue")]
+    private partial void LogDeadLetterFailed(string? messageId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delay SQS message {SqsMessageId} ({Reason}); it reappears at its current visibility")]
+    private partial void LogDelayFailed(string sqsMessageId, string reason);
+}

@@ -1,0 +1,22 @@
+using Messaging.Engine.Actors;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Sending;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>Builds the request processor from the container (it is internal; the source is public).</summary>
+public sealed class RequestProcessorFactory(
+    EntityRegistry<RecipientKey, RecipientCommand> recipients,
+    DeadLetterWriter deadLetters,
+    SqsClient sqs,
+    IOptions<SendingOptions> sending,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory)
+{
+    internal RequestProcessor Create() => new(
+        recipients, deadLetters, sqs, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>());
+}

@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using Messaging.Engine.Aws.Sqs;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>
+/// Takes requests from the request queues: several long-polling receivers per queue, each asking SQS only for as many
+/// requests as the queue's in-flight slots allow, so nothing waits past its visibility timeout unnoticed; a keeper
+/// extends the visibility of requests held long (waiting for the send rate, or a slow provider).
+/// </summary>
+/// <remarks>
+/// Shutdown: receiving stops first; requests in flight get <see cref="IngestOptions.ShutdownTimeout"/> to finish; any
+/// still unfinished are released (made visible again at once) for another node or the next start. Nothing is lost:
+/// a request is deleted only after its outcome is durable.
+/// </remarks>
+public sealed partial class SqsRequestSource(
+    SqsClient sqs,
+    QueueDirectory queues,
+    RequestProcessorFactory processorFactory,
+    IOptions<IngestOptions> options,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<SqsRequestSource>();
+    private readonly ConcurrentDictionary<long, (InFlightRequest Request, Task Work)> _inFlight = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private long _nextId;
+    private long _received;
+
+    /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Requests being worked on now.</summary>
+    public int InFlight => _inFlight.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var ingest = options.Value;
+        if (!ingest.Enabled)
+        {
+            return;
+        }
+
+        var lanes = await OpenLanesAsync(ingest, stoppingToken).ConfigureAwait(false);
+        if (lanes is null)
+        {
+            return;
+        }
+
+        var processor = processorFactory.Create();
+        var loopLogger = loggerFactory.CreateLogger<BackgroundLoop>();
+        var pollers = lanes
+            .SelectMany(lane => Enumerable.Range(0, lane.Pollers).Select(i => new BackgroundLoop(
+                $"receiver {i + 1} of {lane.Name}", ct => PollOnceAsync(lane, processor, ct),
+                TimeSpan.Zero, TimeSpan.FromSeconds(10), timeProvider, loopLogger)))
+            .ToList();
+        var keeper = new BackgroundLoop(
+            "visibility keeper", ExtendVisibilityAsync, KeeperInterval(ingest), TimeSpan.FromSeconds(10), timeProvider, loopLogger);
+        pollers.ForEach(p => p.Start());
+        keeper.Start();
+        LogStarted(string.Join(", ", lanes.Select(l => $"{l.Name} (priority {l.Priority}, {l.Pollers} receivers)")));
+
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        foreach (var poller in pollers)
+        {
+            await poller.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await DrainAsync(ingest.ShutdownTimeout).ConfigureAwait(false);
+        await keeper.DisposeAsync().ConfigureAwait(false);
+        foreach (var lane in lanes)
+        {
+            await lane.DisposeAsync().ConfigureAwait(false);
+        }
+
+        LogStopped(Received);
+    }
+
+    private async Task<List<RequestLane>?> OpenLanesAsync(IngestOptions ingest, CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var lanes = new List<RequestLane>();
+            string? problem = null;
+            foreach (var queue in ingest.Queues.OrderBy(q => q.Priority))
+            {
+                var url = await queues.UrlOfAsync(queue.Name, stoppingToken).ConfigureAwait(false);
+                if (!url.TryGetValue(out var queueUrl, out var error))
+                {
+                    problem = $"{queue.Name}: {error}";
+                    break;
+                }
+
+                lanes.Add(new RequestLane(queue, queueUrl, new SqsAcknowledger(sqs, queueUrl, _logger)));
+            }
+
+            if (problem is null)
+            {
+                return lanes;
+            }
+
+            foreach (var lane in lanes)
+            {
+                await lane.DisposeAsync().ConfigureAwait(false);
+            }
+
+            LogQueueUnavailable(problem, backoff.TotalSeconds);
+            try
+            {
+                await Task.Delay(backoff, timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+
+        return null;
+    }
+
+    private async Task<bool> PollOnceAsync(RequestLane lane, RequestProcessor processor, CancellationToken stopping)
+    {
+        var slots = await lane.TakeSlotsAsync(SqsClient.MaxBatchSize, stopping).ConfigureAwait(false);
+        IReadOnlyList<SqsMessage> messages;
+        try
+        {
+            var received = await sqs.ReceiveMessagesAsync(
+                lane.Url, slots, options.Value.WaitTime, options.Value.VisibilityTimeout, stopping).ConfigureAwait(false);
+            if (!received.TryGetValue(out messages!, out var error))
+            {
+                throw new InvalidOperationException($"Receiving from {lane.Name} failed: {error}");
+            }
+        }
+        catch
+        {
+            lane.ReleaseSlots(slots);
+            throw;
+        }
+
+        lane.ReleaseSlots(slots - messages.Count);
+        var now = timeProvider.GetUtcNow();
+        foreach (var message in messages)
+        {
+            Interlocked.Increment(ref _received);
+            var id = Interlocked.Increment(ref _nextId);
+            var request = new InFlightRequest(lane, message, now, now + options.Value.VisibilityTimeout);
+            // The entry is added before its work starts, so the work's own removal always finds it.
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inFlight[id] = (request, WorkAsync(id, request, processor, started.Task));
+            started.SetResult();
+        }
+
+        return messages.Count > 0;
+    }
+
+    private async Task WorkAsync(long id, InFlightRequest request, RequestProcessor processor, Task started)
+    {
+        await started.ConfigureAwait(false);
+        try
+        {
+            await processor.ProcessAsync(request, _abandon.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            // Shutdown ran out of time; DrainAsync releases it.
+        }
+        catch (Exception e)
+        {
+            // Not settled: the request reappears when its visibility ends and is tried again.
+            LogProcessingFailed(e, request.Message.MessageId, request.Lane.Name);
+            request.Settled = true;
+        }
+        finally
+        {
+            if (_inFlight.TryRemove(id, out _))
+            {
+                request.Lane.ReleaseSlots(1);
+            }
+        }
+    }
+
+    private async Task<bool> ExtendVisibilityAsync(CancellationToken stopping)
+    {
+        var now = timeProvider.GetUtcNow();
+        var timeout = options.Value.VisibilityTimeout;
+        var due = _inFlight.Values
+            .Select(v => v.Request)
+            .Where(r => !r.Settled && r.VisibleAt - now < timeout / 2 && now - r.ReceivedAt < TimeSpan.FromHours(11))
+            .GroupBy(r => r.Lane);
+        foreach (var lane in due)
+        {
+            foreach (var chunk in lane.Chunk(SqsClient.MaxBatchSize))
+            {
+                var changes = chunk.Select((r, i) => new SqsVisibilityChange($"v{i}", r.Message.ReceiptHandle, timeout)).ToList();
+                var result = await sqs.ChangeMessageVisibilityBatchAsync(lane.Key.Url, changes, stopping).ConfigureAwait(false);
+                if (!result.TryGetValue(out var outcome, out var error))
+                {
+                    throw new InvalidOperationException($"Extending visibility on {lane.Key.Name} failed: {error}");
+                }
+
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (outcome.Succeeded.Contains($"v{i}"))
+                    {
+                        chunk[i].VisibleAt = now + timeout;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private async Task DrainAsync(TimeSpan timeout)
+    {
+        var working = _inFlight.Values.Select(v => v.Work).ToList();
+        try
+        {
+            await Task.WhenAll(working).WaitAsync(timeout, timeProvider).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(_inFlight.Count, timeout.TotalSeconds);
+        }
+
+        var unfinished = _inFlight.Values.Select(v => v.Request).Where(r => !r.Settled).ToList();
+        await _abandon.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(working).ConfigureAwait(false);
+        foreach (var request in unfinished)
+        {
+            // Visible again at once, for another node or the next start; its recipient's journal knows what was done.
+            await sqs.ChangeMessageVisibilityAsync(request.Lane.Url, request.Message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static TimeSpan KeeperInterval(IngestOptions ingest) =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, ingest.VisibilityTimeout.Ticks / 4));
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Taking requests from {Queues}")]
+    private partial void LogStarted(string queues);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped taking requests; {Received} received since start")]
+    private partial void LogStopped(long received);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request queue not available ({Problem}); trying again in {Seconds} s (run 'engine init' to create the queues)")]
+    private partial void LogQueueUnavailable(string problem, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processing SQS message {SqsMessageId} from {Queue} failed; it will reappear and be retried")]
+    private partial void LogProcessingFailed(Exception exception, string sqsMessageId, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} request(s) still in flight after {Seconds} s of shutdown; releasing them to the queue")]
+    private partial void LogDrainTimedOut(int count, double seconds);
+}

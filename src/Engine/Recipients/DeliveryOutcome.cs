@@ -1,0 +1,39 @@
+using Messaging.Contracts.Status;
+
+namespace Messaging.Engine.Recipients;
+
+/// <summary>
+/// What became of a <see cref="DeliverRequest"/>: the closed set the pipeline turns into an ack, a delay or a DLQ entry.
+/// Every case is already durable in the recipient's journal when it is answered.
+/// </summary>
+public abstract record DeliveryOutcome
+{
+    private DeliveryOutcome() { }
+
+    /// <summary>The provider took it. Ack.</summary>
+    public sealed record Sent(string ProviderMessageId) : DeliveryOutcome;
+
+    /// <summary>This message id was handled before; nothing was sent now. Ack.</summary>
+    public sealed record Duplicate(MessageStatus Status) : DeliveryOutcome;
+
+    /// <summary>Refused for good (suppressed, capped, content could not be made). Ack.</summary>
+    public sealed record Rejected(string Reason, bool Suppressed) : DeliveryOutcome;
+
+    /// <summary>The provider refused it permanently. Ack.</summary>
+    public sealed record Failed(string Reason) : DeliveryOutcome;
+
+    /// <summary>A send began but its result is unknown; at-most-once delivery does not send again. Ack.</summary>
+    public sealed record Unconfirmed(string Reason) : DeliveryOutcome;
+
+    /// <summary>Not due until <paramref name="NotBefore"/>. Keep the request hidden until then.</summary>
+    public sealed record Scheduled(DateTimeOffset NotBefore) : DeliveryOutcome;
+
+    /// <summary>A transient failure (attempt <paramref name="Attempts"/>): retry after <paramref name="Delay"/>.</summary>
+    public sealed record RetryLater(string Reason, TimeSpan Delay, int Attempts) : DeliveryOutcome;
+
+    /// <summary>Given up after <paramref name="Attempts"/> attempts: move the request to the dead-letter queue.</summary>
+    public sealed record DeadLetter(string Reason, int Attempts, DateTimeOffset? FirstFailureAt) : DeliveryOutcome;
+
+    /// <summary>True when the request is finished with and may be deleted from its queue.</summary>
+    public bool IsFinal => this is Sent or Duplicate or Rejected or Failed or Unconfirmed;
+}

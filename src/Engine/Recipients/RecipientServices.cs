@@ -1,0 +1,27 @@
+using Messaging.Engine.Sending;
+using Messaging.Engine.Throttling;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Recipients;
+
+/// <summary>What every recipient actor uses, shared by all of them.</summary>
+public sealed class RecipientServices(
+    RecipientJournal journal,
+    MessageRenderer renderer,
+    ProviderSender sender,
+    SendThrottles throttles,
+    IOptions<SendingOptions> sending,
+    TimeProvider timeProvider)
+{
+    public RecipientJournal Journal { get; } = journal;
+
+    public MessageRenderer Renderer { get; } = renderer;
+
+    public ProviderSender Sender { get; } = sender;
+
+    public SendThrottles Throttles { get; } = throttles;
+
+    public SendingOptions Sending { get; } = sending.Value;
+
+    public TimeProvider Time { get; } = timeProvider;
+}

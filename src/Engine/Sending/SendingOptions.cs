@@ -1,0 +1,72 @@
+namespace Messaging.Engine.Sending;
+
+/// <summary>What a sent message carries by default, and how failures are retried. Section <c>Engine:Sending</c>.</summary>
+public sealed class SendingOptions
+{
+    public const string SectionName = "Engine:Sending";
+
+    /// <summary>Sender of emails whose request names none (a verified SES identity).</summary>
+    public string? DefaultEmailFrom { get; set; }
+
+    /// <summary>Origination identity (phone number, sender id, pool) of SMS whose request names none; null lets AWS choose.</summary>
+    public string? DefaultSmsOrigination { get; set; }
+
+    /// <summary>Configuration set when neither the request nor a category mapping names one.</summary>
+    public string? DefaultConfigurationSet { get; set; }
+
+    /// <summary>Configuration set per category (<c>transactional</c>, <c>marketing</c>): how SES routes to dedicated IP pools.</summary>
+    public Dictionary<string, string> ConfigurationSetByCategory { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Most messages per recipient per UTC day, per category (e.g. <c>marketing: 3</c>); no entry, no cap.</summary>
+    public Dictionary<string, int> DailyCapByCategory { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Transient failures of one message before it goes to the dead-letter queue.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Wait before the first retry; each further retry waits twice as long, up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// False (default): at most once. A message whose send was started but never confirmed (the process stopped mid-call,
+    /// the call timed out) is recorded as <c>unknown</c> and not sent again. True: at least once — it is sent again.
+    /// </summary>
+    public bool AtLeastOnce { get; set; }
+
+    /// <summary>How long a DeliverRequest may take in the recipient actor, throttle waits included.</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan RetryDelay(int failedAttempts)
+    {
+        var factor = Math.Pow(2, Math.Clamp(failedAttempts - 1, 0, 20));
+        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, MaxRetryDelay.Ticks));
+        return delay;
+    }
+
+    internal IEnumerable<string> Validate()
+    {
+        if (MaxAttempts < 1)
+        {
+            yield return $"{SectionName}:MaxAttempts must be at least 1.";
+        }
+
+        if (RetryBaseDelay < TimeSpan.Zero || MaxRetryDelay < RetryBaseDelay || MaxRetryDelay > TimeSpan.FromHours(12))
+        {
+            yield return $"{SectionName}:RetryBaseDelay must be ≥ 0 and ≤ MaxRetryDelay, which must be at most 12 hours (SQS's visibility limit).";
+        }
+
+        foreach (var (category, cap) in DailyCapByCategory)
+        {
+            if (cap < 0)
+            {
+                yield return $"{SectionName}:DailyCapByCategory:{category} must not be negative.";
+            }
+        }
+
+        if (DeliveryTimeout <= TimeSpan.Zero)
+        {
+            yield return $"{SectionName}:DeliveryTimeout must be positive.";
+        }
+    }
+}

@@ -1,0 +1,371 @@
+namespace Messaging.Engine.Throttling;
+
+/// <summary>
+/// The send rate of one channel, in two steps. <see cref="AcquireAsync"/> waits for a permit: one pump hands them out
+/// evenly spaced at the current rate, to the highest-priority waiter first (priority 0 before 1), each for a time slot
+/// a little ahead, so the caller can make its send intent durable meanwhile; <see cref="WaitForSlotAsync"/> then waits
+/// for the slot. Two guarantees:
+/// <list type="bullet">
+/// <item>No 1-second window ever holds more than <see cref="Limit"/> calls: the last <c>Limit</c> call times are kept,
+/// and a call waits until the oldest of them is a second old (<see cref="EnterWindowAsync"/>). This is checked in the
+/// HTTP pipeline as each request leaves, so nothing between permit and wire (a journal write, a busy thread pool)
+/// can bunch calls up.</item>
+/// <item>While there is work, permits flow at the rate: the pacing clock advances by whole intervals, so a late
+/// wake-up is caught up rather than lost (the window above still caps the catch-up).</item>
+/// </list>
+/// When the provider throttles anyway, <see cref="OnThrottled"/> halves the pace (at most once a second); every quiet
+/// second then adds back a twentieth of the limit (AIMD).
+/// </summary>
+public sealed class SendThrottle : IAsyncDisposable
+{
+    private const double RecoveryPerSecond = 0.05;
+
+    // The window is checked over a hair more than a second, for the last step between the check and the bytes
+    // leaving (the connection pool, a thread preempted on a busy machine: 2 ms was not always enough on 2 cores).
+    // 5 ms costs at most 0.5 % of the rate.
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1_005);
+
+    // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
+    private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(50);
+    private const double FloorFraction = 0.02;
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Queue<Waiter>[] _waiters;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _pump;
+    private double _limit;
+    private double _pace;
+    private long[] _recentCalls = [];
+    private int _recentIndex;
+    private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastRecovery;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private long _granted;
+    private long _throttled;
+
+    /// <param name="name">For logs and metrics: "email", "sms".</param>
+    /// <param name="limit">Permits per second; <see cref="double.PositiveInfinity"/> for no limit.</param>
+    /// <param name="priorities">Number of priority levels (0 is served first).</param>
+    public SendThrottle(string name, double limit, int priorities, TimeProvider timeProvider)
+    {
+        Name = name;
+        _time = timeProvider;
+        _waiters = Enumerable.Range(0, Math.Max(1, priorities)).Select(_ => new Queue<Waiter>()).ToArray();
+        _lastRecovery = timeProvider.GetUtcNow();
+        SetLimit(limit);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public string Name { get; }
+
+    /// <summary>The most permits any 1-second window may hold.</summary>
+    public double Limit
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _limit;
+            }
+        }
+    }
+
+    /// <summary>The pace now: the limit, or less after the provider throttled.</summary>
+    public double CurrentRate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pace;
+            }
+        }
+    }
+
+    public long Granted => Interlocked.Read(ref _granted);
+
+    public long ThrottledCount => Interlocked.Read(ref _throttled);
+
+    /// <summary>Changes the limit (from the provider's quota, or this node's share of it).</summary>
+    public void SetLimit(double limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        lock (_gate)
+        {
+            _limit = limit;
+            _pace = Math.Min(_pace <= 0 ? limit : _pace, limit);
+            var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));
+            if (window != _recentCalls.Length)
+            {
+                _recentCalls = Enumerable.Repeat(long.MinValue, window).ToArray();
+                _recentIndex = 0;
+            }
+        }
+
+        _signal.Release();
+    }
+
+    /// <summary>Waits for a permit to send one message: a slot at most <c>50 ms</c> ahead.</summary>
+    public ValueTask<SendPermit> AcquireAsync(int priority, CancellationToken cancellationToken)
+    {
+        var waiter = new Waiter(cancellationToken);
+        lock (_gate)
+        {
+            _waiters[Math.Clamp(priority, 0, _waiters.Length - 1)].Enqueue(waiter);
+        }
+
+        _signal.Release();
+        return new ValueTask<SendPermit>(waiter.Task);
+    }
+
+    /// <summary>Waits until the permit's slot has come.</summary>
+    public ValueTask WaitForSlotAsync(SendPermit permit, CancellationToken cancellationToken)
+    {
+        var wait = permit.SlotAt - _time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(Task.Delay(wait, _time, cancellationToken));
+    }
+
+    /// <summary>
+    /// Waits until the last second's calls leave room for one more, and counts it. Called by
+    /// <see cref="ProviderRateHandler"/> as the request leaves for the provider, so what is counted is what the
+    /// provider sees.
+    /// </summary>
+    public async ValueTask EnterWindowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_gate)
+            {
+                if (_recentCalls.Length == 0)
+                {
+                    return;
+                }
+
+                var now = _time.GetUtcNow();
+                var oldest = _recentCalls[_recentIndex];
+                wait = oldest == long.MinValue ? TimeSpan.Zero : new DateTimeOffset(oldest, TimeSpan.Zero) + Window - now;
+                if (wait <= TimeSpan.Zero)
+                {
+                    _recentCalls[_recentIndex] = now.UtcTicks;
+                    _recentIndex = (_recentIndex + 1) % _recentCalls.Length;
+                    return;
+                }
+            }
+
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The provider said slow down: halve the pace, at most once a second.</summary>
+    public void OnThrottled()
+    {
+        Interlocked.Increment(ref _throttled);
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (now - _lastThrottled < TimeSpan.FromSeconds(1) || double.IsPositiveInfinity(_limit))
+            {
+                return;
+            }
+
+            _lastThrottled = now;
+            _lastRecovery = now;
+            _pace = Math.Max(_limit * FloorFraction, _pace / 2);
+        }
+    }
+
+    /// <summary>No permits until <paramref name="until"/> (the daily quota is used up).</summary>
+    public void PauseUntil(DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            if (until > _pausedUntil)
+            {
+                _pausedUntil = until;
+            }
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        var stopping = _stopping.Token;
+        var next = _time.GetUtcNow();
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await _signal.WaitAsync(stopping).ConfigureAwait(false);
+                while (HasWaiters())
+                {
+                    var now = _time.GetUtcNow();
+                    var wait = NextPermitIn(now, ref next);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, stopping).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    if (Grant(next < now ? now : next))
+                    {
+                        next += Interval();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>How long until the next permit may go; zero when it may go now.</summary>
+    private TimeSpan NextPermitIn(DateTimeOffset now, ref DateTimeOffset next)
+    {
+        lock (_gate)
+        {
+            if (_pausedUntil > now)
+            {
+                return _pausedUntil - now;
+            }
+
+            Recover(now);
+            if (double.IsPositiveInfinity(_pace))
+            {
+                return TimeSpan.Zero;
+            }
+
+            // After an idle spell the clock restarts at now: unused time is not saved up as a burst.
+            var interval = TimeSpan.FromSeconds(1 / _pace);
+            if (next < now - interval)
+            {
+                next = now;
+            }
+
+            return next - Lead > now ? next - Lead - now : TimeSpan.Zero;
+        }
+    }
+
+    private bool Grant(DateTimeOffset slotAt)
+    {
+        Waiter? waiter = null;
+        lock (_gate)
+        {
+            foreach (var queue in _waiters)
+            {
+                while (queue.TryDequeue(out var candidate))
+                {
+                    if (!candidate.Task.IsCompleted)
+                    {
+                        waiter = candidate;
+                        break;
+                    }
+                }
+
+                if (waiter is not null)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (waiter is null || !waiter.TryGrant(new SendPermit(slotAt)))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _granted);
+        return true;
+    }
+
+    private void Recover(DateTimeOffset now)
+    {
+        var quiet = now - _lastRecovery;
+        if (quiet < TimeSpan.FromSeconds(1) || _pace >= _limit)
+        {
+            return;
+        }
+
+        _pace = Math.Min(_limit, _pace + (_limit * RecoveryPerSecond * quiet.TotalSeconds));
+        _lastRecovery = now;
+    }
+
+    private TimeSpan Interval()
+    {
+        lock (_gate)
+        {
+            return double.IsPositiveInfinity(_pace) ? TimeSpan.Zero : TimeSpan.FromSeconds(1 / _pace);
+        }
+    }
+
+    private bool HasWaiters()
+    {
+        lock (_gate)
+        {
+            foreach (var queue in _waiters)
+            {
+                while (queue.TryPeek(out var head) && head.Task.IsCompleted)
+                {
+                    queue.Dequeue();
+                }
+
+                if (queue.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _pump.ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach (var queue in _waiters)
+            {
+                while (queue.TryDequeue(out var waiter))
+                {
+                    waiter.Cancel();
+                }
+            }
+        }
+
+        _stopping.Dispose();
+        _signal.Dispose();
+    }
+
+    /// <summary>One caller waiting for a permit; its cancellation takes it out of line.</summary>
+    private sealed class Waiter
+    {
+        private readonly TaskCompletionSource<SendPermit> _permit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenRegistration _registration;
+
+        public Waiter(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _registration = cancellationToken.Register(static state =>
+                {
+                    var (permit, token) = ((TaskCompletionSource<SendPermit>, CancellationToken))state!;
+                    permit.TrySetCanceled(token);
+                }, (_permit, cancellationToken));
+            }
+        }
+
+        public Task<SendPermit> Task => _permit.Task;
+
+        public bool TryGrant(SendPermit permit)
+        {
+            _registration.Dispose();
+            return _permit.TrySetResult(permit);
+        }
+
+        public void Cancel() => _permit.TrySetCanceled();
+    }
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Messaging.Engine;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Signing;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Ingest;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Testing;
+
+/// <summary>
+/// The whole engine in a Generic Host, as <c>engine run</c> starts it, against the local SQS and SES peers and a SQLite
+/// file of its own. Its queues (created as <c>engine init</c> does) and recipients' domain are unique to the instance,
+/// so tests sharing the peers do not see each other's mail.
+/// </summary>
+public sealed class EngineUnderTest : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly string _directory;
+
+    private EngineUnderTest(IHost host, string directory, string prefix, string requestQueueUrl, string deadLetterQueueUrl)
+    {
+        _host = host;
+        _directory = directory;
+        Prefix = prefix;
+        RequestQueueUrl = requestQueueUrl;
+        DeadLetterQueueUrl = deadLetterQueueUrl;
+    }
+
+    /// <summary>Unique to this engine: its queue names start with it, and <see cref="Address"/> uses it as the domain.</summary>
+    public string Prefix { get; }
+
+    public string RequestQueueUrl { get; }
+
+    public string DeadLetterQueueUrl { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public SqsClient Sqs => Services.GetRequiredService<SqsClient>();
+
+    /// <summary>A recipient address in this engine's own domain.</summary>
+    public string Address(string local) => $"{local}@{Prefix}.test";
+
+    /// <summary>Builds, initializes (queues) and starts an engine. <paramref name="settings"/> override the test defaults.</summary>
+    public static async Task<EngineUnderTest> StartAsync(
+        LocalAwsPeers peers, IReadOnlyDictionary<string, string?>? settings = null, Func<DelegatingHandler>? providerHandler = null,
+        string? directory = null, string? prefix = null)
+    {
+        prefix ??= $"t{Guid.NewGuid():N}"[..13];
+        directory ??= Path.Combine(Path.GetTempPath(), $"messaging-engine-{prefix}");
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Engine:Aws:Region"] = SmsFixtureServer.Region,
+            ["Engine:Aws:SqsEndpoint"] = peers.SqsEndpoint.ToString(),
+            ["Engine:Aws:SesEndpoint"] = peers.SesEndpoint.ToString(),
+            ["Engine:Persistence:SqlitePath"] = Path.Combine(directory, "engine.db"),
+            ["Engine:Ingest:RequestQueues:0:Name"] = $"{prefix}-requests",
+            ["Engine:Ingest:RequestQueues:0:Pollers"] = "4",
+            ["Engine:Ingest:DeadLetterQueue"] = $"{prefix}-dlq",
+            ["Engine:Ingest:FeedbackQueue"] = $"{prefix}-feedback",
+            // The SQS peer answers a receive only when it has 10 messages or the wait ends: keep waits short.
+            ["Engine:Ingest:WaitTime"] = "00:00:01",
+            ["Engine:Ingest:VisibilityTimeout"] = "00:00:30",
+            ["Engine:Sending:DefaultEmailFrom"] = "shop@example.com",
+            ["Engine:Sending:RetryBaseDelay"] = "00:00:01",
+            ["Engine:Sending:MaxRetryDelay"] = "00:00:02",
+            ["Engine:Throttling:EmailMaxSendRate"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddMessagingEngine(builder.Configuration);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
+            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))));
+        if (providerHandler is not null)
+        {
+            builder.Services.AddHttpClient(AwsJsonTransport.HttpClientName).AddHttpMessageHandler(providerHandler);
+        }
+
+        var host = builder.Build();
+        var queues = host.Services.GetRequiredService<QueueDirectory>();
+        var created = await queues.CreateAllAsync(CancellationToken.None);
+        if (!created.IsSuccess)
+        {
+            throw new InvalidOperationException($"Creating the test queues failed: {created.Error}");
+        }
+
+        await host.StartAsync();
+        return new EngineUnderTest(host, directory, prefix,
+            (await queues.UrlOfAsync($"{prefix}-requests", default)).Value,
+            (await queues.UrlOfAsync($"{prefix}-dlq", default)).Value);
+    }
+
+    /// <summary>Puts request bodies on the request queue, ten to a call.</summary>
+    public async Task EnqueueAsync(IEnumerable<string> bodies)
+    {
+        var n = 0;
+        foreach (var chunk in bodies.Chunk(SqsClient.MaxBatchSize))
+        {
+            var result = await Sqs.SendMessageBatchAsync(RequestQueueUrl,
+                chunk.Select(body => new SqsOutgoingMessage { Id = $"m{n++}", Body = body }).ToList(), default);
+            if (!result.IsSuccess || result.Value.Failed.Count > 0)
+            {
+                throw new InvalidOperationException($"Enqueueing failed: {result}");
+            }
+        }
+    }
+
+    /// <summary>A valid email request to <paramref name="to"/>.</summary>
+    public static string EmailRequest(string messageId, string to, string subject = "Hello") =>
+        $$$"""{"schema":"messaging.request.v1","messageId":"{{{messageId}}}","channel":"email","to":"{{{to}}}","content":{"subject":"{{{subject}}}","text":"Hi there"}}""";
+
+    /// <summary>Emails the SES peer stored for this engine's recipients.</summary>
+    public async Task<IReadOnlyList<System.Text.Json.JsonElement>> SentEmailsAsync(LocalAwsPeers peers) =>
+        (await peers.StoredEmailsAsync())
+            .Where(e => e.GetProperty("destination").GetProperty("to")[0].GetString()!.EndsWith($"@{Prefix}.test", StringComparison.Ordinal))
+            .ToList();
+
+    /// <summary>Receives (and deletes) everything on the dead-letter queue.</summary>
+    public async Task<IReadOnlyList<SqsMessage>> TakeDeadLettersAsync()
+    {
+        var all = new ConcurrentDictionary<string, SqsMessage>();
+        while (true)
+        {
+            var batch = (await Sqs.ReceiveMessagesAsync(DeadLetterQueueUrl, 10, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Value;
+            if (batch.Count == 0)
+            {
+                return all.Values.ToList();
+            }
+
+            foreach (var message in batch)
+            {
+                all[message.MessageId] = message;
+            }
+
+            await Sqs.DeleteMessageBatchAsync(DeadLetterQueueUrl, batch.Select(m => new SqsReceipt(m.MessageId, m.ReceiptHandle)).DistinctBy(r => r.Id).ToList(), default);
+        }
+    }
+
+    /// <summary>Messages visible or in flight on a queue, as SQS counts them.</summary>
+    public async Task<int> QueueDepthAsync(string queueUrl)
+    {
+        var attributes = (await Sqs.GetQueueAttributesAsync(queueUrl,
+            ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"], default)).Value;
+        return attributes.Values.Sum(int.Parse);
+    }
+
+    public Task StopAsync() => _host.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Messaging.Testing;
+
+namespace Messaging.Engine.Tests.Ingest;
+
+/// <summary>Runs alone: it measures send times, and must not share 2 cores with the rest of the suite.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RateMeasurementCollection
+{
+    public const string Name = "Rate measurement";
+}
+
+/// <summary>The configured send rate, as the provider sees it.</summary>
+[Collection(RateMeasurementCollection.Name)]
+public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+    private readonly LocalAwsPeers peers;
+
+    public RateAdherenceTests(LocalAwsPeers peers) => this.peers = peers;
+
+    private async Task WaitForEmailsAsync(EngineUnderTest engine, int count, string because) =>
+        await AwaitCondition.UntilAsync(async () => (await engine.SentEmailsAsync(peers)).Count >= count, Deadline, because);
+
+    [Fact]
+    public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_500_take_about_ten_seconds()
+    {
+        var faults = new ProviderFaults();
+        await using var engine = await EngineUnderTest.StartAsync(peers,
+            new Dictionary<string, string?> { ["Engine:Throttling:EmailMaxSendRate"] = "50" }, faults.CreateHandler);
+
+        await engine.EnqueueAsync(Enumerable.Range(0, 500).Select(i => EngineUnderTest.EmailRequest($"r-{i}", engine.Address($"user{i}"))));
+        await WaitForEmailsAsync(engine, 500, "all 500 are sent");
+
+        var sentAt = faults.SentAt.Order().ToList();
+        Assert.Equal(500, sentAt.Count);
+        // Every 1-second window, sliding over the send times: at most 50 sends in it.
+        var busiest = 0;
+        for (int start = 0, end = 0; start < sentAt.Count; start++)
+        {
+            while (end < sentAt.Count && sentAt[end] < sentAt[start].AddSeconds(1))
+            {
+                end++;
+            }
+
+            busiest = Math.Max(busiest, end - start);
+        }
+
+        Assert.True(busiest <= 50, $"a 1-second window held {busiest} sends");
+        // 500 sends at 50/s: the first and last are 9.98 s apart at the ideal pace; allow 10 %.
+        var span = (sentAt[^1] - sentAt[0]).TotalSeconds;
+        Assert.InRange(span, 9.98 * 0.9, 9.98 * 1.1);
+    }
+}
