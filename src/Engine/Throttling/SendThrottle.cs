@@ -16,7 +16,7 @@ namespace Messaging.Engine.Throttling;
 /// When the provider throttles anyway, <see cref="OnThrottled"/> halves the pace (at most once a second); every quiet
 /// second then adds back a twentieth of the limit (AIMD).
 /// </summary>
-public sealed class SendThrottle : IAsyncDisposable
+public sealed class SendThrottle : IAsyncDisposable, IDisposable
 {
     private const double RecoveryPerSecond = 0.05;
 
@@ -321,10 +321,24 @@ public sealed class SendThrottle : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the pump without waiting for it (it ends at its next step) and cancels every waiter.</summary>
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        CancelWaiters();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(false);
+        CancelWaiters();
+        _stopping.Dispose();
+        _signal.Dispose();
+    }
+
+    private void CancelWaiters()
+    {
         lock (_gate)
         {
             foreach (var queue in _waiters)
@@ -335,9 +349,6 @@ public sealed class SendThrottle : IAsyncDisposable
                 }
             }
         }
-
-        _stopping.Dispose();
-        _signal.Dispose();
     }
 
     /// <summary>One caller waiting for a permit; its cancellation takes it out of line.</summary>

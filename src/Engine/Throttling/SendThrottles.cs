@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Engine.Throttling;
 
 /// <summary>The throttle of each channel. Email starts at 1/s until the SES quota is known, unless configured.</summary>
-public sealed class SendThrottles : IAsyncDisposable
+public sealed class SendThrottles : IAsyncDisposable, IDisposable
 {
     /// <summary>Priority levels: request queues are ordered 0 (first) to 3.</summary>
     public const int Priorities = 4;
@@ -23,6 +23,12 @@ public sealed class SendThrottles : IAsyncDisposable
     public SendThrottle For(Channel channel) => channel == Channel.Email ? Email : Sms;
 
     internal static double RateOrUnlimited(double rate) => rate == 0 ? double.PositiveInfinity : rate;
+
+    public void Dispose()
+    {
+        Email.Dispose();
+        Sms.Dispose();
+    }
 
     public async ValueTask DisposeAsync()
     {
