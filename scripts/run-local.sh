@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the engine on this machine with no AWS account: starts the local SQS and SES v2 peers on
-# loopback, then the engine host against them (embedded storage under data/), and prints the URLs.
-# Ctrl-C stops everything.
+# loopback, creates the queues (`engine init`), runs the engine against them (embedded SQLite storage
+# under data/), sends a few sample requests (`engine send`) and prints where to look. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +28,13 @@ export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$SQS_PORT" AWS_ENDPOINT_URL_SESV2=
 # The embedded SQLite journal lives in the repository's data/ folder (ignored by git), whatever folder the host runs in.
 export Engine__Persistence__SqlitePath="$PWD/data/engine.db"
 
-dotnet build src/Engine.Host -c Release --nologo -v quiet
-dotnet run --project src/Engine.Host -c Release --no-build -- --urls "http://127.0.0.1:$ENGINE_PORT" &
+# The peer accepts any sender; a real account needs a verified identity here.
+export Engine__Sending__DefaultEmailFrom="${Engine__Sending__DefaultEmailFrom:-shop@example.com}"
+# The SQS peer answers a long poll only when it has ten messages or the wait ends: a short wait keeps it lively.
+export Engine__Ingest__WaitTime="${Engine__Ingest__WaitTime:-00:00:01}"
+
+scripts/engine init
+scripts/engine run --urls "http://127.0.0.1:$ENGINE_PORT" &
 pids+=($!)
 
 ready=""
@@ -39,12 +44,25 @@ for _ in $(seq 1 150); do
 done
 [ -n "$ready" ] || { echo "The engine did not become ready; see its log above." >&2; exit 1; }
 
+# A few sample requests, to see the whole loop: queue → engine → SES peer. The journal in data/ outlives a run,
+# so each run's samples get ids of their own (a repeated id is recognised and not sent again).
+run_id=$(date +%Y%m%d%H%M%S)
+scripts/engine send --to ana@example.com --subject "Your order has shipped" --text "Order 1234 is on its way." \
+  --html "<p>Order <b>1234</b> is on its way.</p>" --message-id "sample-$run_id-order-1234-shipped"
+scripts/engine send --to bo@example.com --subject "Welcome" --text "Thanks for signing up." --message-id "sample-$run_id-welcome-bo"
+scripts/engine send --to chloe@example.com --subject "Fall sale" --text "20% off this week." --category marketing \
+  --message-id "sample-$run_id-fall-sale-chloe"
+# The same messageId again: the engine recognises it and sends nothing.
+scripts/engine send --to ana@example.com --subject "Your order has shipped" --text "Order 1234 is on its way." \
+  --message-id "sample-$run_id-order-1234-shipped"
+
 cat <<TXT
 
-Engine is up.
+Engine is up, and four sample requests are queued (one is a duplicate: three emails arrive).
   engine health      http://127.0.0.1:$ENGINE_PORT/health/ready   $ready
   SQS (local peer)   http://127.0.0.1:$SQS_PORT
   SES (local peer)   http://127.0.0.1:$SES_PORT   (web UI: sent mail appears here)
+  send more          scripts/engine send --to someone@example.com --subject Hi --text Hello
 Press Ctrl-C to stop.
 TXT
 wait "${pids[@]}"

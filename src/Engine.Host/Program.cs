@@ -1,6 +1,19 @@
 using Messaging.Engine;
 using Messaging.Host;
+using Messaging.Host.Cli;
 using Messaging.Host.Health;
+
+// `engine init`, `engine send`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
+// arguments (--urls …) to ASP.NET Core; `engine run …` is the same.
+if (args is [("init" or "send" or "--help" or "-h" or "-?" or "--version"), ..])
+{
+    return await EngineCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+}
+
+if (args is ["run", ..])
+{
+    args = args[1..];
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,6 +37,7 @@ app.MapGet("/health/ready", async (ReadinessCheck readiness, CancellationToken c
 });
 
 await app.RunAsync().ConfigureAwait(false);
+return EngineCommands.Done;
 
 /// <summary>The host's entry point, visible to the host tests' WebApplicationFactory.</summary>
 public partial class Program;
