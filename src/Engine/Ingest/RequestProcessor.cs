@@ -44,7 +44,12 @@ internal sealed partial class RequestProcessor(
         try
         {
             outcome = await recipients.AskAsync<DeliveryOutcome>(
-                key, reply => new DeliverRequest(request, lane.Priority, reply), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown gave up on it: the source makes it visible again.
+            throw;
         }
         catch (Exception e) when (e is PoisonMessageException or AskTimeoutException or JournalStorageException or ActorHostStoppedException)
         {

@@ -5,6 +5,7 @@ using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
+using Messaging.Engine.Throttling;
 
 namespace Messaging.Engine.Recipients;
 
@@ -32,8 +33,20 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
     {
         switch (message)
         {
+            case DeliverRequest { Abandoned.IsCancellationRequested: true } abandoned:
+                abandoned.Reply.Fail(new OperationCanceledException("The request was given back to its queue before it was handled.", abandoned.Abandoned));
+                break;
             case DeliverRequest deliver:
-                deliver.Reply.Complete(await DeliverAsync(deliver, cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    deliver.Reply.Complete(await DeliverAsync(deliver, cancellationToken).ConfigureAwait(false));
+                }
+                catch (OperationCanceledException e) when (deliver.Abandoned.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // Given back while waiting for the send rate; nothing was intended or sent.
+                    deliver.Reply.Fail(e);
+                }
+
                 break;
             case GetRecipientState get:
                 get.Reply.Complete(new RecipientSnapshot(key, _state, _sequenceNr));
@@ -135,7 +148,11 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         var throttle = services.Throttles.For(request.Channel);
         while (true)
         {
-            var permit = await throttle.AcquireAsync(command.Priority, cancellationToken).ConfigureAwait(false);
+            SendPermit permit;
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, command.Abandoned))
+            {
+                permit = await throttle.AcquireAsync(command.Priority, waiting.Token).ConfigureAwait(false);
+            }
 
             // The intent is durable before the provider is called: a crash after this point can never cause a second send.
             pending.Add(new SendIntended(id, Now));

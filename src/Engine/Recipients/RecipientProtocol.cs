@@ -10,8 +10,11 @@ public abstract record RecipientCommand;
 /// <summary>
 /// Send this request (once): deduplicate, check suppression and caps, honour notBefore, render, send and record.
 /// <paramref name="Priority"/> is the request queue's (0 first) and orders the wait for the send rate.
+/// <paramref name="Abandoned"/> fires when the pipeline gives the request back to its queue (shutdown): the actor
+/// stops waiting for the send rate — but once the send intent is written, it goes through with the call.
 /// </summary>
-public sealed record DeliverRequest(MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply) : RecipientCommand
+public sealed record DeliverRequest(
+    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default) : RecipientCommand
 {
     public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
 }

@@ -25,6 +25,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // 5 ms costs at most 0.5 % of the rate.
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1_005);
 
+    private static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
+
     // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(50);
     private const double FloorFraction = 0.02;
@@ -43,6 +45,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private long _granted;
+    private long _naps;
     private long _throttled;
 
     /// <param name="name">For logs and metrics: "email", "sms".</param>
@@ -87,6 +90,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     public long Granted => Interlocked.Read(ref _granted);
 
     public long ThrottledCount => Interlocked.Read(ref _throttled);
+
+    /// <summary>Times the pump found waiters but had to wait (pacing, a pause): lets tests see it looked.</summary>
+    internal long Naps => Interlocked.Read(ref _naps);
 
     /// <summary>Changes the limit (from the provider's quota, or this node's share of it).</summary>
     public void SetLimit(double limit)
@@ -204,7 +210,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                     var wait = NextPermitIn(now, ref next);
                     if (wait > TimeSpan.Zero)
                     {
-                        await Task.Delay(wait, _time, stopping).ConfigureAwait(false);
+                        // Short naps, so a new limit, a pause or its end is noticed promptly.
+                        Interlocked.Increment(ref _naps);
+                        await Task.Delay(wait < MaxNap ? wait : MaxNap, _time, stopping).ConfigureAwait(false);
                         continue;
                     }
 

@@ -147,4 +147,31 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
         var throttle = engine.Services.GetRequiredService<SendThrottles>().Email;
         Assert.True(throttle.ThrottledCount >= 40, $"the throttle heard of {throttle.ThrottledCount} 429s");
     }
+
+    [Fact]
+    public async Task Stopping_under_load_gives_unfinished_requests_back_and_a_restarted_engine_sends_each_exactly_once()
+    {
+        var prefix = $"t{Guid.NewGuid():N}"[..13];
+        var directory = Path.Combine(Path.GetTempPath(), $"messaging-engine-{prefix}");
+        var slow = new Dictionary<string, string?>
+        {
+            ["Engine:Throttling:EmailMaxSendRate"] = "10",
+            ["Engine:Ingest:ShutdownTimeout"] = "00:00:01",
+        };
+        await using var first = await EngineUnderTest.StartAsync(peers, slow, directory: directory, prefix: prefix);
+        await first.EnqueueAsync(Enumerable.Range(0, 60).Select(i => EngineUnderTest.EmailRequest($"s-{i}", first.Address($"user{i}"))));
+        await WaitForEmailsAsync(first, 10, "the first engine is part-way through");
+
+        await first.StopAsync();
+        var sentByFirst = (await first.SentEmailsAsync(peers)).Count;
+        Assert.InRange(sentByFirst, 10, 59);
+
+        await using var second = await EngineUnderTest.StartAsync(peers, directory: directory, prefix: prefix);
+        await WaitForEmailsAsync(second, 60, "the second engine sends the rest");
+        await WaitForEmptyQueueAsync(second);
+        var emails = await second.SentEmailsAsync(peers);
+        Assert.Equal(60, emails.Count);
+        Assert.Equal(60, emails.Select(CorrelationId).Distinct().Count());
+        Assert.Empty(await second.TakeDeadLettersAsync());
+    }
 }

@@ -1,0 +1,93 @@
+using Messaging.Contracts.Requests;
+using Messaging.Engine.Actors;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Recipients;
+using Messaging.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Messaging.Engine.Tests.Ingest;
+
+/// <summary>What the recipient actor decides before sending, seen end to end: suppression, caps, schedules, content.</summary>
+public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private static async Task<MessageRecord> SettledRecordAsync(EngineUnderTest engine, string messageId, params string[] statuses)
+    {
+        var journal = engine.Services.GetRequiredService<IJournal>();
+        MessageRecord? record = null;
+        await AwaitCondition.UntilAsync(async () =>
+        {
+            record = await journal.FindMessageAsync(messageId, default);
+            return record is not null && statuses.Contains(record.Status);
+        }, Deadline, $"{messageId} becomes {string.Join(" or ", statuses)}");
+        await AwaitCondition.UntilAsync(async () => await engine.QueueDepthAsync(engine.RequestQueueUrl) == 0, Deadline, "the request is finished with");
+        return record!;
+    }
+
+    [Fact]
+    public async Task A_suppressed_recipient_gets_nothing_and_the_request_is_recorded_as_suppressed_not_dead_lettered()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var to = engine.Address("gone");
+        await engine.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<SuppressionChange>(
+            RecipientKey.For(Channel.Email, to), r => new SuppressRecipient("ops@example.com", "asked by phone", r), Deadline, default);
+
+        await engine.EnqueueAsync([EngineUnderTest.EmailRequest("to-suppressed", to)]);
+
+        var record = await SettledRecordAsync(engine, "to-suppressed", "suppressed");
+        Assert.Contains("suppressed (Operator)", record.Reason);
+        Assert.Empty(await engine.SentEmailsAsync(peers));
+        Assert.Empty(await engine.TakeDeadLettersAsync());
+    }
+
+    [Fact]
+    public async Task A_daily_marketing_cap_of_two_lets_two_through_and_rejects_the_third_while_transactional_mail_flows()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers,
+            new Dictionary<string, string?> { ["Engine:Sending:DailyCapByCategory:marketing"] = "2" });
+        var to = engine.Address("fan");
+        string Marketing(string id) => $$$"""{"schema":"messaging.request.v1","messageId":"{{{id}}}","channel":"email","to":"{{{to}}}","category":"marketing","content":{"subject":"Sale","text":"20% off"}}""";
+
+        await engine.EnqueueAsync([Marketing("promo-1")]);
+        await SettledRecordAsync(engine, "promo-1", "sent");
+        await engine.EnqueueAsync([Marketing("promo-2")]);
+        await SettledRecordAsync(engine, "promo-2", "sent");
+        await engine.EnqueueAsync([Marketing("promo-3"), EngineUnderTest.EmailRequest("receipt", to)]);
+
+        var third = await SettledRecordAsync(engine, "promo-3", "rejected");
+        Assert.Contains("frequency cap: at most 2 marketing", third.Reason);
+        await SettledRecordAsync(engine, "receipt", "sent");
+        Assert.Equal(3, (await engine.SentEmailsAsync(peers)).Count);
+    }
+
+    [Fact]
+    public async Task A_request_for_later_waits_on_its_queue_and_is_sent_when_due()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var due = DateTimeOffset.UtcNow.AddSeconds(4);
+        var request = $$$"""{"schema":"messaging.request.v1","messageId":"later","channel":"email","to":"{{{engine.Address("patient")}}}","notBefore":"{{{due:O}}}","content":{"subject":"Reminder","text":"It is time"}}""";
+
+        await engine.EnqueueAsync([request]);
+
+        var journal = engine.Services.GetRequiredService<IJournal>();
+        await AwaitCondition.UntilAsync(async () => (await journal.FindMessageAsync("later", default))?.Status == "scheduled", Deadline, "the request is scheduled");
+        Assert.Empty(await engine.SentEmailsAsync(peers));
+        await SettledRecordAsync(engine, "later", "sent");
+        Assert.True(DateTimeOffset.UtcNow >= due, "sent before it was due");
+        Assert.Single(await engine.SentEmailsAsync(peers));
+    }
+
+    [Fact]
+    public async Task A_request_naming_a_template_that_does_not_exist_is_rejected_with_the_reason_not_retried()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var request = $$$"""{"schema":"messaging.request.v1","messageId":"templated","channel":"email","to":"{{{engine.Address("ana")}}}","template":"order-shipped","data":{"orderId":1}}""";
+
+        await engine.EnqueueAsync([request]);
+
+        var record = await SettledRecordAsync(engine, "templated", "rejected");
+        Assert.Contains("template 'order-shipped' not found", record.Reason);
+        Assert.Empty(await engine.TakeDeadLettersAsync());
+    }
+}

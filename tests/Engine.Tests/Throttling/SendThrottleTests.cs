@@ -1,0 +1,100 @@
+using Messaging.Engine.Throttling;
+using Messaging.Testing;
+
+namespace Messaging.Engine.Tests.Throttling;
+
+public sealed class SendThrottleTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Waiting_high_priority_callers_get_permits_before_earlier_low_priority_ones()
+    {
+        await using var throttle = new SendThrottle("email", 5, priorities: 2, TimeProvider.System);
+        await throttle.AcquireAsync(1, default); // the pacing clock starts: the next permit is 200 ms away
+        var order = new List<string>();
+        var low = Enumerable.Range(0, 3).Select(i => Granted(throttle.AcquireAsync(1, default), $"low{i}", order)).ToList();
+        var high = Enumerable.Range(0, 2).Select(i => Granted(throttle.AcquireAsync(0, default), $"high{i}", order)).ToList();
+
+        await Task.WhenAll(low.Concat(high)).WaitAsync(Deadline);
+
+        Assert.Equal(["high0", "high1", "low0", "low1", "low2"], order);
+    }
+
+    [Fact]
+    public async Task No_more_calls_than_the_limit_enter_any_one_second_window()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 5, priorities: 1, time);
+        for (var i = 0; i < 5; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        var sixth = throttle.EnterWindowAsync(default).AsTask();
+        Assert.False(sixth.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(1.01));
+        await sixth.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Provider_throttling_halves_the_pace_once_a_second_and_quiet_seconds_bring_it_back()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
+
+        throttle.OnThrottled();
+        throttle.OnThrottled(); // within the same second: ignored
+        Assert.Equal(50, throttle.CurrentRate);
+        Assert.Equal(2, throttle.ThrottledCount);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await throttle.AcquireAsync(0, default).AsTask().WaitAsync(Deadline); // the pump recovers as it hands out a permit
+
+        Assert.Equal(60, throttle.CurrentRate, precision: 6); // + 5 % of the limit per quiet second
+        Assert.Equal(100, throttle.Limit);
+    }
+
+    [Fact]
+    public async Task A_pause_holds_every_permit_until_it_ends()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
+        throttle.PauseUntil(time.GetUtcNow().AddMinutes(15));
+
+        var naps = throttle.Naps;
+        var waiting = throttle.AcquireAsync(0, default).AsTask();
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps >= naps + 2), Deadline, "the pump looks twice at the paused line");
+        Assert.False(waiting.IsCompleted, "a permit went out during the pause");
+        Assert.Equal(0, throttle.Granted);
+
+        time.Advance(TimeSpan.FromMinutes(15));
+        await waiting.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_leaves_the_line_and_the_next_caller_gets_the_permit()
+    {
+        await using var throttle = new SendThrottle("email", 2, priorities: 1, TimeProvider.System);
+        await throttle.AcquireAsync(0, default);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = throttle.AcquireAsync(0, cancel.Token).AsTask();
+        var next = throttle.AcquireAsync(0, default).AsTask();
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        await next.WaitAsync(Deadline);
+        Assert.Equal(2, throttle.Granted);
+    }
+
+    private static async Task Granted(ValueTask<SendPermit> permit, string name, List<string> order)
+    {
+        await permit;
+        lock (order)
+        {
+            order.Add(name);
+        }
+    }
+}
