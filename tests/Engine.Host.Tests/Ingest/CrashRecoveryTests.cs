@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Messaging.Host.Tests.Ingest;
+
+/// <summary>
+/// The engine process killed hard (SIGKILL) after a send's intent is durable and the provider has taken the message,
+/// but before the engine heard back or acked: after a restart the message is never sent a second time.
+/// </summary>
+public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private readonly string _prefix = $"k{Guid.NewGuid():N}"[..13];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-crash-{Guid.NewGuid():N}");
+    private ServiceProvider _aws = null!;
+    private HoldingProxy _proxy = null!;
+    private string _requestQueueUrl = "";
+
+    private SqsClient Sqs => _aws.GetRequiredService<SqsClient>();
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
+        _requestQueueUrl = (await Sqs.CreateQueueAsync($"{_prefix}-requests", null, null, default)).Value;
+        await Sqs.CreateQueueAsync($"{_prefix}-dlq", null, null, default);
+        await Sqs.CreateQueueAsync($"{_prefix}-feedback", null, null, default);
+        _proxy = await HoldingProxy.StartAsync(peers.SesEndpoint);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _aws.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private EngineProcess StartEngine() => EngineProcess.Start(typeof(Program).Assembly.Location, new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = SmsFixtureServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = SmsFixtureServer.SecretKey,
+        ["AWS_REGION"] = SmsFixtureServer.Region,
+        ["Engine__Aws__SqsEndpoint"] = peers.SqsEndpoint.ToString(),
+        ["Engine__Aws__SesEndpoint"] = _proxy.Endpoint.ToString(),
+        ["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, "engine.db"),
+        ["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests",
+        ["Engine__Ingest__DeadLetterQueue"] = $"{_prefix}-dlq",
+        ["Engine__Ingest__FeedbackQueue"] = $"{_prefix}-feedback",
+        ["Engine__Ingest__WaitTime"] = "00:00:01",
+        // Short, so the request the killed process held reappears quickly.
+        ["Engine__Ingest__VisibilityTimeout"] = "00:00:05",
+        ["Engine__Sending__DefaultEmailFrom"] = "shop@example.com",
+        ["Engine__Throttling__EmailMaxSendRate"] = "0",
+    });
+
+    private async Task<int> EmailsToAsync(string address) =>
+        (await peers.StoredEmailsAsync()).Count(e => e.GetProperty("destination").GetProperty("to")[0].GetString() == address);
+
+    [Fact]
+    public async Task Killed_after_the_provider_took_the_message_the_restarted_engine_records_it_unknown_and_never_sends_it_again()
+    {
+        var victim = $"victim@{_prefix}.test";
+        _proxy.HoldResponse = (path, body) => path == "/v2/email/outbound-emails" && body.Contains(victim, StringComparison.Ordinal);
+        await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
+        {
+            Body = $$$"""{"schema":"messaging.request.v1","messageId":"crash-1","channel":"email","to":"{{{victim}}}","content":{"subject":"Once","text":"Only once"}}""",
+        }, default);
+
+        await using (var first = StartEngine())
+        {
+            // The provider has the message (intent durable before the call); the engine waits for its answer.
+            await AwaitCondition.UntilAsync(() => Task.FromResult(_proxy.Held == 1), Deadline, "the send reaches the provider");
+            Assert.Equal(1, await EmailsToAsync(victim));
+            await first.KillHardAsync();
+        }
+
+        _proxy.HoldResponse = (_, _) => false;
+        await using var second = StartEngine();
+        var journal = await SqlJournal.OpenAsync(
+            new Engine.Persistence.Sqlite.SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"),
+            new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        await using var _ = journal;
+        try
+        {
+            await AwaitCondition.UntilAsync(async () => (await journal.FindMessageAsync("crash-1", default))?.Status == "unknown", Deadline,
+                "the restarted engine settles the interrupted send");
+            await AwaitCondition.UntilAsync(async () =>
+            {
+                var depth = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+                return depth.Values.All(v => v == "0");
+            }, Deadline, "the request is acked");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nengine output:\n{second.Output}", e);
+        }
+
+        Assert.Equal(1, await EmailsToAsync(victim));
+        var record = await journal.FindMessageAsync("crash-1", default);
+        Assert.Contains("not sent again", record!.Reason);
+    }
+}
