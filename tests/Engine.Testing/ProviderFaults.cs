@@ -16,6 +16,9 @@ public sealed class ProviderFaults
     /// <summary>Decides, from the SendEmail body, whether to answer with a fault (non-null) or pass it on.</summary>
     public Func<string, HttpResponseMessage?> Rule { get; set; } = _ => null;
 
+    /// <summary>Time added to every SendEmail that goes through, as a distant provider would take.</summary>
+    public TimeSpan Latency { get; init; } = TimeSpan.Zero;
+
     /// <summary>When each SendEmail that the peer accepted left for it.</summary>
     public IReadOnlyList<DateTimeOffset> SentAt => _sentAt.ToArray();
 
@@ -53,6 +56,11 @@ public sealed class ProviderFaults
             // The moment the call leaves for the provider: what a provider's rate limit sees.
             var leftAt = DateTimeOffset.UtcNow;
             var response = await base.SendAsync(request, cancellationToken);
+            if (faults.Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(faults.Latency, cancellationToken);
+            }
+
             if (response.IsSuccessStatusCode)
             {
                 faults._sentAt.Enqueue(leftAt);
