@@ -20,17 +20,24 @@ internal static class EngineCommands
     public const int Failed = 1;
     public const int BadInput = 2;
 
-    public static RootCommand Build()
+    /// <param name="services">The engine's services (by default from config/engine.json and the environment).</param>
+    /// <param name="output">Where results go (standard output by default).</param>
+    /// <param name="error">Where problems go (standard error by default).</param>
+    public static RootCommand Build(Func<ServiceProvider>? services = null, TextWriter? output = null, TextWriter? error = null)
     {
+        var cli = new CliContext(services ?? EngineServices.Build, output ?? Console.Out, error ?? Console.Error);
         var root = new RootCommand("Messaging engine: sends requests from SQS as email (SES) and SMS (End User Messaging).");
         root.Subcommands.Add(new Command("run", "Run the engine (the default): take requests, send, serve the operator HTTP API. " +
             "ASP.NET Core options such as --urls pass through."));
-        root.Subcommands.Add(InitCommand());
-        root.Subcommands.Add(SendCommand());
+        root.Subcommands.Add(InitCommand(cli));
+        root.Subcommands.Add(SendCommand(cli));
         return root;
     }
 
-    private static Command InitCommand()
+    /// <summary>What the commands share: how to get the engine's services, and where to write.</summary>
+    private sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error);
+
+    private static Command InitCommand(CliContext cli)
     {
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var init = new Command("init", "Create the request, feedback and dead-letter queues (DLQ: 14-day retention; request queues redrive to it). Safe to run again.")
@@ -39,11 +46,11 @@ internal static class EngineCommands
         };
         init.SetAction(async (parse, cancellationToken) =>
         {
-            await using var services = EngineServices.Build();
+            await using var services = cli.Services();
             var created = await services.GetRequiredService<QueueDirectory>().CreateAllAsync(cancellationToken);
             if (!created.TryGetValue(out var names, out var error))
             {
-                await Console.Error.WriteLineAsync($"engine init: creating the queues failed: {error}");
+                await cli.Error.WriteLineAsync($"engine init: creating the queues failed: {error}");
                 return Failed;
             }
 
@@ -56,13 +63,13 @@ internal static class EngineCommands
 
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(rows.ToDictionary(r => r.Name, r => r.Url), CliJsonContext.Default.DictionaryStringString));
+                cli.Output.WriteLine(JsonSerializer.Serialize(rows.ToDictionary(r => r.Name, r => r.Url), CliJsonContext.Default.DictionaryStringString));
             }
             else
             {
                 var width = rows.Max(r => r.Name.Length);
-                Console.WriteLine($"{"QUEUE".PadRight(width)}  URL");
-                rows.ForEach(r => Console.WriteLine($"{r.Name.PadRight(width)}  {r.Url}"));
+                cli.Output.WriteLine($"{"QUEUE".PadRight(width)}  URL");
+                rows.ForEach(r => cli.Output.WriteLine($"{r.Name.PadRight(width)}  {r.Url}"));
             }
 
             return Done;
@@ -70,7 +77,7 @@ internal static class EngineCommands
         return init;
     }
 
-    private static Command SendCommand()
+    private static Command SendCommand(CliContext cli)
     {
         var file = new Option<FileInfo?>("--file") { Description = "A request envelope (JSON) to send as it is." };
         var channel = new Option<string>("--channel") { Description = "email or sms.", DefaultValueFactory = _ => "email" };
@@ -94,7 +101,7 @@ internal static class EngineCommands
             {
                 if (!path.Exists)
                 {
-                    await Console.Error.WriteLineAsync($"engine send: {path.FullName} does not exist.");
+                    await cli.Error.WriteLineAsync($"engine send: {path.FullName} does not exist.");
                     return BadInput;
                 }
 
@@ -117,17 +124,17 @@ internal static class EngineCommands
             var read = RequestReader.Read(body, DateTimeOffset.UtcNow);
             if (!read.IsValid)
             {
-                await Console.Error.WriteLineAsync($"engine send: the request is not valid: {read.Describe()}");
+                await cli.Error.WriteLineAsync($"engine send: the request is not valid: {read.Describe()}");
                 return BadInput;
             }
 
-            await using var services = EngineServices.Build();
+            await using var services = cli.Services();
             var ingest = services.GetRequiredService<IOptions<IngestOptions>>().Value;
             var queueName = parse.GetValue(queue) ?? ingest.Queues[0].Name;
             var url = await services.GetRequiredService<QueueDirectory>().UrlOfAsync(queueName, cancellationToken);
             if (!url.TryGetValue(out var queueUrl, out var error))
             {
-                await Console.Error.WriteLineAsync($"engine send: queue {queueName} is not available ({error}); run 'engine init' first.");
+                await cli.Error.WriteLineAsync($"engine send: queue {queueName} is not available ({error}); run 'engine init' first.");
                 return Failed;
             }
 
@@ -142,11 +149,11 @@ internal static class EngineCommands
             }, cancellationToken);
             if (!sent.TryGetValue(out var message, out error))
             {
-                await Console.Error.WriteLineAsync($"engine send: SQS refused the request: {error}");
+                await cli.Error.WriteLineAsync($"engine send: SQS refused the request: {error}");
                 return Failed;
             }
 
-            Console.WriteLine(parse.GetValue(json)
+            cli.Output.WriteLine(parse.GetValue(json)
                 ? JsonSerializer.Serialize(new Dictionary<string, string> { ["messageId"] = request.MessageId, ["sqsMessageId"] = message.MessageId, ["queue"] = queueName }, CliJsonContext.Default.DictionaryStringString)
                 : $"Queued {request.MessageId} for {request.To} on {queueName} (SQS message {message.MessageId}).");
             return Done;
