@@ -33,6 +33,7 @@ internal sealed partial class RequestProcessor(
         if (!read.IsValid)
         {
             LogInvalid(read.MessageId, message.MessageId, read.Describe());
+            await RecordRejectionAsync(read, cancellationToken).ConfigureAwait(false);
             await DeadLetterAsync(inFlight, new DeadLetterReason(
                 $"invalid request: {read.Describe()}", message.ApproximateReceiveCount, null, read.MessageId), cancellationToken).ConfigureAwait(false);
             return;
@@ -79,6 +80,32 @@ internal sealed partial class RequestProcessor(
         }
     }
 
+    /// <summary>
+    /// When the invalid request still names a message id and a recipient, its rejection goes into that recipient's
+    /// history too. Best effort: the DLQ entry carries the reason either way.
+    /// </summary>
+    private async Task RecordRejectionAsync(RequestReadResult read, CancellationToken cancellationToken)
+    {
+        // Only when who and which message are themselves valid: a bad address is no recipient to record against.
+        if (read is not { MessageId: { } messageId, Channel: { } channel, To: { } to } ||
+            read.Problems.Any(p => p.Path is "$.messageId" or "$.channel" or "$.to"))
+        {
+            return;
+        }
+
+        var key = RecipientKey.For(channel, to);
+
+        try
+        {
+            await recipients.AskAsync<bool>(
+                key, reply => new RecordRejection(messageId, $"invalid request: {read.Describe()}", reply), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PoisonMessageException or AskTimeoutException or JournalStorageException or ActorHostStoppedException)
+        {
+            LogRejectionNotRecorded(messageId, e.Message);
+        }
+    }
+
     private async Task RetryOrDeadLetterAsync(InFlightRequest inFlight, string messageId, string reason, CancellationToken cancellationToken)
     {
         var attempts = inFlight.Message.ApproximateReceiveCount;
@@ -121,6 +148,9 @@ internal sealed partial class RequestProcessor(
         LogDeadLettered(reason.MessageId, inFlight.Lane.Name, reason.Error);
         await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The rejection of invalid request {MessageId} was not recorded in its recipient's history ({Reason}); its DLQ entry has the reason")]
+    private partial void LogRejectionNotRecorded(string messageId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {MessageId} to {RecipientKey}: {Outcome}")]
     private partial void LogOutcome(string messageId, string recipientKey, string outcome);

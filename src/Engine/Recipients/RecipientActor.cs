@@ -48,6 +48,14 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 }
 
                 break;
+            case RecordRejection rejection:
+                var recorded = await DecideAndPersistAsync(
+                    s => s.Find(rejection.MessageId) is null
+                        ? [new Rejected(rejection.MessageId, rejection.Reason, Now)]
+                        : [],
+                    cancellationToken).ConfigureAwait(false);
+                rejection.Reply.Complete(recorded.Count > 0);
+                break;
             case GetRecipientState get:
                 get.Reply.Complete(new RecipientSnapshot(key, _state, _sequenceNr));
                 break;

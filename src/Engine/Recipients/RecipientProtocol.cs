@@ -19,6 +19,12 @@ public sealed record DeliverRequest(
     public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
 }
 
+/// <summary>
+/// A request for this recipient could not be read (a bad field, say): record it as rejected with the reason, so the
+/// recipient's history and the message lookup show it. Does nothing if the message id is already known.
+/// </summary>
+public sealed record RecordRejection(string MessageId, string Reason, Reply<bool> Reply) : RecipientCommand;
+
 /// <summary>Asks for the actor's current state (live, or loaded from storage if it was passivated).</summary>
 public sealed record GetRecipientState(Reply<RecipientSnapshot> Reply) : RecipientCommand;
 

@@ -90,4 +90,19 @@ public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<Loca
         Assert.Contains("template 'order-shipped' not found", record.Reason);
         Assert.Empty(await engine.TakeDeadLettersAsync());
     }
+
+    [Fact]
+    public async Task An_invalid_request_that_names_a_valid_recipient_is_dead_lettered_and_also_recorded_in_their_history()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var request = $$$"""{"schema":"messaging.request.v1","messageId":"bad-category","channel":"email","to":"{{{engine.Address("ana")}}}","category":"spam","content":{"subject":"s","text":"t"}}""";
+
+        await engine.EnqueueAsync([request]);
+
+        var record = await SettledRecordAsync(engine, "bad-category", "rejected");
+        Assert.Contains("invalid request", record.Reason);
+        Assert.Contains("$.category", record.Reason);
+        await AwaitCondition.UntilAsync(async () => (await engine.TakeDeadLettersAsync()).Count == 1, Deadline, "the request is dead-lettered too");
+        Assert.Empty(await engine.SentEmailsAsync(peers));
+    }
 }
