@@ -97,8 +97,8 @@ public sealed class EngineUnderTest : IAsyncDisposable
 
         await host.StartAsync();
         return new EngineUnderTest(host, directory, prefix,
-            (await queues.UrlOfAsync($"{prefix}-requests", default)).Value,
-            (await queues.UrlOfAsync($"{prefix}-dlq", default)).Value);
+            (await queues.UrlOfAsync(configuration["Engine:Ingest:RequestQueues:0:Name"]!, default)).Value,
+            (await queues.UrlOfAsync(queues.DeadLetterQueueFor(configuration["Engine:Ingest:RequestQueues:0:Name"]!), default)).Value);
     }
 
     /// <summary>Puts request bodies on the request queue, ten to a call.</summary>

@@ -11,6 +11,7 @@ namespace Messaging.Testing;
 public sealed class ProviderFaults
 {
     private readonly ConcurrentQueue<DateTimeOffset> _sentAt = new();
+    private readonly ConcurrentQueue<string> _sentOrder = new();
     private int _injected;
 
     /// <summary>Decides, from the SendEmail body, whether to answer with a fault (non-null) or pass it on.</summary>
@@ -21,6 +22,9 @@ public sealed class ProviderFaults
 
     /// <summary>When each SendEmail that the peer accepted left for it.</summary>
     public IReadOnlyList<DateTimeOffset> SentAt => _sentAt.ToArray();
+
+    /// <summary>The X-Correlation-ID (our messageId) of each SendEmail the peer accepted, in the order they left.</summary>
+    public List<string> SentOrder => [.. _sentOrder];
 
     public int Injected => Volatile.Read(ref _injected);
 
@@ -35,6 +39,13 @@ public sealed class ProviderFaults
         response.Headers.TryAddWithoutValidation("x-amzn-ErrorType", code);
         response.Headers.TryAddWithoutValidation("x-amzn-RequestId", Guid.NewGuid().ToString());
         return response;
+    }
+
+    private static string CorrelationOf(string body)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        return json.RootElement.GetProperty("Content").GetProperty("Simple").GetProperty("Headers").EnumerateArray()
+            .Single(h => h.GetProperty("Name").GetString() == "X-Correlation-ID").GetProperty("Value").GetString()!;
     }
 
     private sealed class Handler(ProviderFaults faults) : DelegatingHandler
@@ -55,6 +66,7 @@ public sealed class ProviderFaults
 
             // The moment the call leaves for the provider: what a provider's rate limit sees.
             var leftAt = DateTimeOffset.UtcNow;
+            var correlation = CorrelationOf(body);
             var response = await base.SendAsync(request, cancellationToken);
             if (faults.Latency > TimeSpan.Zero)
             {
@@ -64,6 +76,7 @@ public sealed class ProviderFaults
             if (response.IsSuccessStatusCode)
             {
                 faults._sentAt.Enqueue(leftAt);
+                faults._sentOrder.Enqueue(correlation);
             }
 
             return response;

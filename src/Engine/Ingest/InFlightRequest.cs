@@ -16,4 +16,7 @@ internal sealed class InFlightRequest(RequestLane lane, SqsMessage message, Date
 
     /// <summary>True once its outcome is settled (ack, delay, DLQ): visibility is no longer extended.</summary>
     public bool Settled { get; set; }
+
+    /// <summary>The work on it, awaited at shutdown.</summary>
+    public Task Work { get; set; } = Task.CompletedTask;
 }

@@ -25,7 +25,7 @@ public sealed partial class SqsRequestSource(
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<SqsRequestSource>();
-    private readonly ConcurrentDictionary<long, (InFlightRequest Request, Task Work)> _inFlight = new();
+    private readonly ConcurrentDictionary<long, InFlightRequest> _inFlight = new();
     private readonly CancellationTokenSource _abandon = new();
     private long _nextId;
     private long _received;
@@ -158,18 +158,18 @@ public sealed partial class SqsRequestSource(
             Interlocked.Increment(ref _received);
             var id = Interlocked.Increment(ref _nextId);
             var request = new InFlightRequest(lane, message, now, now + options.Value.VisibilityTimeout);
-            // The entry is added before its work starts, so the work's own removal always finds it.
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _inFlight[id] = (request, WorkAsync(id, request, processor, started.Task));
-            started.SetResult();
+            // Added before its work starts, so the work's own removal always finds it. The work starts here, in
+            // receive order, and runs synchronously until it has posted to its recipient's actor: a FIFO group's
+            // requests reach the actor in the order SQS gave them.
+            _inFlight[id] = request;
+            request.Work = WorkAsync(id, request, processor);
         }
 
         return messages.Count > 0;
     }
 
-    private async Task WorkAsync(long id, InFlightRequest request, RequestProcessor processor, Task started)
+    private async Task WorkAsync(long id, InFlightRequest request, RequestProcessor processor)
     {
-        await started.ConfigureAwait(false);
         try
         {
             await processor.ProcessAsync(request, _abandon.Token).ConfigureAwait(false);
@@ -198,7 +198,6 @@ public sealed partial class SqsRequestSource(
         var now = timeProvider.GetUtcNow();
         var timeout = options.Value.VisibilityTimeout;
         var due = _inFlight.Values
-            .Select(v => v.Request)
             .Where(r => !r.Settled && r.VisibleAt - now < timeout / 2 && now - r.ReceivedAt < TimeSpan.FromHours(11))
             .GroupBy(r => r.Lane);
         foreach (var lane in due)
@@ -238,7 +237,7 @@ public sealed partial class SqsRequestSource(
             LogDrainTimedOut(_inFlight.Count, timeout.TotalSeconds);
         }
 
-        var unfinished = _inFlight.Values.Select(v => v.Request).Where(r => !r.Settled).ToList();
+        var unfinished = _inFlight.Values.Where(r => !r.Settled).ToList();
         await _abandon.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(working).ConfigureAwait(false);
         foreach (var request in unfinished)

@@ -50,4 +50,46 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
         var span = (sentAt[^1] - sentAt[0]).TotalSeconds;
         Assert.InRange(span, 9.98 * 0.9, 9.98 * 1.1);
     }
+
+    [Fact]
+    public async Task Under_a_shared_rate_the_priority_0_queue_is_served_before_the_priority_1_queue()
+    {
+        var faults = new ProviderFaults();
+        var engineSettings = new Dictionary<string, string?>
+        {
+            ["Engine:Throttling:EmailMaxSendRate"] = "20",
+            ["Engine:Ingest:RequestQueues:1:Priority"] = "1",
+        };
+        var prefix = $"t{Guid.NewGuid():N}"[..13];
+        engineSettings["Engine:Ingest:RequestQueues:0:Name"] = $"{prefix}-transactional";
+        engineSettings["Engine:Ingest:RequestQueues:1:Name"] = $"{prefix}-marketing";
+        await using var engine = await EngineUnderTest.StartAsync(peers, engineSettings, faults.CreateHandler, prefix: prefix);
+        var marketingUrl = (await engine.Sqs.GetQueueUrlAsync($"{prefix}-marketing", default)).Value;
+        var transactionalUrl = (await engine.Sqs.GetQueueUrlAsync($"{prefix}-transactional", default)).Value;
+
+        // Marketing first: a backlog of 60 at 20/s; then 20 transactional requests arrive behind it.
+        await SendAsync(engine, marketingUrl, Enumerable.Range(0, 60).Select(i => EngineUnderTest.EmailRequest($"promo-{i}", engine.Address($"m{i}"))));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(faults.SentAt.Count >= 5), Deadline, "marketing is being sent");
+        await SendAsync(engine, transactionalUrl, Enumerable.Range(0, 20).Select(i => EngineUnderTest.EmailRequest($"receipt-{i}", engine.Address($"t{i}"))));
+        await WaitForEmailsAsync(engine, 80, "everything is sent");
+
+        // Order of the sends as the provider saw them: every receipt went before the marketing backlog was done.
+        var emails = await engine.SentEmailsAsync(peers);
+        var order = faults.SentOrder;
+        var lastReceipt = order.FindLastIndex(id => id.StartsWith("receipt-", StringComparison.Ordinal));
+        var promosAfter = order.Skip(lastReceipt + 1).Count(id => id.StartsWith("promo-", StringComparison.Ordinal));
+        Assert.Equal(80, emails.Count);
+        Assert.True(promosAfter >= 15, $"only {promosAfter} marketing sends came after the last receipt: {string.Join(",", order)}");
+    }
+
+    private static async Task SendAsync(EngineUnderTest engine, string queueUrl, IEnumerable<string> bodies)
+    {
+        var n = 0;
+        foreach (var chunk in bodies.Chunk(10))
+        {
+            var sent = await engine.Sqs.SendMessageBatchAsync(queueUrl,
+                chunk.Select(b => new Messaging.Engine.Aws.Sqs.SqsOutgoingMessage { Id = $"e{n++}", Body = b }).ToList(), default);
+            Assert.True(sent.IsSuccess && sent.Value.Failed.Count == 0, sent.ToString());
+        }
+    }
 }

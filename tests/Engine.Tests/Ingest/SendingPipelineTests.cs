@@ -174,4 +174,37 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Equal(60, emails.Select(CorrelationId).Distinct().Count());
         Assert.Empty(await second.TakeDeadLettersAsync());
     }
+
+    [Fact]
+    public async Task A_FIFO_request_queue_keeps_each_recipients_order_and_dead_letters_to_a_FIFO_twin()
+    {
+        var prefix = $"t{Guid.NewGuid():N}"[..13];
+        var faults = new ProviderFaults();
+        await using var engine = await EngineUnderTest.StartAsync(peers,
+            new Dictionary<string, string?> { ["Engine:Ingest:RequestQueues:0:Name"] = $"{prefix}-requests.fifo" },
+            faults.CreateHandler, prefix: prefix);
+        var bodies = Enumerable.Range(0, 30).Select(i => (Recipient: $"r{i % 3}", Id: $"fifo-{i % 3}-{i / 3:D2}")).ToList();
+
+        foreach (var chunk in bodies.Chunk(10))
+        {
+            var sent = await engine.Sqs.SendMessageBatchAsync(engine.RequestQueueUrl, chunk.Select((b, n) => new SqsOutgoingMessage
+            {
+                Id = $"e{n}",
+                Body = EngineUnderTest.EmailRequest(b.Id, engine.Address(b.Recipient)),
+                MessageGroupId = $"email:{engine.Address(b.Recipient)}",
+                DeduplicationId = b.Id,
+            }).ToList(), default);
+            Assert.True(sent.IsSuccess && sent.Value.Failed.Count == 0, sent.ToString());
+        }
+
+        await WaitForEmailsAsync(engine, 30, "all 30 are sent");
+        var order = faults.SentOrder;
+        for (var r = 0; r < 3; r++)
+        {
+            var mine = order.Where(id => id.StartsWith($"fifo-{r}-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(mine.Order(StringComparer.Ordinal), mine);
+        }
+
+        Assert.NotNull((await engine.Sqs.GetQueueUrlAsync($"{prefix}-dlq.fifo", default)).Value);
+    }
 }
