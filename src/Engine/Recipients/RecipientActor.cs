@@ -153,7 +153,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 : null;
         }
 
-        var throttle = services.Throttles.For(request.Channel);
+        var throttle = services.Throttles.For(message.Channel, message.From);
         while (true)
         {
             SendPermit permit;

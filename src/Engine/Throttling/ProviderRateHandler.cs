@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Messaging.Engine.Aws;
 
 namespace Messaging.Engine.Throttling;
@@ -22,10 +23,38 @@ public sealed class ProviderRateHandler(SendThrottles throttles) : DelegatingHan
             }
             else if (request.Headers.TryGetValues(AwsJsonTransport.TargetHeader, out var targets) && targets.Contains(SmsSendTarget))
             {
-                await throttles.Sms.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+                var origination = await OriginationOfAsync(request, cancellationToken).ConfigureAwait(false);
+                await throttles.SmsFrom(origination).EnterWindowAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The SendTextMessage's <c>OriginationIdentity</c>, which picks the throttle.</summary>
+    private static async Task<string?> OriginationOfAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Content is null)
+        {
+            return null;
+        }
+
+        var body = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("OriginationIdentity"))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > 0)
+            {
+                reader.Skip();
+            }
+        }
+
+        return null;
     }
 }

@@ -8,8 +8,14 @@ public sealed class ThrottlingOptions
     /// <summary>Emails per second; null (default) takes SES <c>GetAccount</c> <c>MaxSendRate</c>. 0 means no limit (tests, benchmarks).</summary>
     public double? EmailMaxSendRate { get; set; }
 
-    /// <summary>SMS per second for the account's origination identities (End User Messaging has no API that says).</summary>
+    /// <summary>SMS per second when no origination identity is named, or one not listed in <see cref="SmsRateByOrigination"/>.</summary>
     public double SmsMaxSendRate { get; set; } = 1;
+
+    /// <summary>
+    /// SMS per second per origination identity (phone number, sender id, pool id): each identity has its own limit at
+    /// AWS (a US long code 1/s, a toll-free number 3/s, a short code 100/s…), so each gets its own throttle.
+    /// </summary>
+    public Dictionary<string, double> SmsRateByOrigination { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>How often the SES quota is read again.</summary>
     public TimeSpan QuotaRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
@@ -24,6 +30,14 @@ public sealed class ThrottlingOptions
         if (SmsMaxSendRate < 0)
         {
             yield return $"{SectionName}:SmsMaxSendRate must not be negative.";
+        }
+
+        foreach (var (identity, rate) in SmsRateByOrigination)
+        {
+            if (rate < 0)
+            {
+                yield return $"{SectionName}:SmsRateByOrigination:{identity} must not be negative.";
+            }
         }
 
         if (QuotaRefreshInterval < TimeSpan.FromSeconds(1))
