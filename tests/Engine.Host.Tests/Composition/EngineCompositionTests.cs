@@ -3,6 +3,7 @@ using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Host.Tests.Composition;
@@ -49,17 +50,24 @@ public sealed class EngineCompositionTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_up_fails_listing_every_invalid_persistence_setting()
+    public void Invalid_persistence_settings_are_all_reported_at_once_and_validated_at_start_up()
     {
-        await using var host = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseSetting("Engine:Aws:Region", "us-east-1")
-            .UseSetting("Engine:Persistence:Provider", "Postgres")
-            .UseSetting("Engine:Persistence:MaxBatchSize", "0"));
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Engine:Aws:Region"] = "us-east-1",
+            ["Engine:Persistence:Provider"] = "Postgres",
+            ["Engine:Persistence:MaxBatchSize"] = "0",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        Messaging.Engine.EngineServiceCollectionExtensions.AddMessagingEngine(services, configuration);
+        using var provider = services.BuildServiceProvider();
 
-        var failure = Assert.ThrowsAny<Exception>(() => host.Server);
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JournalOptions>>().Value);
 
-        var message = failure.ToString();
-        Assert.Contains("PostgresConnectionString is required", message);
-        Assert.Contains("MaxBatchSize must be between 1 and 10000", message);
+        Assert.Contains(failure.Failures, f => f.Contains("PostgresConnectionString is required", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.Contains("MaxBatchSize must be between 1 and 10000", StringComparison.Ordinal));
+        // ValidateOnStart: the host runs these checks before it starts anything.
+        Assert.NotEmpty(provider.GetServices<Microsoft.Extensions.Options.IStartupValidator>());
     }
 }

@@ -18,18 +18,28 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
 
     public RateAdherenceTests(LocalAwsPeers peers) => this.peers = peers;
 
-    private async Task WaitForEmailsAsync(EngineUnderTest engine, int count, string because) =>
-        await AwaitCondition.UntilAsync(async () => (await engine.SentEmailsAsync(peers)).Count >= count, Deadline, because);
-
     [Fact]
     public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_500_take_about_ten_seconds()
     {
         var faults = new ProviderFaults();
         await using var engine = await EngineUnderTest.StartAsync(peers,
-            new Dictionary<string, string?> { ["Engine:Throttling:EmailMaxSendRate"] = "50" }, faults.CreateHandler);
+            new Dictionary<string, string?>
+            {
+                ["Engine:Throttling:EmailMaxSendRate"] = "50",
+                // This measures the throttle, not durability. Run last in a suite that has written many databases, a
+                // commit's fsync on this machine sometimes took up to 1.7 s, and every send waits for its intent to
+                // be durable; with FULL the run failed 1 in 3 full suites, with NORMAL 0 in 3 (2026-11-22).
+                ["Engine:Persistence:SqliteSynchronous"] = "NORMAL",
+            },
+            faults.CreateHandler);
 
+        // This runs last in a test process that has run every other test: compact its heap now, so a collection of
+        // their garbage does not pause the engine in the middle of the measurement.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         await engine.EnqueueAsync(Enumerable.Range(0, 500).Select(i => EngineUnderTest.EmailRequest($"r-{i}", engine.Address($"user{i}"))));
-        await WaitForEmailsAsync(engine, 500, "all 500 are sent");
+        // Watch the in-process count: polling the SES peer's whole store would load the 2 cores being measured.
+        await AwaitCondition.UntilAsync(() => Task.FromResult(faults.SentAt.Count >= 500), Deadline, "all 500 are sent");
 
         var sentAt = faults.SentAt.Order().ToList();
         Assert.Equal(500, sentAt.Count);
@@ -48,7 +58,8 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
         Assert.True(busiest <= 50, $"a 1-second window held {busiest} sends");
         // 500 sends at 50/s: the first and last are 9.98 s apart at the ideal pace; allow 10 %.
         var span = (sentAt[^1] - sentAt[0]).TotalSeconds;
-        Assert.InRange(span, 9.98 * 0.9, 9.98 * 1.1);
+        var perSecond = string.Join(" ", sentAt.GroupBy(t => (int)(t - sentAt[0]).TotalSeconds).Select(g => $"{g.Key}s:{g.Count()}"));
+        Assert.True(span is >= 9.98 * 0.9 and <= 9.98 * 1.1, $"500 sends took {span:0.00} s; per second from the first: {perSecond}");
     }
 
     [Fact]
@@ -71,7 +82,7 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
         await SendAsync(engine, marketingUrl, Enumerable.Range(0, 60).Select(i => EngineUnderTest.EmailRequest($"promo-{i}", engine.Address($"m{i}"))));
         await AwaitCondition.UntilAsync(() => Task.FromResult(faults.SentAt.Count >= 5), Deadline, "marketing is being sent");
         await SendAsync(engine, transactionalUrl, Enumerable.Range(0, 20).Select(i => EngineUnderTest.EmailRequest($"receipt-{i}", engine.Address($"t{i}"))));
-        await WaitForEmailsAsync(engine, 80, "everything is sent");
+        await AwaitCondition.UntilAsync(() => Task.FromResult(faults.SentAt.Count >= 80), Deadline, "everything is sent");
 
         // Order of the sends as the provider saw them: every receipt went before the marketing backlog was done.
         var emails = await engine.SentEmailsAsync(peers);

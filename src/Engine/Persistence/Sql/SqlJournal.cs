@@ -59,6 +59,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly GroupCommitWriter _writer;
+    private int _disposed;
 
     internal SqlJournal(SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -73,7 +74,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     {
         SqlDialect dialect = options.Provider switch
         {
-            JournalProvider.Sqlite => new Sqlite.SqliteDialect(Path.Combine(contentRoot, options.SqlitePath), options.SqliteSynchronous),
+            JournalProvider.Sqlite => new Sqlite.SqliteDialect(Path.Combine(contentRoot, options.SqlitePath), options.SqliteSynchronous, logger),
             JournalProvider.Postgres => new Postgres.PostgresDialect(options.PostgresConnectionString!),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown journal provider."),
         };
@@ -366,8 +367,14 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             c => AddParameter(c, "day").Value = DayNumber(firstKeptDay),
             cancellationToken);
 
+    /// <summary>Writes what is queued, then closes. The container may call it twice (as SqlJournal and as IJournal).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _writer.DisposeAsync().ConfigureAwait(false);
         await _dialect.DisposeAsync().ConfigureAwait(false);
     }

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Messaging.Engine.Persistence.Sql;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Messaging.Engine.Persistence.Sqlite;
 
@@ -8,13 +10,27 @@ namespace Messaging.Engine.Persistence.Sqlite;
 /// SQLite in WAL mode: readers never block the single writer, and a commit is one append to the WAL plus one fsync
 /// (with <c>synchronous=FULL</c>), which group commit spreads over a whole batch.
 /// </summary>
-internal sealed class SqliteDialect : SqlDialect
+/// <remarks>
+/// Checkpoints (copying the WAL back into the database file, with an fsync of that file) are taken off the commit
+/// path: writers do not checkpoint, a background loop does, passively, once a second. SQLite's automatic checkpoint
+/// runs inside the commit that crosses 1,000 pages, and on a busy disk that stalled every send behind it for over a
+/// second (measured in the 50/s rate test).
+/// </remarks>
+internal sealed partial class SqliteDialect : SqlDialect
 {
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+
     private readonly string _connectionString;
     private readonly string _synchronousPragma;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _checkpoints = Task.CompletedTask;
+    private int _checkpointsStarted;
+    private int _disposed;
 
-    public SqliteDialect(string path, string synchronous)
+    public SqliteDialect(string path, string synchronous, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         Description = $"SQLite at {path}";
@@ -73,10 +89,15 @@ internal sealed class SqliteDialect : SqlDialect
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (forWrite)
             {
-                // journal_mode is stored in the file; synchronous is per connection and matters only where we write.
+                // journal_mode is stored in the file; synchronous and wal_autocheckpoint are per connection and matter
+                // only where we write.
                 using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA journal_mode = WAL; " + _synchronousPragma;
+                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; " + _synchronousPragma;
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _checkpointsStarted, 1) == 0)
+                {
+                    _checkpoints = Task.Run(() => CheckpointAsync(_stopping.Token), CancellationToken.None);
+                }
             }
 
             return connection;
@@ -87,6 +108,57 @@ internal sealed class SqliteDialect : SqlDialect
             throw;
         }
     }
+
+    private async Task CheckpointAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                try
+                {
+                    // A thread of its own for the checkpoint's fsync, so it never holds a pool thread (see GroupCommitWriter).
+                    await Task.Factory.StartNew(Checkpoint, stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                        .ConfigureAwait(false);
+                }
+                catch (SqliteException e)
+                {
+                    // The WAL only grows until the next tick succeeds; nothing is lost or blocked meanwhile.
+                    LogCheckpointFailed(e, Description);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    private void Checkpoint()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var checkpoint = connection.CreateCommand();
+        // PASSIVE: copies what it can without waiting for, or blocking, readers and the writer.
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        checkpoint.ExecuteNonQuery();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _checkpoints.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A background checkpoint of {Store} failed; trying again in a second")]
+    private partial void LogCheckpointFailed(Exception exception, string store);
 
     // BeginTransaction takes SQLite's write lock at once (BEGIN IMMEDIATE), so another process migrating waits.
     public override Task LockForMigrationAsync(
