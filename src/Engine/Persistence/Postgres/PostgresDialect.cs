@@ -29,35 +29,7 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override IReadOnlyList<SchemaMigration> Migrations { get; } =
     [
-        new(1, "journal, snapshots and messages", """
-            CREATE TABLE journal (
-                persistence_id TEXT NOT NULL,
-                sequence_nr BIGINT NOT NULL,
-                type TEXT NOT NULL,
-                payload BYTEA NOT NULL,
-                written_at BIGINT NOT NULL,
-                PRIMARY KEY (persistence_id, sequence_nr));
-            CREATE TABLE snapshots (
-                persistence_id TEXT PRIMARY KEY,
-                sequence_nr BIGINT NOT NULL,
-                type TEXT NOT NULL,
-                payload BYTEA NOT NULL,
-                written_at BIGINT NOT NULL);
-            CREATE TABLE messages (
-                message_id TEXT PRIMARY KEY CHECK (message_id <> ''),
-                recipient_key TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                category TEXT NOT NULL,
-                status TEXT NOT NULL,
-                reason TEXT,
-                provider_message_id TEXT,
-                accepted_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                accepted_day INTEGER NOT NULL);
-            CREATE INDEX messages_by_provider_id ON messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
-            CREATE INDEX messages_by_recipient ON messages (recipient_key, accepted_at);
-            CREATE INDEX messages_by_day ON messages (accepted_day);
-            """),
+        JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

@@ -21,4 +21,39 @@ internal abstract class SqlDialect : IAsyncDisposable
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Migration 1, the same tables for every store; only the type names differ (<paramref name="bigint"/>,
+    /// <paramref name="bytes"/>) and what a keyed table may add after its definition (<paramref name="keyedTableOptions"/>).
+    /// </summary>
+    protected static SchemaMigration JournalTables(string bigint, string bytes, string keyedTableOptions) =>
+        new(1, "journal, snapshots and messages", $"""
+            CREATE TABLE journal (
+                persistence_id TEXT NOT NULL,
+                sequence_nr {bigint} NOT NULL,
+                type TEXT NOT NULL,
+                payload {bytes} NOT NULL,
+                written_at {bigint} NOT NULL,
+                PRIMARY KEY (persistence_id, sequence_nr)){keyedTableOptions};
+            CREATE TABLE snapshots (
+                persistence_id TEXT PRIMARY KEY,
+                sequence_nr {bigint} NOT NULL,
+                type TEXT NOT NULL,
+                payload {bytes} NOT NULL,
+                written_at {bigint} NOT NULL){keyedTableOptions};
+            CREATE TABLE messages (
+                message_id TEXT PRIMARY KEY CHECK (message_id <> ''),
+                recipient_key TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                category TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                provider_message_id TEXT,
+                accepted_at {bigint} NOT NULL,
+                updated_at {bigint} NOT NULL,
+                accepted_day INTEGER NOT NULL);
+            CREATE INDEX messages_by_provider_id ON messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+            CREATE INDEX messages_by_recipient ON messages (recipient_key, accepted_at);
+            CREATE INDEX messages_by_day ON messages (accepted_day);
+            """);
 }
