@@ -12,13 +12,14 @@ namespace Messaging.Engine.Persistence.Sqlite;
 /// </summary>
 /// <remarks>
 /// Checkpoints (copying the WAL back into the database file, with an fsync of that file) are taken off the commit
-/// path: writers do not checkpoint, a background loop does, passively, once a second. SQLite's automatic checkpoint
-/// runs inside the commit that crosses 1,000 pages, and on a busy disk that stalled every send behind it for over a
-/// second (measured in the 50/s rate test).
+/// path: writers do not checkpoint, a background loop does, passively, every ten seconds. SQLite's automatic
+/// checkpoint runs inside whichever commit crosses 1,000 pages, and every send waiting on that commit waits for it.
 /// </remarks>
 internal sealed partial class SqliteDialect : SqlDialect
 {
-    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+    // Each checkpoint fsyncs the database file, which competes with the commits' own fsyncs: every second cost a lone
+    // writer 70 % (204 → 349 µs per append); every 10 s the WAL grows by at most ten seconds of writes.
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(10);
 
     private readonly string _connectionString;
     private readonly string _synchronousPragma;
@@ -130,7 +131,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         _stopping.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A background checkpoint of {Store} failed; trying again in a second")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A background checkpoint of {Store} failed; trying again at the next tick")]
     private partial void LogCheckpointFailed(Exception exception, string store);
 
     // BeginTransaction takes SQLite's write lock at once (BEGIN IMMEDIATE), so another process migrating waits.
