@@ -243,7 +243,12 @@ public sealed partial class SqsRequestSource(
         foreach (var request in unfinished)
         {
             // Visible again at once, for another node or the next start; its recipient's journal knows what was done.
-            await sqs.ChangeMessageVisibilityAsync(request.Lane.Url, request.Message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            var released = await sqs.ChangeMessageVisibilityAsync(
+                request.Lane.Url, request.Message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            if (!released.IsSuccess)
+            {
+                LogReleaseFailed(request.Message.MessageId, request.Lane.Name, released.Error!.ToString());
+            }
         }
     }
 
@@ -267,6 +272,9 @@ public sealed partial class SqsRequestSource(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing SQS message {SqsMessageId} from {Queue} failed; it will reappear and be retried")]
     private partial void LogProcessingFailed(Exception exception, string sqsMessageId, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give SQS message {SqsMessageId} back to {Queue} at shutdown ({Reason}); it reappears when its visibility timeout ends")]
+    private partial void LogReleaseFailed(string sqsMessageId, string queue, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} request(s) still in flight after {Seconds} s of shutdown; releasing them to the queue")]
     private partial void LogDrainTimedOut(int count, double seconds);
