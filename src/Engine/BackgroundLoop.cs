@@ -31,10 +31,7 @@ internal sealed partial class BackgroundLoop : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>When the last iteration ended without an error (for health checks).</summary>
-    public DateTimeOffset? LastSuccessAt { get; private set; }
-
-    public int ConsecutiveFailures { get; private set; }
+    private int _consecutiveFailures;
 
     public void Start() => _task = Task.Run(() => RunAsync(_stopping.Token));
 
@@ -46,8 +43,7 @@ internal sealed partial class BackgroundLoop : IAsyncDisposable
             try
             {
                 var worked = await _iteration(stopping).ConfigureAwait(false);
-                LastSuccessAt = _time.GetUtcNow();
-                ConsecutiveFailures = 0;
+                _consecutiveFailures = 0;
                 backoff = TimeSpan.FromMilliseconds(100);
                 if (!worked && _idleDelay > TimeSpan.Zero)
                 {
@@ -60,8 +56,8 @@ internal sealed partial class BackgroundLoop : IAsyncDisposable
             }
             catch (Exception e)
             {
-                ConsecutiveFailures++;
-                LogIterationFailed(e, _name, ConsecutiveFailures, backoff.TotalMilliseconds);
+                _consecutiveFailures++;
+                LogIterationFailed(e, _name, _consecutiveFailures, backoff.TotalMilliseconds);
                 try
                 {
                     await Task.Delay(backoff, _time, stopping).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using Messaging.Contracts.Validation;
 using Messaging.Engine;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
+using Messaging.Engine.Recipients;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Host.Cli;
@@ -144,7 +145,7 @@ internal static class EngineCommands
             {
                 Body = body,
                 // FIFO: one group per recipient keeps each recipient's requests in order.
-                MessageGroupId = fifo ? $"{(request.Channel == Channel.Email ? "email" : "sms")}:{request.To.Trim().ToLowerInvariant()}" : null,
+                MessageGroupId = fifo ? RecipientKey.For(request.Channel, request.To).ToString() : null,
                 DeduplicationId = fifo ? request.MessageId : null,
             }, cancellationToken);
             if (!sent.TryGetValue(out var message, out error))

@@ -33,9 +33,6 @@ public sealed partial class SqsRequestSource(
     /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
     public long Received => Interlocked.Read(ref _received);
 
-    /// <summary>Requests being worked on now.</summary>
-    public int InFlight => _inFlight.Count;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var ingest = options.Value;

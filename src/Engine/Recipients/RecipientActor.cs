@@ -76,18 +76,9 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
 
     private DateTimeOffset Now => services.Time.GetUtcNow();
 
-    private async Task<DeliveryOutcome> DeliverAsync(DeliverRequest command, CancellationToken cancellationToken)
-    {
-        for (var round = 1; round <= MaxConflictRounds; round++)
-        {
-            if (await TryDeliverAsync(command, cancellationToken).ConfigureAwait(false) is { } outcome)
-            {
-                return outcome;
-            }
-        }
-
-        throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row; giving up this attempt.");
-    }
+    private Task<DeliveryOutcome> DeliverAsync(DeliverRequest command, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync($"delivering {command.Request.MessageId}", async () =>
+            await TryDeliverAsync(command, cancellationToken).ConfigureAwait(false) is { } outcome ? (true, outcome) : (false, null!));
 
     /// <summary>One round of the delivery decision; null when another writer got in first (the state is reloaded).</summary>
     private async Task<DeliveryOutcome?> TryDeliverAsync(DeliverRequest command, CancellationToken cancellationToken)
@@ -215,7 +206,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 $"the recipient is suppressed ({suppression.Reason}) since {suppression.Since:u}", now, Suppressed: true);
         }
 
-        var category = request.Category == Category.Marketing ? "marketing" : "transactional";
+        var category = ContractNames.Of(request.Category);
         if (isNew && services.Sending.DailyCapByCategory.TryGetValue(category, out var cap) &&
             _state.AcceptedOn(request.Category, DateOnly.FromDateTime(now.UtcDateTime)) >= cap)
         {
@@ -262,33 +253,35 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
     }
 
     /// <summary>Records what already happened (a provider's answer): on a conflict it is appended after the other writer's events.</summary>
-    private async Task RecordAsync(IReadOnlyList<IRecipientEvent> facts, CancellationToken cancellationToken)
-    {
-        for (var round = 1; round <= MaxConflictRounds; round++)
-        {
-            if (await TryPersistAsync(facts, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
-
-        throw new JournalStorageException($"{key}: could not record {string.Join(", ", facts)} after {MaxConflictRounds} conflicts.");
-    }
+    private Task RecordAsync(IReadOnlyList<IRecipientEvent> facts, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync($"recording {string.Join(", ", facts)}", async () =>
+            (await TryPersistAsync(facts, cancellationToken).ConfigureAwait(false), true));
 
     /// <summary>Decides against the current state and persists the events; returns the events that were written.</summary>
-    private async Task<IReadOnlyList<IRecipientEvent>> DecideAndPersistAsync(
-        Func<RecipientState, IReadOnlyList<IRecipientEvent>> decide, CancellationToken cancellationToken)
-    {
-        for (var round = 1; round <= MaxConflictRounds; round++)
+    private Task<IReadOnlyList<IRecipientEvent>> DecideAndPersistAsync(
+        Func<RecipientState, IReadOnlyList<IRecipientEvent>> decide, CancellationToken cancellationToken) =>
+        RetryOnConflictAsync("deciding", async () =>
         {
             var events = decide(_state);
-            if (events.Count == 0 || await TryPersistAsync(events, cancellationToken).ConfigureAwait(false))
+            return (events.Count == 0 || await TryPersistAsync(events, cancellationToken).ConfigureAwait(false), events);
+        });
+
+    /// <summary>
+    /// Runs a round until it is done; a round is not done when another writer got in first (the state is then
+    /// reloaded). After <see cref="MaxConflictRounds"/> lost rounds the attempt fails and the supervisor retries it.
+    /// </summary>
+    private async Task<T> RetryOnConflictAsync<T>(string what, Func<Task<(bool Done, T Result)>> round)
+    {
+        for (var attempt = 1; attempt <= MaxConflictRounds; attempt++)
+        {
+            var (done, result) = await round().ConfigureAwait(false);
+            if (done)
             {
-                return events;
+                return result;
             }
         }
 
-        throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row; giving up this attempt.");
+        throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row while {what}; giving up this attempt.");
     }
 
     private static MessageStatus ParseStatus(string status) =>

@@ -63,18 +63,11 @@ public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer 
             if (after.Find(messageId) is { } m)
             {
                 rows.Add(new MessageRecord(
-                    m.MessageId, key.ToString(), key.Channel == Channel.Email ? "email" : "sms",
-                    m.Category == Category.Marketing ? "marketing" : "transactional",
-                    StatusName(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt));
+                    m.MessageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
+                    ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt));
             }
         }
 
         return rows;
-    }
-
-    private static string StatusName(Contracts.Status.MessageStatus status)
-    {
-        var name = status.ToString();
-        return char.ToLowerInvariant(name[0]) + name[1..];
     }
 }

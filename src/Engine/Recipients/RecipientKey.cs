@@ -56,5 +56,5 @@ public readonly record struct RecipientKey
         return true;
     }
 
-    public override string ToString() => $"{(Channel == Channel.Email ? "email" : "sms")}:{Address}";
+    public override string ToString() => $"{ContractNames.Of(Channel)}:{Address}";
 }

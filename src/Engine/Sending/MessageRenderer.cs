@@ -30,7 +30,7 @@ public sealed class MessageRenderer(IOptions<SendingOptions> options)
             return (null, "no sender: the request has no 'from' and Engine:Sending:DefaultEmailFrom is not set");
         }
 
-        var category = request.Category == Category.Marketing ? "marketing" : "transactional";
+        var category = ContractNames.Of(request.Category);
         var configurationSet = request.ConfigurationSet
             ?? sending.ConfigurationSetByCategory.GetValueOrDefault(category)
             ?? sending.DefaultConfigurationSet;

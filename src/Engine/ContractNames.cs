@@ -1,0 +1,19 @@
+using Messaging.Contracts.Requests;
+using Messaging.Contracts.Status;
+
+namespace Messaging.Engine;
+
+/// <summary>The names the request contract uses for channels, categories and statuses, as stored and configured.</summary>
+internal static class ContractNames
+{
+    public static string Of(Channel channel) => channel == Channel.Email ? "email" : "sms";
+
+    public static string Of(Category category) => category == Category.Marketing ? "marketing" : "transactional";
+
+    /// <summary>The status as in the contract's JSON: <c>softBounced</c>, <c>deadLettered</c>…</summary>
+    public static string Of(MessageStatus status)
+    {
+        var name = status.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+}
