@@ -3,9 +3,9 @@ using Messaging.Host;
 using Messaging.Host.Cli;
 using Messaging.Host.Health;
 
-// `engine init`, `engine send`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
+// `engine init`, `engine send`, `engine templates …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
 // arguments (--urls …) to ASP.NET Core; `engine run …` is the same.
-if (args is [("init" or "send" or "--help" or "-h" or "-?" or "--version"), ..])
+if (args is [("init" or "send" or "templates" or "--help" or "-h" or "-?" or "--version"), ..])
 {
     return await EngineCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
 }

@@ -12,6 +12,7 @@ using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Sending;
+using Messaging.Engine.Templates;
 using Messaging.Engine.Throttling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -76,6 +77,14 @@ public static class EngineServiceCollectionExtensions
         // Registered first among the engine's hosted services: the schema is migrated before anything else starts.
         services.AddHostedService<JournalStartup>();
         services.AddHostedService<MessageRetentionPurge>();
+
+        services.AddOptions<TemplateOptions>().Bind(configuration.GetSection(TemplateOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TemplateOptions>>(new ListedOptionsValidator<TemplateOptions>(o => o.Validate()));
+        services.TryAddSingleton<ITemplateStore>(provider => new SqlTemplateStore(
+            provider.GetRequiredService<SqlJournal>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<TemplateCatalog>();
+        // After the schema is migrated, before requests are taken: the first request finds the templates loaded.
+        services.AddHostedService<TemplateCatalogRefresh>();
     }
 
     private static void AddActors(IServiceCollection services, IConfiguration configuration)

@@ -32,11 +32,12 @@ internal static class EngineCommands
             "ASP.NET Core options such as --urls pass through."));
         root.Subcommands.Add(InitCommand(cli));
         root.Subcommands.Add(SendCommand(cli));
+        root.Subcommands.Add(TemplateCommands.Build(cli));
         return root;
     }
 
     /// <summary>What the commands share: how to get the engine's services, and where to write.</summary>
-    private sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error);
+    internal sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error);
 
     private static Command InitCommand(CliContext cli)
     {
@@ -86,6 +87,8 @@ internal static class EngineCommands
         var subject = new Option<string?>("--subject") { Description = "Email subject." };
         var text = new Option<string?>("--text") { Description = "Text body (email or SMS)." };
         var html = new Option<string?>("--html") { Description = "HTML body (email)." };
+        var template = new Option<string?>("--template") { Description = "Template name, instead of --subject/--text/--html." };
+        var data = new Option<string?>("--data") { Description = "Template variables: a JSON object, or @FILE to read one." };
         var from = new Option<string?>("--from") { Description = "Sender; defaults to the configured one." };
         var category = new Option<string>("--category") { Description = "transactional or marketing.", DefaultValueFactory = _ => "transactional" };
         var messageId = new Option<string?>("--message-id") { Description = "Idempotency key; a new one when omitted." };
@@ -93,7 +96,7 @@ internal static class EngineCommands
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var send = new Command("send", "Put a request on a request queue: from --file, or built from the options.")
         {
-            file, channel, to, subject, text, html, from, category, messageId, queue, json,
+            file, channel, to, subject, text, html, template, data, from, category, messageId, queue, json,
         };
         send.SetAction(async (parse, cancellationToken) =>
         {
@@ -110,6 +113,23 @@ internal static class EngineCommands
             }
             else
             {
+                JsonElement? variables = null;
+                if (parse.GetValue(data) is { } given)
+                {
+                    try
+                    {
+                        var dataText = given.StartsWith('@') ? await File.ReadAllTextAsync(given[1..], cancellationToken) : given;
+                        using var document = JsonDocument.Parse(dataText);
+                        variables = document.RootElement.Clone();
+                    }
+                    catch (Exception e) when (e is JsonException or IOException)
+                    {
+                        await cli.Error.WriteLineAsync($"engine send: --data is not a JSON object or readable file: {e.Message}");
+                        return BadInput;
+                    }
+                }
+
+                var templateName = parse.GetValue(template);
                 body = JsonSerializer.Serialize(new MessageRequest
                 {
                     MessageId = parse.GetValue(messageId) ?? $"cli-{Guid.NewGuid():N}",
@@ -117,7 +137,9 @@ internal static class EngineCommands
                     To = parse.GetValue(to) ?? "",
                     From = parse.GetValue(from),
                     Category = string.Equals(parse.GetValue(category), "marketing", StringComparison.OrdinalIgnoreCase) ? Category.Marketing : Category.Transactional,
-                    Content = new MessageContent { Subject = parse.GetValue(subject), Text = parse.GetValue(text), Html = parse.GetValue(html) },
+                    Template = templateName,
+                    Data = variables,
+                    Content = templateName is not null ? null : new MessageContent { Subject = parse.GetValue(subject), Text = parse.GetValue(text), Html = parse.GetValue(html) },
                 }, ContractsJsonContext.Default.MessageRequest);
             }
 

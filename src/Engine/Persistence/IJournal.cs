@@ -18,6 +18,9 @@ namespace Messaging.Engine.Persistence;
 /// </remarks>
 public interface IJournal
 {
+    /// <summary>Brings the database's schema (journal, messages, templates) up to date; safe to call again.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
     /// <summary>Where the journal lives, for logs and health checks ("SQLite at data/engine.db").</summary>
     string Description { get; }
 

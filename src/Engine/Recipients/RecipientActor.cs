@@ -134,7 +134,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 : null;
         }
 
-        var (message, problem) = services.Renderer.Render(request);
+        var (message, problem) = await services.Renderer.RenderAsync(request, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
             var rejected = new Rejected(id, problem!, now);
@@ -154,7 +154,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             }
 
             // The intent is durable before the provider is called: a crash after this point can never cause a second send.
-            pending.Add(new SendIntended(id, Now));
+            pending.Add(new SendIntended(id, Now, message.Template));
             if (!await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false))
             {
                 return null;

@@ -1,46 +1,103 @@
 using Messaging.Contracts.Requests;
+using Messaging.Engine.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Sending;
 
-/// <summary>
-/// Turns a request into a <see cref="RenderedMessage"/>: content (inline today; templates arrive with the template
-/// store), sender = request → configured default, configuration set = request → category mapping → default.
-/// </summary>
-public sealed class MessageRenderer(IOptions<SendingOptions> options)
+/// <summary>A message ready to send, or why the request can never be sent (a permanent rejection).</summary>
+public sealed record RenderResult(RenderedMessage? Message, string? Problem)
 {
-    /// <summary>The rendered message, or the reason it cannot be made (a permanent rejection).</summary>
-    public (RenderedMessage? Message, string? Problem) Render(MessageRequest request)
+    public static RenderResult Refused(string problem) => new(null, problem);
+}
+
+/// <summary>
+/// Turns a request into a <see cref="RenderedMessage"/>. Content: the named template's current version rendered with
+/// the request's data, or the inline content. Sender: request → template → configured default. Configuration set:
+/// request → template → category mapping → configured default. An SMS longer than
+/// <see cref="SendingOptions.SmsMaxSegments"/> is refused.
+/// </summary>
+public sealed class MessageRenderer(TemplateCatalog templates, IOptions<SendingOptions> options)
+{
+    /// <exception cref="Persistence.JournalStorageException">The template store could not be read (transient).</exception>
+    public async ValueTask<RenderResult> RenderAsync(MessageRequest request, CancellationToken cancellationToken)
     {
-        if (request.Template is { } template)
-        {
-            return (null, $"template '{template}' not found: this engine has no template store yet; send inline content");
-        }
-
-        var content = request.Content;
-        if (content is null)
-        {
-            return (null, "the request has neither a template nor content");
-        }
-
         var sending = options.Value;
-        var from = request.From ?? (request.Channel == Channel.Email ? sending.DefaultEmailFrom : sending.DefaultSmsOrigination);
+        TemplateDefinition? template = null;
+        string? templateLabel = null;
+        RenderedContent content;
+        if (request.Template is { } name)
+        {
+            var compiled = await templates.FindAsync(name, cancellationToken).ConfigureAwait(false);
+            if (compiled is null)
+            {
+                return RenderResult.Refused($"template '{name}' not found");
+            }
+
+            if (compiled.Channel != request.Channel)
+            {
+                return RenderResult.Refused(
+                    $"template '{name}' is an {ContractNames.Of(compiled.Channel)} template; the request's channel is {ContractNames.Of(request.Channel)}");
+            }
+
+            try
+            {
+                content = compiled.Render(request.Data);
+            }
+            catch (TemplateRenderException e)
+            {
+                return RenderResult.Refused(e.Message);
+            }
+
+            template = compiled.Source.Definition;
+            templateLabel = compiled.Source.Label;
+        }
+        else if (request.Content is { } inline)
+        {
+            content = new RenderedContent(inline.Subject, inline.Html, inline.Text);
+        }
+        else
+        {
+            return RenderResult.Refused("the request has neither a template nor content");
+        }
+
+        var (from, configurationSet) = Resolve(request, template, sending);
         if (request.Channel == Channel.Email && from is null)
         {
-            return (null, "no sender: the request has no 'from' and Engine:Sending:DefaultEmailFrom is not set");
+            return RenderResult.Refused("no sender: neither the request ('from'), its template, nor Engine:Sending:DefaultEmailFrom names one");
         }
 
-        var category = ContractNames.Of(request.Category);
-        var configurationSet = request.ConfigurationSet
-            ?? sending.ConfigurationSetByCategory.GetValueOrDefault(category)
-            ?? sending.DefaultConfigurationSet;
+        if (request.Channel == Channel.Sms)
+        {
+            var segments = SmsSegments.Measure(content.Text ?? "");
+            if (segments.Segments > sending.SmsMaxSegments)
+            {
+                return RenderResult.Refused(
+                    $"the SMS takes {segments.Segments} segments ({segments.Units} {(segments.Encoding == SmsEncoding.Gsm7 ? "GSM-7 septets" : $"UCS-2 code units, because of '{segments.ForcedBy}'")}), " +
+                    $"more than Engine:Sending:SmsMaxSegments allows ({sending.SmsMaxSegments})");
+            }
+        }
+
         var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             // Feedback events carry the tags back: this is how a bounce finds its request.
             ["messageId"] = request.MessageId,
         };
-        return (new RenderedMessage(
+        return new RenderResult(new RenderedMessage(
             request.MessageId, request.Channel, request.To, from, configurationSet,
-            content.Subject, content.Html, content.Text, tags), null);
+            content.Subject, content.Html, content.Text, tags, templateLabel), null);
+    }
+
+    /// <summary>The sender and configuration set of a request, by the resolution rules (the request always wins).</summary>
+    internal static (string? From, string? ConfigurationSet) Resolve(
+        MessageRequest request, TemplateDefinition? template, SendingOptions sending)
+    {
+        var from = request.From
+            ?? template?.From
+            ?? (request.Channel == Channel.Email ? sending.DefaultEmailFrom : sending.DefaultSmsOrigination);
+        var configurationSet = request.ConfigurationSet
+            ?? template?.ConfigurationSet
+            ?? sending.ConfigurationSetByCategory.GetValueOrDefault(ContractNames.Of(request.Category))
+            ?? sending.DefaultConfigurationSet;
+        return (from, configurationSet);
     }
 }

@@ -17,6 +17,12 @@ public sealed class SendingOptions
     /// <summary>Configuration set per category (<c>transactional</c>, <c>marketing</c>): how SES routes to dedicated IP pools.</summary>
     public Dictionary<string, string> ConfigurationSetByCategory { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Most segments (billed parts) one SMS may take; a longer one is refused before it is sent. Default 6: 918 GSM-7
+    /// characters, or 402 UCS-2 ones (one emoji makes the whole text UCS-2). AWS allows at most 10.
+    /// </summary>
+    public int SmsMaxSegments { get; set; } = 6;
+
     /// <summary>Most messages per recipient per UTC day, per category (e.g. <c>marketing: 3</c>); no entry, no cap.</summary>
     public Dictionary<string, int> DailyCapByCategory { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -62,6 +68,11 @@ public sealed class SendingOptions
             {
                 yield return $"{SectionName}:DailyCapByCategory:{category} must not be negative.";
             }
+        }
+
+        if (SmsMaxSegments is < 1 or > 10)
+        {
+            yield return $"{SectionName}:SmsMaxSegments must be between 1 and 10.";
         }
 
         if (DeliveryTimeout <= TimeSpan.Zero)

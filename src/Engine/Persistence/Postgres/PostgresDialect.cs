@@ -30,6 +30,7 @@ internal sealed class PostgresDialect : SqlDialect
     public override IReadOnlyList<SchemaMigration> Migrations { get; } =
     [
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
+        TemplateTables(bigint: "BIGINT"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

@@ -56,4 +56,32 @@ internal abstract class SqlDialect : IAsyncDisposable
             CREATE INDEX messages_by_recipient ON messages (recipient_key, accepted_at);
             CREATE INDEX messages_by_day ON messages (accepted_day);
             """);
+
+    /// <summary>
+    /// Migration 2: templates and partials. A version row is never changed; <c>template_heads</c> says which version is
+    /// current; <c>template_catalog.revision</c> goes up with every change, so a node sees that something changed with one
+    /// read of one row.
+    /// </summary>
+    protected static SchemaMigration TemplateTables(string bigint) =>
+        new(2, "templates", $"""
+            CREATE TABLE template_versions (
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                definition TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                created_at {bigint} NOT NULL,
+                source TEXT,
+                PRIMARY KEY (kind, name, version));
+            CREATE TABLE template_heads (
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                current_version INTEGER NOT NULL,
+                changed_at {bigint} NOT NULL,
+                PRIMARY KEY (kind, name));
+            CREATE TABLE template_catalog (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                revision {bigint} NOT NULL);
+            INSERT INTO template_catalog (id, revision) VALUES (1, 0);
+            """);
 }

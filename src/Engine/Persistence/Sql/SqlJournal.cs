@@ -83,6 +83,9 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     public string Description => _dialect.Description;
 
+    /// <summary>The store this journal writes to, for the other tables that live beside it (templates).</summary>
+    internal SqlDialect Dialect => _dialect;
+
     /// <summary>Brings the schema up to date. Runs at start-up, before anything reads or writes.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken) =>
         new SchemaMigrator(_dialect, _timeProvider, _logger).MigrateAsync(cancellationToken);
