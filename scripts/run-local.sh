@@ -34,6 +34,8 @@ export Engine__Sending__DefaultEmailFrom="${Engine__Sending__DefaultEmailFrom:-s
 export Engine__Ingest__WaitTime="${Engine__Ingest__WaitTime:-00:00:01}"
 
 scripts/engine init
+# The sample templates (config/templates): a push stores each changed one as a new version, so this is safe to repeat.
+scripts/engine templates push config/templates
 scripts/engine run --urls "http://127.0.0.1:$ENGINE_PORT" &
 pids+=($!)
 
@@ -47,22 +49,25 @@ done
 # A few sample requests, to see the whole loop: queue → engine → SES peer. The journal in data/ outlives a run,
 # so each run's samples get ids of their own (a repeated id is recognised and not sent again).
 run_id=$(date +%Y%m%d%H%M%S)
-scripts/engine send --to ana@example.com --subject "Your order has shipped" --text "Order 1234 is on its way." \
-  --html "<p>Order <b>1234</b> is on its way.</p>" --message-id "sample-$run_id-order-1234-shipped"
-scripts/engine send --to bo@example.com --subject "Welcome" --text "Thanks for signing up." --message-id "sample-$run_id-welcome-bo"
+order_data='{"name":"Ana","orderId":"A-1234","shippedAt":"2026-11-22T15:30:00Z","currency":"EUR","total":114.90,
+  "items":[{"title":"Rain jacket","quantity":1,"price":89.90},{"title":"Wool socks","quantity":2,"price":12.50}]}'
+scripts/engine send --to ana@example.com --template order-shipped --data "$order_data" --message-id "sample-$run_id-order-1234-shipped"
+scripts/engine send --to bo@example.com --template welcome --data '{"name":"Bo"}' --message-id "sample-$run_id-welcome-bo"
 scripts/engine send --to chloe@example.com --subject "Fall sale" --text "20% off this week." --category marketing \
   --message-id "sample-$run_id-fall-sale-chloe"
 # The same messageId again: the engine recognises it and sends nothing.
-scripts/engine send --to ana@example.com --subject "Your order has shipped" --text "Order 1234 is on its way." \
-  --message-id "sample-$run_id-order-1234-shipped"
+scripts/engine send --to ana@example.com --template order-shipped --data "$order_data" --message-id "sample-$run_id-order-1234-shipped"
 
 cat <<TXT
 
-Engine is up, and four sample requests are queued (one is a duplicate: three emails arrive).
+Engine is up, the sample templates are stored, and four sample requests are queued (two use templates; one is a
+duplicate: three emails arrive).
   engine health      http://127.0.0.1:$ENGINE_PORT/health/ready   $ready
   SQS (local peer)   http://127.0.0.1:$SQS_PORT
   SES (local peer)   http://127.0.0.1:$SES_PORT   (web UI: sent mail appears here)
   send more          scripts/engine send --to someone@example.com --subject Hi --text Hello
+  templated          scripts/engine send --to someone@example.com --template welcome --data '{"name":"Sam"}'
+  templates          scripts/engine templates list | preview welcome | push config/templates
 Press Ctrl-C to stop.
 TXT
 wait "${pids[@]}"

@@ -27,7 +27,17 @@ public sealed class MessageRenderer(TemplateCatalog templates, IOptions<SendingO
         RenderedContent content;
         if (request.Template is { } name)
         {
-            var compiled = await templates.FindAsync(name, cancellationToken).ConfigureAwait(false);
+            CompiledTemplate? compiled;
+            try
+            {
+                compiled = await templates.FindAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TemplateCompileException e)
+            {
+                // Validated at push, so only a version stored around the validation can get here; retrying cannot help.
+                return RenderResult.Refused($"template '{name}' does not compile ({e.Part}{(e.Line is { } line ? $", line {line}" : "")}): {e.Message}");
+            }
+
             if (compiled is null)
             {
                 return RenderResult.Refused($"template '{name}' not found");

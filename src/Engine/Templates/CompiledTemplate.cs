@@ -30,6 +30,7 @@ public sealed class CompiledTemplate
     private readonly HandlebarsTemplate<object, object>? _html;
     private readonly HandlebarsTemplate<object, object>? _text;
     private readonly IReadOnlyList<TemplateVariable> _variables;
+    private readonly HtmlText? _derivedText;
 
     private CompiledTemplate(
         StoredTemplate source, HandlebarsTemplate<object, object>? subject, HandlebarsTemplate<object, object>? html,
@@ -40,6 +41,7 @@ public sealed class CompiledTemplate
         _html = html;
         _text = text;
         _variables = source.Definition.Variables ?? [];
+        _derivedText = html is not null && text is null ? new HtmlText() : null;
     }
 
     public StoredTemplate Source { get; }
@@ -92,18 +94,35 @@ public sealed class CompiledTemplate
                 html,
                 // An SMS is billed by length: the file's final newline is not worth a segment.
                 _text is not null ? (Channel == Channel.Sms ? _text(values).Trim() : _text(values))
-                    : html is not null ? HtmlText.From(html) : null);
+                    : html is not null ? _derivedText!.From(html) : null);
         }
-        catch (HandlebarsUndefinedBindingException e)
+        catch (Exception e) when (e is HandlebarsException or HandlebarsUndefinedBindingException or TemplateRenderException or FormatException)
         {
-            throw new TemplateRenderException(
-                $"template '{Source.Name}' (v{Source.Version}) uses '{e.MissingKey}', which the request's data does not have and the template does not declare", e);
-        }
-        catch (Exception e) when (e is HandlebarsException or TemplateRenderException or FormatException)
-        {
+            // Strictness: a value neither in the data nor declared. Handlebars wraps it when it happens in a partial.
+            for (var inner = (Exception?)e; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is HandlebarsUndefinedBindingException undefined)
+                {
+                    throw new TemplateRenderException(
+                        $"template '{Source.Name}' (v{Source.Version}) uses '{undefined.MissingKey}', which the request's data does not have and the template does not declare", undefined);
+                }
+            }
+
             // A helper's own complaint (bad date, unknown currency), a bad format string, or a missing partial.
-            throw new TemplateRenderException($"template '{Source.Name}' (v{Source.Version}) cannot be rendered: {FirstLine(e.Message)}", e);
+            throw new TemplateRenderException($"template '{Source.Name}' (v{Source.Version}) cannot be rendered: {Describe(e)}", e);
         }
+    }
+
+    /// <summary>The messages down the chain, without Handlebars' "see inner exception" pointers.</summary>
+    private static string Describe(Exception e)
+    {
+        var parts = new List<string>();
+        for (var inner = (Exception?)e; inner is not null; inner = inner.InnerException)
+        {
+            parts.Add(FirstLine(inner.Message).Replace(", see inner exception for more information", "", StringComparison.Ordinal));
+        }
+
+        return string.Join(": ", parts);
     }
 
     private void CheckRequired(Dictionary<string, object?> values)
@@ -158,11 +177,14 @@ public sealed class CompiledTemplate
         }
         catch (HandlebarsException e)
         {
-            throw new TemplateCompileException(part, LineOf(e), FirstLine(e.Message));
+            throw new TemplateCompileException(part, UnclosedLine(source, e) ?? LineOf(e), FirstLine(e.Message));
         }
     }
 
-    /// <summary>Handlebars' parser ends its messages with "Occured at: line:column"; its compiler gives no position.</summary>
+    /// <summary>
+    /// Handlebars' parser ends its messages with "Occured at: line:column" (0-based, where it stopped reading); its
+    /// compiler gives no position. The 1-based line, or null.
+    /// </summary>
     private static int? LineOf(HandlebarsException e)
     {
         const string marker = "Occured at: ";
@@ -175,8 +197,23 @@ public sealed class CompiledTemplate
         var position = e.Message[(at + marker.Length)..];
         var colon = position.IndexOf(':', StringComparison.Ordinal);
         return int.TryParse(colon < 0 ? position : position[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var line)
-            ? line
+            ? line + 1
             : null;
+    }
+
+    /// <summary>
+    /// For an expression left open, Handlebars reports where it stopped reading (the end); the useful line is where the
+    /// last <c>{{</c> with no <c>}}</c> after it opens.
+    /// </summary>
+    private static int? UnclosedLine(string source, HandlebarsException e)
+    {
+        if (!e.Message.StartsWith("Reached end of template before the expression was closed", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var open = source.LastIndexOf("{{", StringComparison.Ordinal);
+        return open < 0 || source.IndexOf("}}", open, StringComparison.Ordinal) >= 0 ? null : source.AsSpan(0, open).Count('\n') + 1;
     }
 
     private static string FirstLine(string message)

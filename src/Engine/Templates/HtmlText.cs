@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -9,8 +10,14 @@ namespace Messaging.Engine.Templates;
 /// line breaks, list items and link targets kept, and head, style and script dropped. Mail clients that show text,
 /// and spam filters that compare the two parts, both expect it.
 /// </summary>
-internal static class HtmlText
+/// <remarks>
+/// A parser costs about as much to make as a page costs to parse, and one may not be used by two threads at once
+/// (AngleSharp's advice): each instance keeps a few for reuse, at most one per core.
+/// </remarks>
+internal sealed class HtmlText
 {
+    private readonly ConcurrentBag<HtmlParser> _parsers = [];
+
     private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase) { "head", "style", "script", "template", "noscript" };
 
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
@@ -19,12 +26,23 @@ internal static class HtmlText
         "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "address", "form", "fieldset", "figure",
     };
 
-    public static string From(string html)
+    public string From(string html)
     {
-        var document = new HtmlParser().ParseDocument(html);
-        var text = new TextBuilder();
-        Walk(document.Body ?? (INode)document.DocumentElement, text);
-        return text.ToString();
+        var parser = _parsers.TryTake(out var idle) ? idle : new HtmlParser();
+        try
+        {
+            using var document = parser.ParseDocument(html);
+            var text = new TextBuilder();
+            Walk(document.Body ?? (INode)document.DocumentElement, text);
+            return text.ToString();
+        }
+        finally
+        {
+            if (_parsers.Count < Environment.ProcessorCount)
+            {
+                _parsers.Add(parser);
+            }
+        }
     }
 
     private static void Walk(INode node, TextBuilder text)

@@ -19,8 +19,12 @@ public static class TemplateValidator
         var partials = current.Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var source in sources.Where(s => s.Draft.Kind == TemplateKind.Partial))
         {
-            partials[source.Draft.Name] = Unsaved(source.Draft);
-            CheckPartial(source, problems);
+            // A partial that does not compile is reported once, here; templates using it then report it as missing.
+            partials.Remove(source.Draft.Name);
+            if (CheckPartial(source, problems))
+            {
+                partials[source.Draft.Name] = Unsaved(source.Draft);
+            }
         }
 
         foreach (var source in sources.Where(s => s.Draft.Kind == TemplateKind.Template))
@@ -44,18 +48,20 @@ public static class TemplateValidator
     private static StoredTemplate Unsaved(TemplateDraft draft) =>
         new(draft.Kind, draft.Name, 0, draft.Definition, "", DateTimeOffset.MinValue, null);
 
-    private static void CheckPartial(TemplateSource source, List<TemplateProblem> problems)
+    private static bool CheckPartial(TemplateSource source, List<TemplateProblem> problems)
     {
         var alone = new Dictionary<string, StoredTemplate>(StringComparer.Ordinal) { [source.Draft.Name] = Unsaved(source.Draft) };
         var probe = Unsaved(new TemplateDraft(TemplateKind.Template, source.Draft.Name, new TemplateDefinition(Channel.Email, Html: "", Text: "")));
         try
         {
             CompiledTemplate.Compile(probe, alone, new TemplateOptions());
+            return true;
         }
         catch (TemplateCompileException e)
         {
             var file = source.Files.GetValueOrDefault(e.Part)?.Path ?? $"{TemplateFolder.PartialsFolder}/{source.Draft.Name}";
             problems.Add(new TemplateProblem(file, e.Line, e.Message));
+            return false;
         }
     }
 

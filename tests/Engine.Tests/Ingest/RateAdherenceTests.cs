@@ -19,7 +19,7 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
     public RateAdherenceTests(LocalAwsPeers peers) => this.peers = peers;
 
     [Fact]
-    public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_500_take_about_ten_seconds()
+    public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_the_typical_second_holds_50()
     {
         var faults = new ProviderFaults();
         await using var engine = await EngineUnderTest.StartAsync(peers,
@@ -56,10 +56,16 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
         }
 
         Assert.True(busiest <= 50, $"a 1-second window held {busiest} sends");
-        // 500 sends at 50/s: the first and last are 9.98 s apart at the ideal pace; allow 10 %.
-        var span = (sentAt[^1] - sentAt[0]).TotalSeconds;
-        var perSecond = string.Join(" ", sentAt.GroupBy(t => (int)(t - sentAt[0]).TotalSeconds).Select(g => $"{g.Key}s:{g.Count()}"));
-        Assert.True(span is >= 9.98 * 0.9 and <= 9.98 * 1.1, $"500 sends took {span:0.00} s; per second from the first: {perSecond}");
+        // It keeps up: in the typical second the engine sends the full 50. The median, not the first-to-last span,
+        // because in a full suite this machine sometimes stalls the process for 0.5–1.7 s (fsync, other tests'
+        // garbage), and the 1-second rule rightly forbids catching up afterwards; a stall shows in the histogram but
+        // cannot move the median, while an engine that runs below the limit does.
+        var perSecond = Enumerable.Range(0, (int)(sentAt[^1] - sentAt[0]).TotalSeconds)
+            .Select(second => sentAt.Count(t => (int)(t - sentAt[0]).TotalSeconds == second)).ToList();
+        var histogram = string.Join(" ", perSecond.Select((count, second) => $"{second}s:{count}"));
+        var median = perSecond.Order().ElementAt(perSecond.Count / 2);
+        Assert.True(median == 50, $"the median second held {median} sends, not 50; per second from the first: {histogram}");
+        Assert.True(perSecond.Count >= 9, $"500 sends at 50/s cannot finish in under 9 whole seconds: {histogram}");
     }
 
     [Fact]
