@@ -5,6 +5,7 @@ using Messaging.Engine.Aws.Signing;
 using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Feedback;
 using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -131,5 +132,9 @@ public static class EngineServiceCollectionExtensions
         // Registered after the actor host's lifetime service: hosted services stop in reverse order, so the source
         // stops (and drains) while the actors are still there to finish its requests.
         services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
+
+        services.TryAddSingleton<FeedbackRecorder>();
+        services.TryAddSingleton<FeedbackSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<FeedbackSource>());
     }
 }

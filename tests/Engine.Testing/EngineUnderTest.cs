@@ -63,6 +63,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
             ["Engine:Ingest:RequestQueues:0:Pollers"] = "4",
             ["Engine:Ingest:DeadLetterQueue"] = $"{prefix}-dlq",
             ["Engine:Ingest:FeedbackQueue"] = $"{prefix}-feedback",
+            ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{prefix}-feedback-dlq",
             // The SQS peer answers a receive only when it has 10 messages or the wait ends: keep waits short.
             ["Engine:Ingest:WaitTime"] = "00:00:01",
             ["Engine:Ingest:VisibilityTimeout"] = "00:00:30",
@@ -127,12 +128,37 @@ public sealed class EngineUnderTest : IAsyncDisposable
             .ToList();
 
     /// <summary>Receives (and deletes) everything on the dead-letter queue.</summary>
-    public async Task<IReadOnlyList<SqsMessage>> TakeDeadLettersAsync()
+    public Task<IReadOnlyList<SqsMessage>> TakeDeadLettersAsync() => TakeAllAsync(DeadLetterQueueUrl);
+
+    /// <summary>The queue feedback (SES/SMS events) arrives on.</summary>
+    public async Task<string> FeedbackQueueUrlAsync() => (await Sqs.GetQueueUrlAsync($"{Prefix}-feedback", default)).Value;
+
+    /// <summary>Receives (and deletes) everything on the feedback dead-letter queue.</summary>
+    public async Task<IReadOnlyList<SqsMessage>> TakeFeedbackDeadLettersAsync() =>
+        await TakeAllAsync((await Sqs.GetQueueUrlAsync($"{Prefix}-feedback-dlq", default)).Value);
+
+    /// <summary>Puts provider events on the feedback queue, as SNS (or raw delivery) would.</summary>
+    public async Task PublishFeedbackAsync(params string[] bodies)
+    {
+        var url = await FeedbackQueueUrlAsync();
+        var n = 0;
+        foreach (var chunk in bodies.Chunk(SqsClient.MaxBatchSize))
+        {
+            var result = await Sqs.SendMessageBatchAsync(url, chunk.Select(body => new SqsOutgoingMessage { Id = $"f{n++}", Body = body }).ToList(), default);
+            if (!result.IsSuccess || result.Value.Failed.Count > 0)
+            {
+                throw new InvalidOperationException($"Publishing feedback failed: {result}");
+            }
+        }
+    }
+
+    /// <summary>Receives (and deletes) everything on a queue.</summary>
+    public async Task<IReadOnlyList<SqsMessage>> TakeAllAsync(string queueUrl)
     {
         var all = new ConcurrentDictionary<string, SqsMessage>();
         while (true)
         {
-            var batch = (await Sqs.ReceiveMessagesAsync(DeadLetterQueueUrl, 10, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Value;
+            var batch = (await Sqs.ReceiveMessagesAsync(queueUrl, 10, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Value;
             if (batch.Count == 0)
             {
                 return all.Values.ToList();
@@ -143,7 +169,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
                 all[message.MessageId] = message;
             }
 
-            await Sqs.DeleteMessageBatchAsync(DeadLetterQueueUrl, batch.Select(m => new SqsReceipt(m.MessageId, m.ReceiptHandle)).DistinctBy(r => r.Id).ToList(), default);
+            await Sqs.DeleteMessageBatchAsync(queueUrl, batch.Select(m => new SqsReceipt(m.MessageId, m.ReceiptHandle)).DistinctBy(r => r.Id).ToList(), default);
         }
     }
 

@@ -33,6 +33,9 @@ public sealed class IngestOptions
     /// <summary>Where SES/SMS events arrive (created by <c>engine init</c>; read by the feedback source).</summary>
     public string FeedbackQueue { get; set; } = "messaging-feedback";
 
+    /// <summary>Where feedback that cannot be read or tied to a message goes, with the reason (14-day retention).</summary>
+    public string FeedbackDeadLetterQueue { get; set; } = "messaging-feedback-dlq";
+
     /// <summary>Long-poll wait of each receive (0–20 s).</summary>
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromSeconds(20);
 

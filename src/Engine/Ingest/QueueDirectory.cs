@@ -93,8 +93,33 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
             }
         }
 
-        var feedback = await CreateAsync(options.FeedbackQueue, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
-        if (!feedback.TryGetValue(out _, out var feedbackError))
+        // Feedback that keeps failing (storage down for long) is moved to the feedback DLQ by SQS itself.
+        var feedbackDlq = await CreateAsync(options.FeedbackDeadLetterQueue, new Dictionary<string, string>
+        {
+            ["MessageRetentionPeriod"] = ((int)DeadLetterRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+        }, cancellationToken).ConfigureAwait(false);
+        if (!feedbackDlq.TryGetValue(out var feedbackDlqUrl, out var feedbackError))
+        {
+            return AwsResult<IReadOnlyList<string>>.Failure(feedbackError);
+        }
+
+        created.Add(options.FeedbackDeadLetterQueue);
+        var feedbackDlqAttributes = await sqs.GetQueueAttributesAsync(feedbackDlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
+        if (!feedbackDlqAttributes.TryGetValue(out var feedbackDlqArn, out feedbackError))
+        {
+            return AwsResult<IReadOnlyList<string>>.Failure(feedbackError);
+        }
+
+        var feedback = await CreateAsync(options.FeedbackQueue, new Dictionary<string, string>
+        {
+            ["VisibilityTimeout"] = ((int)options.VisibilityTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            ["RedrivePolicy"] = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["deadLetterTargetArn"] = feedbackDlqArn.GetValueOrDefault("QueueArn") ?? "",
+                ["maxReceiveCount"] = FeedbackMaxReceives,
+            }, IngestJsonContext.Default.DictionaryStringObject),
+        }, cancellationToken).ConfigureAwait(false);
+        if (!feedback.TryGetValue(out _, out feedbackError))
         {
             return AwsResult<IReadOnlyList<string>>.Failure(feedbackError);
         }
@@ -103,9 +128,13 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
         return AwsResult<IReadOnlyList<string>>.Success(created);
     }
 
-    /// <summary>The dead-letter queue for requests taken from <paramref name="sourceQueue"/>.</summary>
+    /// <summary>Receives of one feedback message before SQS moves it to the feedback DLQ.</summary>
+    public const int FeedbackMaxReceives = 10;
+
+    /// <summary>The dead-letter queue for messages taken from <paramref name="sourceQueue"/> (a request or the feedback queue).</summary>
     public string DeadLetterQueueFor(string sourceQueue) =>
-        IsFifo(sourceQueue) ? FifoTwinOf(ingest.Value.DeadLetterQueue) : ingest.Value.DeadLetterQueue;
+        sourceQueue == ingest.Value.FeedbackQueue ? ingest.Value.FeedbackDeadLetterQueue
+        : IsFifo(sourceQueue) ? FifoTwinOf(ingest.Value.DeadLetterQueue) : ingest.Value.DeadLetterQueue;
 
     public static bool IsFifo(string queueName) => queueName.EndsWith(".fifo", StringComparison.Ordinal);
 

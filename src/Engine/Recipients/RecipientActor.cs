@@ -56,6 +56,12 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                     cancellationToken).ConfigureAwait(false);
                 rejection.Reply.Complete(recorded.Count > 0);
                 break;
+            case RecordFeedback feedback:
+                var written = await DecideAndPersistAsync(
+                    s => RecipientDecisions.Feedback(s, feedback.Feedback, feedback.Recalled, services.Sending.TransientBouncesToSuppress, Now),
+                    cancellationToken).ConfigureAwait(false);
+                feedback.Reply.Complete(written.Count);
+                break;
             case GetRecipientState get:
                 get.Reply.Complete(new RecipientSnapshot(key, _state, _sequenceNr));
                 break;

@@ -38,6 +38,9 @@ public sealed class RecipientEventSerializer
         (typeof(Unsuppressed), "recipient.unsuppressed.v1", Json.Unsuppressed),
         (typeof(SendUnconfirmed), "recipient.send-unconfirmed.v1", Json.SendUnconfirmed),
         (typeof(DeadLettered), "recipient.dead-lettered.v1", Json.DeadLettered),
+        (typeof(DeliveryDelayed), "recipient.delivery-delayed.v1", Json.DeliveryDelayed),
+        (typeof(DeliveryFailed), "recipient.delivery-failed.v1", Json.DeliveryFailed),
+        (typeof(MessageRecalled), "recipient.message-recalled.v1", Json.MessageRecalled),
     ];
 
     private readonly FrozenDictionary<Type, (string Name, JsonTypeInfo Info)> _writers;

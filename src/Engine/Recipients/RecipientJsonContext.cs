@@ -27,5 +27,8 @@ namespace Messaging.Engine.Recipients;
 [JsonSerializable(typeof(Unsuppressed))]
 [JsonSerializable(typeof(SendUnconfirmed))]
 [JsonSerializable(typeof(DeadLettered))]
+[JsonSerializable(typeof(DeliveryDelayed))]
+[JsonSerializable(typeof(DeliveryFailed))]
+[JsonSerializable(typeof(MessageRecalled))]
 [JsonSerializable(typeof(RecipientState))]
 internal sealed partial class RecipientJsonContext : JsonSerializerContext;

@@ -1,5 +1,7 @@
 using Messaging.Contracts.Requests;
+using Messaging.Contracts.Status;
 using Messaging.Engine.Actors;
+using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
 
 namespace Messaging.Engine.Recipients;
@@ -24,6 +26,16 @@ public sealed record DeliverRequest(
 /// recipient's history and the message lookup show it. Does nothing if the message id is already known.
 /// </summary>
 public sealed record RecordRejection(string MessageId, string Reason, Reply<bool> Reply) : RecipientCommand;
+
+/// <summary>
+/// A provider event about this recipient (one of its messages, or an SMS opt-out). <paramref name="Recalled"/> is the
+/// message's row when the actor may no longer remember it. Replies with the number of events written: 0 for a
+/// duplicate or an event that changes nothing.
+/// </summary>
+public sealed record RecordFeedback(Feedback.ProviderFeedback Feedback, Persistence.MessageRecord? Recalled, Reply<int> Reply) : RecipientCommand
+{
+    public override string ToString() => $"RecordFeedback({Feedback.Kind} of {Feedback.MessageId})";
+}
 
 /// <summary>Asks for the actor's current state (live, or loaded from storage if it was passivated).</summary>
 public sealed record GetRecipientState(Reply<RecipientSnapshot> Reply) : RecipientCommand;
@@ -51,6 +63,93 @@ public static class RecipientDecisions
 {
     public static IReadOnlyList<IRecipientEvent> Suppress(RecipientState state, string by, string note, DateTimeOffset now) =>
         state.IsSuppressed ? [] : [new Suppressed(SuppressionReason.Operator, now, By: by, Note: note)];
+
+    /// <summary>
+    /// What a provider event means for the recipient. Permanent bounce, complaint and SMS opt-out suppress;
+    /// <paramref name="transientBounceLimit"/> transient bounces in a row suppress; a delivery resets that streak (in
+    /// <see cref="RecipientState.Apply"/>). A duplicate (same feedback id) gives nothing.
+    /// </summary>
+    public static IReadOnlyList<IRecipientEvent> Feedback(
+        RecipientState state, Feedback.ProviderFeedback feedback, MessageRecord? recalled, int transientBounceLimit, DateTimeOffset now)
+    {
+        if (feedback.Kind == Engine.Feedback.FeedbackKind.OptedOut)
+        {
+            return state.IsSuppressed ? [] : [new Suppressed(SuppressionReason.OptedOut, feedback.At, feedback.MessageId, Note: feedback.Detail)];
+        }
+
+        var id = feedback.MessageId ?? throw new ArgumentException("Feedback about a message needs its message id.", nameof(feedback));
+        var events = new List<IRecipientEvent>();
+        if (state.Find(id) is null && recalled is not null)
+        {
+            events.Add(new MessageRecalled(id, ParseCategory(recalled.Category), ParseStatus(recalled.Status), recalled.AcceptedAt, now, recalled.ProviderMessageId));
+        }
+
+        var entry = state.ApplyAll(events).Find(id);
+        if (entry?.HasSeen(feedback.FeedbackId) == true)
+        {
+            return [];
+        }
+
+        var at = feedback.At;
+        var fid = feedback.FeedbackId;
+        switch (feedback.Kind)
+        {
+            case Engine.Feedback.FeedbackKind.Sent:
+                if (entry is null || entry.ProviderMessageId is null || entry.Status is MessageStatus.Accepted or MessageStatus.Scheduled or MessageStatus.Unknown)
+                {
+                    events.Add(new Sent(id, feedback.ProviderMessageId ?? entry?.ProviderMessageId ?? "", at));
+                }
+
+                break;
+            case Engine.Feedback.FeedbackKind.Delivered:
+                events.Add(new Delivered(id, at, fid));
+                break;
+            case Engine.Feedback.FeedbackKind.Bounced when feedback.Bounce == BounceKind.Permanent:
+                events.Add(new Bounced(id, BounceKind.Permanent, at, feedback.Detail, fid));
+                if (!state.IsSuppressed)
+                {
+                    events.Add(new Suppressed(SuppressionReason.PermanentBounce, at, id, Note: feedback.Detail));
+                }
+
+                break;
+            case Engine.Feedback.FeedbackKind.Bounced:
+                events.Add(new Bounced(id, BounceKind.Transient, at, feedback.Detail, fid));
+                if (!state.IsSuppressed && state.ConsecutiveTransientBounces + 1 >= transientBounceLimit)
+                {
+                    events.Add(new Suppressed(SuppressionReason.RepeatedTransientBounces, at, id,
+                        Note: $"{transientBounceLimit} transient bounces in a row; the last: {feedback.Detail}"));
+                }
+
+                break;
+            case Engine.Feedback.FeedbackKind.Complained:
+                events.Add(new Complained(id, at, feedback.Detail, fid));
+                if (!state.IsSuppressed)
+                {
+                    events.Add(new Suppressed(SuppressionReason.Complaint, at, id, Note: feedback.Detail));
+                }
+
+                break;
+            case Engine.Feedback.FeedbackKind.Opened:
+                events.Add(new Opened(id, at, fid));
+                break;
+            case Engine.Feedback.FeedbackKind.Clicked:
+                events.Add(new Clicked(id, at, feedback.Detail, fid));
+                break;
+            case Engine.Feedback.FeedbackKind.Delayed:
+                events.Add(new DeliveryDelayed(id, at, feedback.Detail ?? "Undetermined", fid));
+                break;
+            case Engine.Feedback.FeedbackKind.Failed:
+                events.Add(new DeliveryFailed(id, at, feedback.Detail ?? "not delivered", fid));
+                break;
+        }
+
+        return events;
+    }
+
+    private static Category ParseCategory(string category) => category == "marketing" ? Category.Marketing : Category.Transactional;
+
+    private static MessageStatus ParseStatus(string status) =>
+        Enum.TryParse<MessageStatus>(status, ignoreCase: true, out var parsed) ? parsed : MessageStatus.Sent;
 
     public static IReadOnlyList<IRecipientEvent> Unsuppress(RecipientState state, string by, string reason, DateTimeOffset now) =>
         state.IsSuppressed ? [new Unsuppressed(by, reason, now)] : [];

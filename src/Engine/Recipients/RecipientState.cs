@@ -23,8 +23,30 @@ public sealed record MessageEntry(
     int Clicks = 0,
     int FailedAttempts = 0,
     DateTimeOffset? FirstFailureAt = null,
-    bool SendPending = false)
+    bool SendPending = false,
+    ImmutableList<string>? Feedback = null)
 {
+    /// <summary>Provider events already applied to this message, newest last, so a duplicate is recognised.</summary>
+    public const int FeedbackLimit = 20;
+
+    public bool HasSeen(string? feedbackId) => feedbackId is not null && Feedback is { } seen && seen.Contains(feedbackId);
+
+    /// <summary>
+    /// Statuses only move forward: feedback may arrive before the send is recorded, or twice, or out of order, and a
+    /// later-ranked status (a complaint after a delivery) is never overwritten by an earlier-ranked one.
+    /// </summary>
+    public MessageEntry Advance(MessageStatus next) => Rank(next) >= Rank(Status) ? this with { Status = next } : this;
+
+    private static int Rank(MessageStatus status) => status switch
+    {
+        MessageStatus.Accepted or MessageStatus.Scheduled => 0,
+        MessageStatus.Sent or MessageStatus.Unknown => 1,
+        MessageStatus.Delivered or MessageStatus.SoftBounced => 2,
+        MessageStatus.Bounced or MessageStatus.Failed => 3,
+        MessageStatus.Complained => 4,
+        _ => 5,
+    };
+
     /// <summary>Still to be sent: accepted or scheduled, with no send in flight.</summary>
     [JsonIgnore]
     public bool IsWaiting => Status is MessageStatus.Accepted or MessageStatus.Scheduled && !SendPending;
@@ -69,9 +91,10 @@ public sealed record RecipientState
     {
         RequestAccepted e => Accept(e),
         SendIntended e => Update(e.MessageId, e.At, m => m with { SendPending = true }),
-        Sent e => Update(e.MessageId, e.At, m => m with
+        // From the send itself, or from the provider's Send event (which also settles an unconfirmed send).
+        Sent e => Update(e.MessageId, e.At, m => (m.Status is MessageStatus.Unknown ? m with { Status = MessageStatus.Sent } : m.Advance(MessageStatus.Sent)) with
         {
-            Status = MessageStatus.Sent, ProviderMessageId = e.ProviderMessageId, SendPending = false,
+            ProviderMessageId = m.ProviderMessageId ?? e.ProviderMessageId, SendPending = false,
         }),
         Rejected e => Update(e.MessageId, e.At, m => m with
         {
@@ -96,14 +119,20 @@ public sealed record RecipientState
         {
             Status = MessageStatus.DeadLettered, Reason = e.Reason, SendPending = false,
         }),
-        Delivered e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Delivered }) with { ConsecutiveTransientBounces = 0 },
-        Bounced { Kind: BounceKind.Permanent } e =>
-            Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Bounced, Reason = e.Diagnostic }),
-        Bounced e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.SoftBounced, Reason = e.Diagnostic })
+        IFeedbackEvent e when Find(e.MessageId)?.HasSeen(e.FeedbackId) == true => this,
+        Delivered e => Feedback(e, m => m.Advance(MessageStatus.Delivered)) with { ConsecutiveTransientBounces = 0 },
+        Bounced { Kind: BounceKind.Permanent } e => Feedback(e, m => m.Advance(MessageStatus.Bounced) with { Reason = e.Diagnostic }),
+        Bounced e => Feedback(e, m => m.Advance(MessageStatus.SoftBounced) with { Reason = e.Diagnostic })
             with { ConsecutiveTransientBounces = ConsecutiveTransientBounces + 1 },
-        Complained e => Update(e.MessageId, e.At, m => m with { Status = MessageStatus.Complained, Reason = e.FeedbackType }),
-        Opened e => Update(e.MessageId, e.At, m => m with { Opens = m.Opens + 1 }),
-        Clicked e => Update(e.MessageId, e.At, m => m with { Clicks = m.Clicks + 1 }),
+        Complained e => Feedback(e, m => m.Advance(MessageStatus.Complained) with { Reason = e.FeedbackType ?? m.Reason }),
+        Opened e => Feedback(e, m => m with { Opens = m.Opens + 1 }),
+        Clicked e => Feedback(e, m => m with { Clicks = m.Clicks + 1 }),
+        DeliveryDelayed e => Feedback(e, m => m with { Reason = $"delayed: {e.DelayType}" }),
+        DeliveryFailed e => Feedback(e, m => m.Advance(MessageStatus.Failed) with { Reason = e.Reason }),
+        MessageRecalled e => Find(e.MessageId) is not null ? this : this with
+        {
+            Recent = Remember(new MessageEntry(e.MessageId, e.Category, e.Status, e.AcceptedAt, e.At, e.ProviderMessageId)),
+        },
         Suppressed e => this with { Suppression = new Suppression(e.Reason, e.At, e.SourceMessageId, e.By, e.Note) },
         Unsuppressed => this with { Suppression = null, ConsecutiveTransientBounces = 0 },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, "Unknown recipient event."),
@@ -133,6 +162,20 @@ public sealed record RecipientState
         var existing = Find(messageId) ?? new MessageEntry(messageId, Category.Transactional, MessageStatus.Accepted, at, at);
         return this with { Recent = Remember(change(existing) with { UpdatedAt = at }) };
     }
+
+    /// <summary>Applies provider feedback to its message and remembers the provider event's id.</summary>
+    private RecipientState Feedback(IFeedbackEvent e, Func<MessageEntry, MessageEntry> change) =>
+        Update(e.MessageId, e.At, m =>
+        {
+            var changed = change(m);
+            if (e.FeedbackId is null)
+            {
+                return changed;
+            }
+
+            var seen = (m.Feedback ?? []).Add(e.FeedbackId);
+            return changed with { Feedback = seen.Count > MessageEntry.FeedbackLimit ? seen.RemoveAt(0) : seen };
+        });
 
     private ImmutableList<MessageEntry> Remember(MessageEntry entry)
     {

@@ -23,6 +23,9 @@ public sealed class SendingOptions
     /// </summary>
     public int SmsMaxSegments { get; set; } = 6;
 
+    /// <summary>Transient bounces in a row that suppress a recipient (a delivery resets the count). Default 3.</summary>
+    public int TransientBouncesToSuppress { get; set; } = 3;
+
     /// <summary>Most messages per recipient per UTC day, per category (e.g. <c>marketing: 3</c>); no entry, no cap.</summary>
     public Dictionary<string, int> DailyCapByCategory { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -68,6 +71,11 @@ public sealed class SendingOptions
             {
                 yield return $"{SectionName}:DailyCapByCategory:{category} must not be negative.";
             }
+        }
+
+        if (TransientBouncesToSuppress < 1)
+        {
+            yield return $"{SectionName}:TransientBouncesToSuppress must be at least 1.";
         }
 
         if (SmsMaxSegments is < 1 or > 10)

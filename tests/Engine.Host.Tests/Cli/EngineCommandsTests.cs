@@ -29,6 +29,7 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
             ["Engine:Ingest:RequestQueues:0:Name"] = $"{_prefix}-requests",
             ["Engine:Ingest:DeadLetterQueue"] = $"{_prefix}-dlq",
             ["Engine:Ingest:FeedbackQueue"] = $"{_prefix}-feedback",
+            ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
@@ -49,7 +50,7 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
 
         var first = _output.ToString();
         var urls = JsonSerializer.Deserialize<Dictionary<string, string>>(first[..(first.IndexOf('}') + 1)])!;
-        Assert.Equal([$"{_prefix}-dlq", $"{_prefix}-feedback", $"{_prefix}-requests"], urls.Keys.Order());
+        Assert.Equal([$"{_prefix}-dlq", $"{_prefix}-feedback", $"{_prefix}-feedback-dlq", $"{_prefix}-requests"], urls.Keys.Order());
         await using var services = Services();
         var sqs = services.GetRequiredService<SqsClient>();
         var requests = (await sqs.GetQueueAttributesAsync(urls[$"{_prefix}-requests"], ["RedrivePolicy"], default)).Value;

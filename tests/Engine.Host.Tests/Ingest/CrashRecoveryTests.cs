@@ -52,6 +52,7 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
         ["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests",
         ["Engine__Ingest__DeadLetterQueue"] = $"{_prefix}-dlq",
         ["Engine__Ingest__FeedbackQueue"] = $"{_prefix}-feedback",
+        ["Engine__Ingest__FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
         ["Engine__Ingest__WaitTime"] = "00:00:01",
         // Short, so the request the killed process held reappears quickly.
         ["Engine__Ingest__VisibilityTimeout"] = "00:00:05",

@@ -32,6 +32,15 @@ public sealed class RecipientEventSerializerTests
         new DeadLettered("m1", "gave up", 3, At),
         new SendFailed("m1", "429", false, At, Throttled: true),
         new Rejected("m1", "suppressed", At, Suppressed: true),
+        new SendIntended("m1", At, "order-shipped@3"),
+        new Delivered("m1", At, "fb-1"),
+        new Bounced("m1", BounceKind.Permanent, At, "550 user unknown", "fb-2"),
+        new Complained("m1", At, "abuse", "fb-3"),
+        new Opened("m1", At, "fb-4"),
+        new Clicked("m1", At, "https://example.com", "fb-5"),
+        new DeliveryDelayed("m1", At, "MailboxFull", "fb-6"),
+        new DeliveryFailed("m1", At, "SES rejected the message: Bad content", "fb-7"),
+        new MessageRecalled("m1", Category.Marketing, MessageStatus.Delivered, At.AddHours(-6), At, "0100-ses"),
     ];
 
     public static TheoryData<IRecipientEvent> EveryEvent() => new(Events);

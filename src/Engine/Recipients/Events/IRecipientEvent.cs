@@ -14,3 +14,12 @@ public interface IMessageEvent : IRecipientEvent
 {
     string MessageId { get; }
 }
+
+/// <summary>
+/// An event the provider reported about a message after it was sent. <see cref="FeedbackId"/> names the provider's
+/// event, so a duplicate of it is recognised and changes nothing.
+/// </summary>
+public interface IFeedbackEvent : IMessageEvent
+{
+    string? FeedbackId { get; }
+}

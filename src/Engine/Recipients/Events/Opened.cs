@@ -1,4 +1,4 @@
 namespace Messaging.Engine.Recipients.Events;
 
 /// <summary>The recipient opened the message.</summary>
-public sealed record Opened(string MessageId, DateTimeOffset At) : IMessageEvent;
+public sealed record Opened(string MessageId, DateTimeOffset At, string? FeedbackId = null) : IFeedbackEvent;
