@@ -37,7 +37,8 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
         var journal = new RecipientJournal(Journal, new RecipientEventSerializer(), Microsoft.Extensions.Options.Options.Create(Options));
         return new RecipientServices(journal, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
-            aws.GetRequiredService<SendThrottles>(), Microsoft.Extensions.Options.Options.Create(new SendingOptions()), TimeProvider.System);
+            aws.GetRequiredService<SendThrottles>(), Microsoft.Extensions.Options.Options.Create(new SendingOptions()), TimeProvider.System,
+            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>());
     }
 
     public JournalOptions Options { get; }

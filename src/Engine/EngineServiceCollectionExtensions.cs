@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Templates;
 using Messaging.Engine.Throttling;
@@ -59,6 +60,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<SmsClient>();
 
         AddPersistence(services, configuration);
+        AddReputation(services, configuration);
         AddActors(services, configuration);
         AddSending(services, configuration);
         AddIngest(services, configuration);
@@ -86,6 +88,17 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<TemplateCatalog>();
         // After the schema is migrated, before requests are taken: the first request finds the templates loaded.
         services.AddHostedService<TemplateCatalogRefresh>();
+    }
+
+    private static void AddReputation(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReputationOptions>().Bind(configuration.GetSection(ReputationOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReputationOptions>>(new ListedOptionsValidator<ReputationOptions>(o => o.Validate()));
+        services.TryAddSingleton(provider => new ReputationStore(provider.GetRequiredService<SqlJournal>()));
+        services.TryAddSingleton<ReputationCounter>();
+        services.TryAddSingleton<ReputationGuard>();
+        // Before the actors and the request source: pauses are known before the first request is decided.
+        services.AddHostedService(provider => provider.GetRequiredService<ReputationGuard>());
     }
 
     private static void AddActors(IServiceCollection services, IConfiguration configuration)

@@ -2,11 +2,12 @@ using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Reputation;
 
 namespace Messaging.Host.Health;
 
 /// <summary>Asks each dependency whether the engine could work right now, and says which one cannot.</summary>
-internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal journal)
+internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation)
 {
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -28,8 +29,33 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal jour
                     : "sending is paused for the account")
                 : new("ses", false, error.ToString()),
             await storageCall.ConfigureAwait(false),
+            Reputation(reputation.Status),
         };
         return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);
+    }
+
+    /// <summary>
+    /// A paused category does not make the engine unready (the other category keeps flowing), but it is what an
+    /// operator must see first: <see cref="ReadinessCheckResult.Attention"/> says paused or warning.
+    /// </summary>
+    private static ReadinessCheckResult Reputation(ReputationStatus status)
+    {
+        var paused = status.Pauses.Where(p => p.Paused).ToList();
+        if (paused.Count > 0)
+        {
+            return new("reputation", true,
+                string.Join("; ", paused.Select(p => $"{p.Category} email paused since {p.ChangedAt:u} by {p.ChangedBy}: {p.Reason}")), "paused");
+        }
+
+        if (status.Warnings.Count > 0)
+        {
+            return new("reputation", true, string.Join("; ", status.Warnings), "warning");
+        }
+
+        var account = status.Rates.FirstOrDefault();
+        return new("reputation", true, account is null
+            ? "no sends counted this hour"
+            : $"this hour: {account.Sent} sent, {account.Bounces} hard bounces, {account.Complaints} complaints");
     }
 
     private async Task<ReadinessCheckResult> CheckStorageAsync(CancellationToken cancellationToken)
@@ -49,5 +75,5 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal jour
 /// <summary>The answer of <c>GET /health/ready</c>.</summary>
 internal sealed record ReadinessReport(bool Ready, IReadOnlyList<ReadinessCheckResult> Checks);
 
-/// <summary>One dependency's state.</summary>
-internal sealed record ReadinessCheckResult(string Name, bool Ok, string Detail);
+/// <summary>One dependency's state; <paramref name="Attention"/> marks what is working but needs an operator (<c>paused</c>, <c>warning</c>).</summary>
+internal sealed record ReadinessCheckResult(string Name, bool Ok, string Detail, string? Attention = null);

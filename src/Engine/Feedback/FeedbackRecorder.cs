@@ -2,6 +2,7 @@ using Messaging.Contracts.Requests;
 using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Reputation;
 
 namespace Messaging.Engine.Feedback;
 
@@ -23,7 +24,7 @@ public abstract record FeedbackOutcome
 /// there even when the event overtakes the <c>Sent</c> record); without one, the provider's message id is. The table's
 /// recipient is the authority: it is the actor that sent the message.
 /// </summary>
-public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientKey, RecipientCommand> recipients)
+public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientKey, RecipientCommand> recipients, ReputationCounter reputation)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
@@ -73,6 +74,19 @@ public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientK
         var correlated = feedback with { MessageId = row.MessageId };
         var events = await recipients.AskAsync<int>(key, reply => new RecordFeedback(correlated, row, reply), AskTimeout, cancellationToken)
             .ConfigureAwait(false);
+        if (events > 0 && feedback.Channel == Channel.Email)
+        {
+            // Counted once: a duplicate writes no events. Hard bounces only, as AWS counts its bounce rate.
+            if (feedback is { Kind: FeedbackKind.Bounced, Bounce: Recipients.Events.BounceKind.Permanent })
+            {
+                reputation.CountBounce(feedback.ConfigurationSet);
+            }
+            else if (feedback.Kind == FeedbackKind.Complained)
+            {
+                reputation.CountComplaint(feedback.ConfigurationSet);
+            }
+        }
+
         return new FeedbackOutcome.Recorded(key, row.MessageId, events);
     }
 }

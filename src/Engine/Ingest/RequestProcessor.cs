@@ -25,6 +25,9 @@ internal sealed partial class RequestProcessor(
     /// <summary>SQS counts a message's 12-hour visibility limit from its receive; stay safely inside it.</summary>
     private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(11);
 
+    /// <summary>SQS's longest per-message delay.</summary>
+    private static readonly TimeSpan LongestMessageDelay = TimeSpan.FromMinutes(15);
+
     public async Task ProcessAsync(InFlightRequest inFlight, CancellationToken cancellationToken)
     {
         var message = inFlight.Message;
@@ -72,6 +75,9 @@ internal sealed partial class RequestProcessor(
             case DeliveryOutcome.RetryLater retry:
                 await DelayAsync(inFlight, retry.Delay, cancellationToken).ConfigureAwait(false);
                 break;
+            case DeliveryOutcome.Paused paused:
+                await RequeueAsync(inFlight, paused.Delay, cancellationToken).ConfigureAwait(false);
+                break;
             case DeliveryOutcome.DeadLetter dead:
                 await DeadLetterAsync(inFlight, new DeadLetterReason(dead.Reason, dead.Attempts, dead.FirstFailureAt, request.MessageId), cancellationToken).ConfigureAwait(false);
                 break;
@@ -118,6 +124,37 @@ internal sealed partial class RequestProcessor(
 
         LogRetry(messageId, attempts, reason);
         await DelayAsync(inFlight, sending.Value.RetryDelay(attempts), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts a paused request back as a new message, delayed, and deletes the one received: a pause may last longer
+    /// than the queue's redrive policy allows receives, and must not push the request to the dead-letter queue. FIFO
+    /// queues take no per-message delay; there the request is hidden instead, and a pause longer than
+    /// (MaxAttempts + 2) × the delay lets SQS move it to the DLQ, from where it can be redriven.
+    /// </summary>
+    private async Task RequeueAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (QueueDirectory.IsFifo(inFlight.Lane.Name))
+        {
+            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var copy = await sqs.SendMessageAsync(inFlight.Lane.Url, new SqsOutgoingMessage
+        {
+            Body = inFlight.Message.Body,
+            Attributes = inFlight.Message.MessageAttributes,
+            Delay = delay > LongestMessageDelay ? LongestMessageDelay : delay,
+        }, cancellationToken).ConfigureAwait(false);
+        if (!copy.IsSuccess)
+        {
+            LogRequeueFailed(inFlight.Message.MessageId, copy.Error!.ToString());
+            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        inFlight.Settled = true;
+        await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DelayAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken)
@@ -169,4 +206,7 @@ internal sealed partial class RequestProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delay SQS message {SqsMessageId} ({Reason}); it reappears at its current visibility")]
     private partial void LogDelayFailed(string sqsMessageId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Putting paused request {SqsMessageId} back failed ({Reason}); it is hidden on its queue instead")]
+    private partial void LogRequeueFailed(string sqsMessageId, string reason);
 }

@@ -31,6 +31,12 @@ public abstract record DeliveryOutcome
     /// <summary>A transient failure (attempt <paramref name="Attempts"/>): retry after <paramref name="Delay"/>.</summary>
     public sealed record RetryLater(string Reason, TimeSpan Delay, int Attempts) : DeliveryOutcome;
 
+    /// <summary>
+    /// Its category is paused (the reputation guard, or an operator): not a failure. Put it back for
+    /// <paramref name="Delay"/> without spending its attempts.
+    /// </summary>
+    public sealed record Paused(string Reason, TimeSpan Delay) : DeliveryOutcome;
+
     /// <summary>Given up after <paramref name="Attempts"/> attempts: move the request to the dead-letter queue.</summary>
     public sealed record DeadLetter(string Reason, int Attempts, DateTimeOffset? FirstFailureAt) : DeliveryOutcome;
 

@@ -140,6 +140,12 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 : null;
         }
 
+        if (request.Channel == Channel.Email && services.Reputation.IsPaused(request.Category, out var pauseReason))
+        {
+            // Not a failure, and nothing to record: the request waits on its queue until an operator resumes.
+            return new DeliveryOutcome.Paused($"{ContractNames.Of(request.Category)} email is paused: {pauseReason}", services.Reputation.PausedRetryDelay);
+        }
+
         var (message, problem) = await services.Renderer.RenderAsync(request, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
@@ -173,6 +179,11 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             if (result.TryGetValue(out var providerMessageId, out var error))
             {
                 await RecordAsync([new Sent(id, providerMessageId, now)], cancellationToken).ConfigureAwait(false);
+                if (message.Channel == Channel.Email)
+                {
+                    services.ReputationCounts.CountSent(message.ConfigurationSet);
+                }
+
                 return new DeliveryOutcome.Sent(providerMessageId);
             }
 

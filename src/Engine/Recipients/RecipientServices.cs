@@ -1,3 +1,4 @@
+using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Throttling;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,16 @@ public sealed class RecipientServices(
     ProviderSender sender,
     SendThrottles throttles,
     IOptions<SendingOptions> sending,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ReputationGuard reputation,
+    ReputationCounter reputationCounts)
 {
+    /// <summary>Whether a category is paused for the account's reputation.</summary>
+    public ReputationGuard Reputation { get; } = reputation;
+
+    /// <summary>Where sends are counted for the bounce and complaint rates.</summary>
+    public ReputationCounter ReputationCounts { get; } = reputationCounts;
+
     public RecipientJournal Journal { get; } = journal;
 
     public MessageRenderer Renderer { get; } = renderer;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
+using static Messaging.Engine.Persistence.Sql.SqlCommands;
 
 namespace Messaging.Engine.Templates;
 
@@ -16,7 +17,7 @@ internal sealed class SqlTemplateStore(SqlJournal journal, TimeProvider timeProv
     private SqlDialect Dialect => journal.Dialect;
 
     public async Task<long> RevisionAsync(CancellationToken cancellationToken) =>
-        await WithConnectionAsync("Reading the template revision", forWrite: false, async (connection, ct) =>
+        await Dialect.RunAsync("Reading the template revision", forWrite: false, async (connection, ct) =>
         {
             using var command = Command(connection, null, "SELECT revision FROM template_catalog WHERE id = 1");
             return Convert.ToInt64(await command.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -42,7 +43,7 @@ internal sealed class SqlTemplateStore(SqlJournal journal, TimeProvider timeProv
             TemplateNames.EnsureValid(draft.Name);
         }
 
-        return await WithConnectionAsync("Storing templates", forWrite: true, async (connection, ct) =>
+        return await Dialect.RunAsync("Storing templates", forWrite: true, async (connection, ct) =>
         {
             var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             await using var _ = transaction.ConfigureAwait(false);
@@ -109,7 +110,7 @@ internal sealed class SqlTemplateStore(SqlJournal journal, TimeProvider timeProv
 
     public async Task MakeCurrentAsync(TemplateKind kind, string name, int version, CancellationToken cancellationToken)
     {
-        var found = await WithConnectionAsync("Changing the current template version", forWrite: true, async (connection, ct) =>
+        var found = await Dialect.RunAsync("Changing the current template version", forWrite: true, async (connection, ct) =>
         {
             var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
             await using var _ = transaction.ConfigureAwait(false);
@@ -251,7 +252,7 @@ internal sealed class SqlTemplateStore(SqlJournal journal, TimeProvider timeProv
 
     private Task<IReadOnlyList<T>> QueryVersionsAsync<T>(
         string what, string sql, Action<DbCommand> bind, CancellationToken cancellationToken, Func<DbDataReader, T> read) =>
-        WithConnectionAsync(what, forWrite: false, async (connection, ct) =>
+        Dialect.RunAsync(what, forWrite: false, async (connection, ct) =>
         {
             using var command = Command(connection, null, sql);
             bind(command);
@@ -265,35 +266,4 @@ internal sealed class SqlTemplateStore(SqlJournal journal, TimeProvider timeProv
 
             return (IReadOnlyList<T>)rows;
         }, cancellationToken);
-
-    private async Task<T> WithConnectionAsync<T>(
-        string what, bool forWrite, Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await Dialect.OpenAsync(forWrite, cancellationToken).ConfigureAwait(false);
-            await using var _ = connection.ConfigureAwait(false);
-            return await work(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException e)
-        {
-            throw new JournalStorageException($"{what} failed in {Dialect.Description}: {e.Message}", e);
-        }
-    }
-
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Bind(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-    }
 }

@@ -55,7 +55,8 @@ public sealed class RecipientActorTests : IAsyncLifetime
         var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
         _disposables.Add(aws);
         var services = new RecipientServices(recipients, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
-            aws.GetRequiredService<SendThrottles>(), Options.Create(new SendingOptions()), kit.Time);
+            aws.GetRequiredService<SendThrottles>(), Options.Create(new SendingOptions()), kit.Time,
+            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>());
         var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
             "recipient", key => new RecipientActor(key, services));
         return (registry, journal, kit);

@@ -31,6 +31,7 @@ internal sealed class PostgresDialect : SqlDialect
     [
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
         TemplateTables(bigint: "BIGINT"),
+        ReputationTables(bigint: "BIGINT"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

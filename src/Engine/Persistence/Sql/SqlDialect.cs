@@ -84,4 +84,25 @@ internal abstract class SqlDialect : IAsyncDisposable
                 revision {bigint} NOT NULL);
             INSERT INTO template_catalog (id, revision) VALUES (1, 0);
             """);
+
+    /// <summary>
+    /// Migration 3: sends, hard bounces and complaints per hour and configuration set (each node adds its counts), and
+    /// which categories the reputation guard has paused. Shared by every node of a cluster.
+    /// </summary>
+    protected static SchemaMigration ReputationTables(string bigint) =>
+        new(3, "reputation", $"""
+            CREATE TABLE reputation_windows (
+                window_start {bigint} NOT NULL,
+                configuration_set TEXT NOT NULL,
+                sent {bigint} NOT NULL,
+                bounces {bigint} NOT NULL,
+                complaints {bigint} NOT NULL,
+                PRIMARY KEY (window_start, configuration_set));
+            CREATE TABLE category_pauses (
+                category TEXT PRIMARY KEY,
+                paused INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                changed_by TEXT NOT NULL,
+                changed_at {bigint} NOT NULL);
+            """);
 }
