@@ -146,6 +146,9 @@ public static class EngineServiceCollectionExtensions
         // stops (and drains) while the actors are still there to finish its requests.
         services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
 
+        services.TryAddSingleton(provider => new StatusOutbox(provider.GetRequiredService<SqlJournal>()));
+        services.TryAddSingleton<StatusPublisher>();
+        services.AddHostedService(provider => provider.GetRequiredService<StatusPublisher>());
         services.TryAddSingleton<FeedbackRecorder>();
         services.TryAddSingleton<FeedbackSource>();
         services.AddHostedService(provider => provider.GetRequiredService<FeedbackSource>());

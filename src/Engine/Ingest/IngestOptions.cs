@@ -36,6 +36,12 @@ public sealed class IngestOptions
     /// <summary>Where feedback that cannot be read or tied to a message goes, with the reason (14-day retention).</summary>
     public string FeedbackDeadLetterQueue { get; set; } = "messaging-feedback-dlq";
 
+    /// <summary>
+    /// Where <c>MessageStatusChanged</c> events are published (JSON, schema <c>messaging.status.v1</c>) so producers
+    /// can react without polling; none (default) publishes nothing. At least once: consumers key on messageId + status.
+    /// </summary>
+    public string? StatusQueue { get; set; }
+
     /// <summary>Long-poll wait of each receive (0–20 s).</summary>
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromSeconds(20);
 

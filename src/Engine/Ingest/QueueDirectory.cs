@@ -125,6 +125,17 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
         }
 
         created.Add(options.FeedbackQueue);
+        if (options.StatusQueue is { } statusQueue)
+        {
+            var status = await CreateAsync(statusQueue, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+            if (!status.TryGetValue(out _, out var statusError))
+            {
+                return AwsResult<IReadOnlyList<string>>.Failure(statusError);
+            }
+
+            created.Add(statusQueue);
+        }
+
         return AwsResult<IReadOnlyList<string>>.Success(created);
     }
 

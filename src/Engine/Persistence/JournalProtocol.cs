@@ -25,12 +25,18 @@ public sealed record AppendRequest(
     /// <summary>The state after these events (type and bytes), to store as the snapshot at the new highest sequence number.</summary>
     public NewEvent? Snapshot { get; init; }
 
+    /// <summary>Status events to publish (<c>status_outbox</c>), written in the same transaction when the append wins.</summary>
+    public IReadOnlyList<StatusChange> StatusChanges { get; init; } = [];
+
     /// <summary>The sequence number of the last event, once written.</summary>
     public long LastSequenceNr => ExpectedSequenceNr + Events.Count;
 
     public override string ToString() =>
         $"Append({PersistenceId} after #{ExpectedSequenceNr}: {string.Join(", ", Events.Select(e => e.Type))})";
 }
+
+/// <summary>A message's status event (serialized <c>MessageStatusChanged</c>) for the status queue.</summary>
+public sealed record StatusChange(string MessageId, string Payload);
 
 /// <summary>The closed set of answers to an <see cref="AppendRequest"/>.</summary>
 public abstract record AppendResult

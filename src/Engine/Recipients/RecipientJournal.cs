@@ -1,4 +1,8 @@
+using System.Text.Json;
 using Messaging.Contracts.Requests;
+using Messaging.Contracts.Serialization;
+using Messaging.Contracts.Status;
+using Messaging.Engine.Ingest;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
 using Microsoft.Extensions.Options;
@@ -10,9 +14,13 @@ namespace Messaging.Engine.Recipients;
 /// events and the affected <c>messages</c> rows in one transaction, and every <see cref="JournalOptions.SnapshotEvery"/>
 /// events the same transaction also saves a snapshot and trims the journal behind it.
 /// </summary>
-public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer serializer, IOptions<JournalOptions> options)
+public sealed class RecipientJournal(
+    IJournal journal, RecipientEventSerializer serializer, IOptions<JournalOptions> options, IOptions<IngestOptions>? ingest = null)
 {
     private readonly int _snapshotEvery = options.Value.SnapshotEvery;
+
+    // Status events are written to the outbox only when there is a status queue to publish them to.
+    private readonly bool _publishStatus = ingest?.Value.StatusQueue is not null;
 
     public async Task<(RecipientState State, long SequenceNr)> LoadAsync(RecipientKey key, CancellationToken cancellationToken)
     {
@@ -39,7 +47,10 @@ public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer 
     {
         var after = before.ApplyAll(events);
         var request = new AppendRequest(
-            key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), MessageRows(key, after, events));
+            key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), MessageRows(key, after, events))
+        {
+            StatusChanges = _publishStatus ? StatusChanges(key, before, after, events) : [],
+        };
         if (request.LastSequenceNr / _snapshotEvery > expectedSequenceNr / _snapshotEvery)
         {
             // The snapshot rides in the events' own transaction: no extra commit, and never ahead of the journal.
@@ -64,10 +75,40 @@ public sealed class RecipientJournal(IJournal journal, RecipientEventSerializer 
             {
                 rows.Add(new MessageRecord(
                     m.MessageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
-                    ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt));
+                    ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt, m.Opens, m.Clicks));
             }
         }
 
         return rows;
+    }
+
+    /// <summary>One <c>MessageStatusChanged</c> per message whose status these events changed.</summary>
+    private static List<StatusChange> StatusChanges(RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events)
+    {
+        var changes = new List<StatusChange>();
+        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
+        {
+            // A recalled message had a status before this append, even if this state no longer remembered it.
+            var previous = before.Find(messageId)?.Status
+                ?? events.OfType<MessageRecalled>().FirstOrDefault(r => r.MessageId == messageId)?.Status;
+            if (after.Find(messageId) is not { } m || m.Status == previous)
+            {
+                continue;
+            }
+
+            changes.Add(new StatusChange(messageId, JsonSerializer.Serialize(new MessageStatusChanged
+            {
+                MessageId = messageId,
+                Channel = key.Channel,
+                To = key.Address,
+                Status = m.Status,
+                PreviousStatus = previous,
+                Reason = m.Reason,
+                ProviderMessageId = m.ProviderMessageId,
+                OccurredAt = m.UpdatedAt,
+            }, ContractsJsonContext.Default.MessageStatusChanged)));
+        }
+
+        return changes;
     }
 }

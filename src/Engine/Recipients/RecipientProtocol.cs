@@ -81,7 +81,8 @@ public static class RecipientDecisions
         var events = new List<IRecipientEvent>();
         if (state.Find(id) is null && recalled is not null)
         {
-            events.Add(new MessageRecalled(id, ParseCategory(recalled.Category), ParseStatus(recalled.Status), recalled.AcceptedAt, now, recalled.ProviderMessageId));
+            events.Add(new MessageRecalled(id, ParseCategory(recalled.Category), ParseStatus(recalled.Status), recalled.AcceptedAt, now,
+                recalled.ProviderMessageId, recalled.Opens, recalled.Clicks));
         }
 
         var entry = state.ApplyAll(events).Find(id);

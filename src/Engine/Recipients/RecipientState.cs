@@ -131,7 +131,7 @@ public sealed record RecipientState
         DeliveryFailed e => Feedback(e, m => m.Advance(MessageStatus.Failed) with { Reason = e.Reason }),
         MessageRecalled e => Find(e.MessageId) is not null ? this : this with
         {
-            Recent = Remember(new MessageEntry(e.MessageId, e.Category, e.Status, e.AcceptedAt, e.At, e.ProviderMessageId)),
+            Recent = Remember(new MessageEntry(e.MessageId, e.Category, e.Status, e.AcceptedAt, e.At, e.ProviderMessageId, Opens: e.Opens, Clicks: e.Clicks)),
         },
         Suppressed e => this with { Suppression = new Suppression(e.Reason, e.At, e.SourceMessageId, e.By, e.Note) },
         Unsuppressed => this with { Suppression = null, ConsecutiveTransientBounces = 0 },

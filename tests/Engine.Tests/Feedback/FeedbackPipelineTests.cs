@@ -82,5 +82,43 @@ public sealed class FeedbackPipelineTests(LocalAwsPeers peers) : IClassFixture<L
         Assert.Equal(1, types.Count(t => t == "recipient.opened.v1"));
     }
 
+    [Fact]
+    public async Task Status_changes_are_published_to_the_status_queue_and_opens_and_clicks_are_counted_per_message()
+    {
+        var prefix = $"t{Guid.NewGuid():N}"[..13];
+        await using var engine = await EngineUnderTest.StartAsync(peers, new Dictionary<string, string?> { ["Engine:Ingest:StatusQueue"] = $"{prefix}-status" }, prefix: prefix);
+        var to = engine.Address("reader");
+        await engine.EnqueueAsync([EngineUnderTest.EmailRequest("watched", to)]);
+        var sent = await StatusAsync(engine, "watched", "sent");
+        var mail = Mail(to, sent.ProviderMessageId!, "watched");
+
+        await engine.PublishFeedbackAsync(
+            SesEvent("Delivery", mail, "delivery", Delivery(DateTimeOffset.UtcNow, to)),
+            SesEvent("Open", mail, "open", Open(DateTimeOffset.UtcNow)),
+            SesEvent("Open", mail, "open", Open(DateTimeOffset.UtcNow.AddSeconds(5))),
+            SesEvent("Click", mail, "click", Click(DateTimeOffset.UtcNow.AddSeconds(6), "https://shop.example.com/p/1")));
+
+        var journal = engine.Services.GetRequiredService<IJournal>();
+        MessageRecord? record = null;
+        await AwaitCondition.UntilAsync(async () => (record = await journal.FindMessageAsync("watched", default)) is { Opens: 2, Clicks: 1 },
+            Deadline, $"two opens and a click are counted (have {record})");
+        Assert.Equal("delivered", record!.Status);
+        var byRecipient = Assert.Single(await journal.FindMessagesByRecipientAsync(RecipientKey.For(Contracts.Requests.Channel.Email, to).ToString(), DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10, default));
+        Assert.Equal((2, 1), (byRecipient.Opens, byRecipient.Clicks));
+
+        var statusUrl = (await engine.Sqs.GetQueueUrlAsync($"{prefix}-status", default)).Value;
+        var changes = new List<Contracts.Status.MessageStatusChanged>();
+        await AwaitCondition.UntilAsync(async () =>
+        {
+            changes.AddRange((await engine.TakeAllAsync(statusUrl)).Select(m =>
+                System.Text.Json.JsonSerializer.Deserialize(m.Body, Contracts.Serialization.ContractsJsonContext.Default.MessageStatusChanged)!));
+            return changes.Count >= 3;
+        }, Deadline, "three status changes are published");
+        Assert.Equal(["accepted", "sent", "delivered"], changes.OrderBy(c => c.OccurredAt).Select(c => Engine.ContractNames.Of(c.Status)));
+        Assert.All(changes, c => Assert.Equal(("watched", to), (c.MessageId, c.To)));
+        Assert.Equal(Contracts.Status.MessageStatus.Sent, changes.Single(c => c.Status == Contracts.Status.MessageStatus.Delivered).PreviousStatus);
+        Assert.Equal(0, await engine.Services.GetRequiredService<Messaging.Engine.Feedback.StatusOutbox>().CountAsync(default));
+    }
+
     private sealed record SqsMessageView(string Body, string Error);
 }

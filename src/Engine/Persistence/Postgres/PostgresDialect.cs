@@ -31,7 +31,7 @@ internal sealed class PostgresDialect : SqlDialect
     [
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
         TemplateTables(bigint: "BIGINT"),
-        ReputationTables(bigint: "BIGINT"),
+        ReputationTables(bigint: "BIGINT", identity: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

@@ -86,11 +86,12 @@ internal abstract class SqlDialect : IAsyncDisposable
             """);
 
     /// <summary>
-    /// Migration 3: sends, hard bounces and complaints per hour and configuration set (each node adds its counts), and
-    /// which categories the reputation guard has paused. Shared by every node of a cluster.
+    /// Migration 3: sends, hard bounces and complaints per hour and configuration set (each node adds its counts); which
+    /// categories the reputation guard has paused; opens and clicks per message; and the outbox of status events
+    /// waiting for the status queue (<paramref name="identity"/>: the store's auto-numbered key column).
     /// </summary>
-    protected static SchemaMigration ReputationTables(string bigint) =>
-        new(3, "reputation", $"""
+    protected static SchemaMigration ReputationTables(string bigint, string identity) =>
+        new(3, "reputation, engagement and status outbox", $"""
             CREATE TABLE reputation_windows (
                 window_start {bigint} NOT NULL,
                 configuration_set TEXT NOT NULL,
@@ -104,5 +105,13 @@ internal abstract class SqlDialect : IAsyncDisposable
                 reason TEXT NOT NULL,
                 changed_by TEXT NOT NULL,
                 changed_at {bigint} NOT NULL);
+            ALTER TABLE messages ADD COLUMN opens INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE messages ADD COLUMN clicks INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE status_outbox (
+                id {identity},
+                message_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at {bigint} NOT NULL,
+                claimed_until {bigint} NOT NULL);
             """);
 }

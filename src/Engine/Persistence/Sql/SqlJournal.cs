@@ -23,14 +23,19 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     private const string UpsertMessageSql = """
         INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
-                              accepted_at, updated_at, accepted_day)
-        VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day)
+                              accepted_at, updated_at, accepted_day, opens, clicks)
+        VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day, @opens, @clicks)
         ON CONFLICT (message_id) DO UPDATE SET
             status = excluded.status,
             reason = excluded.reason,
             provider_message_id = COALESCE(excluded.provider_message_id, messages.provider_message_id),
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            opens = excluded.opens,
+            clicks = excluded.clicks
         """;
+
+    private const string InsertStatusChangeSql =
+        "INSERT INTO status_outbox (message_id, payload, created_at, claimed_until) VALUES (@id, @payload, @at, 0)";
 
     private const string UpsertSnapshotSql = """
         INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at)
@@ -53,7 +58,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         "SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = @pid";
 
     private const string MessageColumns =
-        "message_id, recipient_key, channel, category, status, reason, provider_message_id, accepted_at, updated_at";
+        "message_id, recipient_key, channel, category, status, reason, provider_message_id, accepted_at, updated_at, opens, clicks";
 
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _timeProvider;
@@ -203,6 +208,11 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
                 foreach (var message in request.Messages)
                 {
                     statements.Add(UpsertMessageSql, MessageParameters(message));
+                }
+
+                foreach (var change in request.StatusChanges)
+                {
+                    statements.Add(InsertStatusChangeSql, ("@id", change.MessageId), ("@payload", change.Payload), ("@at", now));
                 }
 
                 if (request.Snapshot is { } snapshot)
@@ -399,6 +409,8 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         ("@accepted", message.AcceptedAt.ToUnixTimeMilliseconds()),
         ("@updated", message.UpdatedAt.ToUnixTimeMilliseconds()),
         ("@day", DayNumber(message.AcceptedAt)),
+        ("@opens", message.Opens),
+        ("@clicks", message.Clicks),
     ];
 
     private static MessageRecord ReadMessage(DbDataReader r) => new(
@@ -406,7 +418,9 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         r.IsDBNull(5) ? null : r.GetString(5),
         r.IsDBNull(6) ? null : r.GetString(6),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)));
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
+        Convert.ToInt32(r.GetValue(9), CultureInfo.InvariantCulture),
+        Convert.ToInt32(r.GetValue(10), CultureInfo.InvariantCulture));
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(
         string what, string sql, Action<DbCommand> bind, Func<DbDataReader, T> read,

@@ -54,7 +54,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         // A table keyed by (id, number) is stored in key order without a separate rowid: fewer pages per append.
         JournalTables(bigint: "INTEGER", bytes: "BLOB", keyedTableOptions: " WITHOUT ROWID"),
         TemplateTables(bigint: "INTEGER"),
-        ReputationTables(bigint: "INTEGER"),
+        ReputationTables(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken)

@@ -9,4 +9,4 @@ namespace Messaging.Engine.Recipients.Events;
 /// </summary>
 public sealed record MessageRecalled(
     string MessageId, Category Category, MessageStatus Status, DateTimeOffset AcceptedAt, DateTimeOffset At,
-    string? ProviderMessageId = null) : IMessageEvent;
+    string? ProviderMessageId = null, int Opens = 0, int Clicks = 0) : IMessageEvent;
