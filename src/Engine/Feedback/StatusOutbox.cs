@@ -21,11 +21,12 @@ public sealed class StatusOutbox
     public Task<IReadOnlyList<OutboxEntry>> ClaimAsync(int most, DateTimeOffset now, DateTimeOffset claimUntil, CancellationToken cancellationToken) =>
         _journal.Dialect.RunAsync("Claiming status events", forWrite: true, async (connection, ct) =>
         {
-            // The outer condition is checked again on a row another node locked first, so no event is claimed twice.
-            using var claim = Command(connection, null, """
+            // The outer condition is checked again on a row another node locked first, so no event is claimed twice;
+            // where the store can, claimers skip each other's locked rows rather than wait and come back empty.
+            using var claim = Command(connection, null, $"""
                 UPDATE status_outbox SET claimed_until = @until
                 WHERE claimed_until < @now
-                  AND id IN (SELECT id FROM status_outbox WHERE claimed_until < @now ORDER BY id LIMIT @most)
+                  AND id IN (SELECT id FROM status_outbox WHERE claimed_until < @now ORDER BY id LIMIT @most{_journal.Dialect.SkipLockedRows})
                 RETURNING id, message_id, payload
                 """);
             Bind(claim, "until", claimUntil.ToUnixTimeMilliseconds());

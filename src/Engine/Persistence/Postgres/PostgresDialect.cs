@@ -27,6 +27,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string Description { get; }
 
+    public override string SkipLockedRows => " FOR UPDATE SKIP LOCKED";
+
     public override IReadOnlyList<SchemaMigration> Migrations { get; } =
     [
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),

@@ -20,6 +20,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Inside the migration transaction: make other processes that migrate the same database wait.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appended to a subquery that picks rows to claim: where the store locks rows, claimers skip the rows another has
+    /// locked instead of queueing behind it. SQLite has one writer at a time and needs nothing.
+    /// </summary>
+    public virtual string SkipLockedRows => "";
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>
