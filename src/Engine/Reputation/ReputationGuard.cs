@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Messaging.Contracts.Requests;
 using Microsoft.Extensions.Hosting;
@@ -25,16 +26,55 @@ public sealed record ReputationStatus(
 /// <see cref="ReputationOptions.PausedCategories"/> (email only) until an operator resumes. Windows that began before
 /// the last resume do not pause again, so a resume is not undone by the hour that caused it.
 /// </summary>
-public sealed partial class ReputationGuard(
-    ReputationStore store, ReputationCounter counter, IOptions<ReputationOptions> options, TimeProvider timeProvider,
-    ILogger<ReputationGuard> logger) : IHostedService
+public sealed partial class ReputationGuard : IHostedService, IDisposable
 {
     public const string GuardName = "reputation guard";
+
+    /// <summary>The meter of the guard's gauges (for <c>dotnet-counters</c>, OpenTelemetry and <c>/metrics</c>).</summary>
+    public const string MeterName = "Messaging.Engine.Reputation";
+
     private const long HourMs = 3_600_000;
 
+    private readonly ReputationStore store;
+    private readonly ReputationCounter counter;
+    private readonly IOptions<ReputationOptions> options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<ReputationGuard> logger;
     private readonly SemaphoreSlim _evaluating = new(1, 1);
+    private readonly Meter _meter = new(MeterName);
     private volatile ReputationStatus _status = ReputationStatus.Unknown;
     private BackgroundLoop? _loop;
+
+    public ReputationGuard(
+        ReputationStore store, ReputationCounter counter, IOptions<ReputationOptions> options, TimeProvider timeProvider,
+        ILogger<ReputationGuard> logger)
+    {
+        this.store = store;
+        this.counter = counter;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        _meter.CreateObservableGauge("messaging.reputation.paused",
+            () => options.Value.Paused.Select(c => new Measurement<int>(_status.PauseOf(c) is null ? 0 : 1, new KeyValuePair<string, object?>("category", c))),
+            description: "1 while email of the category is paused for the account's reputation");
+        _meter.CreateObservableGauge("messaging.reputation.warnings", () => _status.Warnings.Count,
+            description: "Reputation warnings in force (two hours at the warning rate)");
+        _meter.CreateObservableGauge("messaging.reputation.bounce_rate",
+            () => _status.Rates.Where(r => r.BounceRate is not null).Select(r => new Measurement<double>(r.BounceRate!.Value, new KeyValuePair<string, object?>("scope", r.Scope))),
+            description: "Hard bounces per send in the current hour (scopes with the minimum volume)");
+        _meter.CreateObservableGauge("messaging.reputation.complaint_rate",
+            () => _status.Rates.Where(r => r.ComplaintRate is not null).Select(r => new Measurement<double>(r.ComplaintRate!.Value, new KeyValuePair<string, object?>("scope", r.Scope))),
+            description: "Complaints per send in the current hour (scopes with the minimum volume)");
+    }
+
+    /// <summary>This guard's meter, so a listener can tell it from another guard's in the same process.</summary>
+    internal Meter Meter => _meter;
+
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _evaluating.Dispose();
+    }
 
     public ReputationStatus Status => _status;
 

@@ -56,6 +56,24 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.StartsWith("SES Transient ConnectionFailed", checks["ses"].GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_reputation_pause_shows_in_readiness_without_making_the_engine_unready()
+    {
+        await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);
+        var client = host.CreateClient();
+        await host.Services.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>().PauseAsync(
+            Messaging.Contracts.Requests.Category.Marketing, "ops@example.com", "checking a complaint spike", default);
+
+        var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var reputation = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "reputation");
+        Assert.True(reputation.GetProperty("ok").GetBoolean());
+        Assert.Equal("paused", reputation.GetProperty("attention").GetString());
+        Assert.Matches(@"^marketing email paused since .+ by ops@example\.com: checking a complaint spike$", reputation.GetProperty("detail").GetString());
+    }
+
     private static WebApplicationFactory<Program> Host(Uri sqs, Uri ses) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
             .UseSetting("Engine:Aws:Region", "us-east-1")

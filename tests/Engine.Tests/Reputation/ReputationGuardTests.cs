@@ -73,6 +73,36 @@ public sealed class ReputationGuardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_pause_the_warnings_and_the_rates_are_exported_as_gauges()
+    {
+        var (guard, counter) = await NodeAsync();
+        Hour(counter, "bulk", sent: 1_000, bounces: 60, complaints: 1);
+        await guard.EvaluateAsync(default);
+        var seen = new Dictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == guard.Meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => seen[Key(instrument.Name, tags)] = value);
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => seen[Key(instrument.Name, tags)] = value);
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(1, seen["messaging.reputation.paused{category=marketing}"]);
+        Assert.Equal(0, seen["messaging.reputation.warnings"]);
+        Assert.Equal(0.06, seen["messaging.reputation.bounce_rate{scope=configuration set 'bulk'}"], 6);
+        Assert.Equal(0.001, seen["messaging.reputation.complaint_rate{scope=the account}"], 6);
+
+        static string Key(string name, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+            tags.Length == 0 ? name : $"{name}{{{string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))}}}";
+    }
+
+    [Fact]
     public async Task A_complaint_rate_of_a_fifth_of_a_percent_pauses_too()
     {
         var (guard, counter) = await NodeAsync();
