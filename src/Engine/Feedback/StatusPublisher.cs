@@ -27,7 +27,7 @@ internal sealed partial class StatusPublisher(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.StatusQueue is null)
+        if (options.Value.StatusQueueName is null)
         {
             return Task.CompletedTask;
         }
@@ -54,7 +54,7 @@ internal sealed partial class StatusPublisher(
             return false;
         }
 
-        _queueUrl ??= (await queues.UrlOfAsync(options.Value.StatusQueue!, stopping).ConfigureAwait(false)).Value;
+        _queueUrl ??= (await queues.UrlOfAsync(options.Value.StatusQueueName!, stopping).ConfigureAwait(false)).Value;
         var sent = (await sqs.SendMessageBatchAsync(_queueUrl,
             entries.Select(e => new SqsOutgoingMessage { Id = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Body = e.Payload }).ToList(),
             stopping).ConfigureAwait(false)).Value;

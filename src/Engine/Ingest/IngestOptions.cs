@@ -42,6 +42,9 @@ public sealed class IngestOptions
     /// </summary>
     public string? StatusQueue { get; set; }
 
+    /// <summary>The status queue, or null when none is configured (an empty setting counts as none).</summary>
+    public string? StatusQueueName => string.IsNullOrWhiteSpace(StatusQueue) ? null : StatusQueue;
+
     /// <summary>Long-poll wait of each receive (0–20 s).</summary>
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -125,7 +125,7 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
         }
 
         created.Add(options.FeedbackQueue);
-        if (options.StatusQueue is { } statusQueue)
+        if (options.StatusQueueName is { } statusQueue)
         {
             var status = await CreateAsync(statusQueue, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
             if (!status.TryGetValue(out _, out var statusError))

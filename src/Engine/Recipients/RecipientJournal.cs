@@ -20,7 +20,7 @@ public sealed class RecipientJournal(
     private readonly int _snapshotEvery = options.Value.SnapshotEvery;
 
     // Status events are written to the outbox only when there is a status queue to publish them to.
-    private readonly bool _publishStatus = ingest?.Value.StatusQueue is not null;
+    private readonly bool _publishStatus = ingest?.Value.StatusQueueName is not null;
 
     public async Task<(RecipientState State, long SequenceNr)> LoadAsync(RecipientKey key, CancellationToken cancellationToken)
     {
