@@ -28,6 +28,10 @@ export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$SQS_PORT" AWS_ENDPOINT_URL_SESV2=
 # The embedded SQLite journal lives in the repository's data/ folder (ignored by git), whatever folder the host runs in.
 export Engine__Persistence__SqlitePath="$PWD/data/engine.db"
 
+# The operator API signs tokens with a secret kept in data/ (made once); readiness answers without a token here.
+[ -s data/operator-signing-key ] || head -c 48 /dev/urandom | base64 | tr -d '\n' > data/operator-signing-key
+export Host__Auth__SigningKeyFile="$PWD/data/operator-signing-key" Host__Auth__AnonymousReadiness=true
+
 # The peer accepts any sender; a real account needs a verified identity here.
 export Engine__Sending__DefaultEmailFrom="${Engine__Sending__DefaultEmailFrom:-shop@example.com}"
 # The SQS peer answers a long poll only when it has ten messages or the wait ends: a short wait keeps it lively.
@@ -58,6 +62,8 @@ scripts/engine send --to chloe@example.com --subject "Fall sale" --text "20% off
 # The same messageId again: the engine recognises it and sends nothing.
 scripts/engine send --to ana@example.com --template order-shipped --data "$order_data" --message-id "sample-$run_id-order-1234-shipped"
 
+operator_token=$(scripts/engine token --role operator --subject local-operator --ttl 12:00:00)
+
 cat <<TXT
 
 Engine is up, the sample templates are stored, and four sample requests are queued (two use templates; one is a
@@ -68,6 +74,9 @@ duplicate: three emails arrive).
   send more          scripts/engine send --to someone@example.com --subject Hi --text Hello
   templated          scripts/engine send --to someone@example.com --template welcome --data '{"name":"Sam"}'
   templates          scripts/engine templates list | preview welcome | push config/templates
+  operator API       curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$ENGINE_PORT/recipients/email/ana@example.com
+                     (OpenAPI description: http://127.0.0.1:$ENGINE_PORT/openapi/v1.json)
+  TOKEN (operator, 12 h)  $operator_token
 Press Ctrl-C to stop.
 TXT
 wait "${pids[@]}"

@@ -1,11 +1,14 @@
 using Messaging.Engine;
 using Messaging.Host;
+using Messaging.Host.Api;
+using Messaging.Host.Auth;
 using Messaging.Host.Cli;
+using Microsoft.AspNetCore.Authentication;
 using Messaging.Host.Health;
 
-// `engine init`, `engine send`, `engine templates …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
+// `engine init`, `engine send`, `engine templates …`, `engine token`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
 // arguments (--urls …) to ASP.NET Core; `engine run …` is the same.
-if (args is [("init" or "send" or "templates" or "--help" or "-h" or "-?" or "--version"), ..])
+if (args is [("init" or "send" or "templates" or "token" or "--help" or "-h" or "-?" or "--version"), ..])
 {
     return await EngineCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
 }
@@ -27,14 +30,37 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResol
 builder.Services.AddMessagingEngine(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
 
+// Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
+builder.Services.AddOptions<OperatorAuthOptions>().Bind(builder.Configuration.GetSection(OperatorAuthOptions.SectionName));
+builder.Services.AddSingleton<OperatorTokenValidation>();
+builder.Services.AddAuthentication(JwtBearerHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, JwtBearerHandler>(JwtBearerHandler.SchemeName, _ => { });
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(OperatorRoles.ReadPolicy, policy => policy.RequireRole(OperatorRoles.Reader, OperatorRoles.Operator))
+    .AddPolicy(OperatorRoles.WritePolicy, policy => policy.RequireRole(OperatorRoles.Operator));
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<DependencyFailureHandler>();
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi();
+app.MapOperatorApi();
+
 app.MapGet("/health/live", () => TypedResults.Ok(new LivenessReport("live")));
-app.MapGet("/health/ready", async (ReadinessCheck readiness, CancellationToken cancellationToken) =>
+var ready = app.MapGet("/health/ready", async (ReadinessCheck readiness, CancellationToken cancellationToken) =>
 {
     var report = await readiness.RunAsync(cancellationToken).ConfigureAwait(false);
     return Results.Json(report, HostJsonContext.Default.ReadinessReport, statusCode: report.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 });
+if (!app.Configuration.GetValue<bool>($"{OperatorAuthOptions.SectionName}:{nameof(OperatorAuthOptions.AnonymousReadiness)}"))
+{
+    ready.RequireAuthorization(OperatorRoles.ReadPolicy);
+}
 
 await app.RunAsync().ConfigureAwait(false);
 return EngineCommands.Done;

@@ -140,6 +140,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<IngestOptions>>(new ListedOptionsValidator<IngestOptions>(o => o.Validate()));
         services.TryAddSingleton<QueueDirectory>();
         services.TryAddSingleton<DeadLetterWriter>();
+        services.TryAddSingleton<DeadLetterConsole>();
         services.TryAddSingleton<RequestProcessorFactory>();
         services.TryAddSingleton<SqsRequestSource>();
         // Registered after the actor host's lifetime service: hosted services stop in reverse order, so the source

@@ -33,6 +33,7 @@ internal static class EngineCommands
         root.Subcommands.Add(InitCommand(cli));
         root.Subcommands.Add(SendCommand(cli));
         root.Subcommands.Add(TemplateCommands.Build(cli));
+        root.Subcommands.Add(TokenCommand.Build(cli));
         return root;
     }
 

@@ -22,6 +22,9 @@ public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues)
     public const string MessageIdAttribute = "messageId";
     public const string DeadLetteredAtAttribute = "deadLetteredAt";
 
+    /// <summary>On a request sent back from the DLQ: who redrove it (the engine then tries a dead-lettered message again).</summary>
+    public const string RedrivenByAttribute = "redrivenBy";
+
     /// <summary>SQS attribute values are generous, but an error text longer than this is cut (its start says what it is).</summary>
     private const int MaxErrorLength = 4_000;
 

@@ -48,7 +48,8 @@ internal sealed partial class RequestProcessor(
         try
         {
             outcome = await recipients.AskAsync<DeliveryOutcome>(
-                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute)),
+                sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -100,6 +100,15 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return new DeliveryOutcome.Duplicate(ParseStatus(known.Status));
         }
 
+        var pending = new List<IRecipientEvent>();
+        if (entry is { Status: MessageStatus.DeadLettered } && command.RedrivenBy is { } redrivenBy)
+        {
+            // An operator sent it back: decide it again from scratch, recorded with who did it.
+            var redriven = new Redriven(id, Now, redrivenBy);
+            pending.Add(redriven);
+            entry = _state.Apply(redriven).Find(id);
+        }
+
         if (entry is { Status: MessageStatus.DeadLettered })
         {
             // The DLQ write may not have happened: say so again, so the pipeline (re)sends it there.
@@ -119,7 +128,6 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         }
 
         var now = Now;
-        var pending = new List<IRecipientEvent>();
         if (entry is null)
         {
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));

@@ -41,6 +41,7 @@ public sealed class RecipientEventSerializer
         (typeof(DeliveryDelayed), "recipient.delivery-delayed.v1", Json.DeliveryDelayed),
         (typeof(DeliveryFailed), "recipient.delivery-failed.v1", Json.DeliveryFailed),
         (typeof(MessageRecalled), "recipient.message-recalled.v1", Json.MessageRecalled),
+        (typeof(Redriven), "recipient.redriven.v1", Json.Redriven),
     ];
 
     private readonly FrozenDictionary<Type, (string Name, JsonTypeInfo Info)> _writers;

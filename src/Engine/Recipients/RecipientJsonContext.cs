@@ -30,5 +30,6 @@ namespace Messaging.Engine.Recipients;
 [JsonSerializable(typeof(DeliveryDelayed))]
 [JsonSerializable(typeof(DeliveryFailed))]
 [JsonSerializable(typeof(MessageRecalled))]
+[JsonSerializable(typeof(Redriven))]
 [JsonSerializable(typeof(RecipientState))]
 internal sealed partial class RecipientJsonContext : JsonSerializerContext;

@@ -15,8 +15,10 @@ public abstract record RecipientCommand;
 /// <paramref name="Abandoned"/> fires when the pipeline gives the request back to its queue (shutdown): the actor
 /// stops waiting for the send rate — but once the send intent is written, it goes through with the call.
 /// </summary>
+/// <paramref name="RedrivenBy"/> is set when an operator redrove the request from the dead-letter queue: a
+/// dead-lettered message is then tried again instead of being dead-lettered once more.
 public sealed record DeliverRequest(
-    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default) : RecipientCommand
+    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default, string? RedrivenBy = null) : RecipientCommand
 {
     public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
 }

@@ -129,6 +129,10 @@ public sealed record RecipientState
         Clicked e => Feedback(e, m => m with { Clicks = m.Clicks + 1 }),
         DeliveryDelayed e => Feedback(e, m => m with { Reason = $"delayed: {e.DelayType}" }),
         DeliveryFailed e => Feedback(e, m => m.Advance(MessageStatus.Failed) with { Reason = e.Reason }),
+        Redriven e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Accepted, Reason = null, FailedAttempts = 0, FirstFailureAt = null, SendPending = false,
+        }),
         MessageRecalled e => Find(e.MessageId) is not null ? this : this with
         {
             Recent = Remember(new MessageEntry(e.MessageId, e.Category, e.Status, e.AcceptedAt, e.At, e.ProviderMessageId, Opens: e.Opens, Clicks: e.Clicks)),

@@ -29,7 +29,7 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     {
         await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);
 
-        var response = await host.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var response = await Reader(host).GetAsync(new Uri("/health/ready", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -46,7 +46,7 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     {
         await using var host = Host(peers.SqsEndpoint, new Uri("http://127.0.0.1:9"));
 
-        var response = await host.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var response = await Reader(host).GetAsync(new Uri("/health/ready", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -60,7 +60,7 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     public async Task A_reputation_pause_shows_in_readiness_without_making_the_engine_unready()
     {
         await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);
-        var client = host.CreateClient();
+        var client = Reader(host);
         await host.Services.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>().PauseAsync(
             Messaging.Contracts.Requests.Category.Marketing, "ops@example.com", "checking a complaint spike", default);
 
@@ -74,13 +74,34 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Matches(@"^marketing email paused since .+ by ops@example\.com: checking a complaint spike$", reputation.GetProperty("detail").GetString());
     }
 
-    private static WebApplicationFactory<Program> Host(Uri sqs, Uri ses) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
+    [Fact]
+    public async Task Readiness_needs_a_token_unless_configured_for_anonymous_probes()
+    {
+        await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);
+        await using var open = Host(peers.SqsEndpoint, peers.SesEndpoint, ("Host:Auth:AnonymousReadiness", "true"));
+
+        var refused = await host.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var anonymous = await open.CreateClient().GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+    }
+
+    private static HttpClient Reader(WebApplicationFactory<Program> host)
+    {
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
+        return client;
+    }
+
+    private static WebApplicationFactory<Program> Host(Uri sqs, Uri ses, params (string Key, string Value)[] settings) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(builder => settings.Aggregate(builder, (b, s) => b.UseSetting(s.Key, s.Value))
             .UseSetting("Engine:Aws:Region", "us-east-1")
             .UseSetting("Engine:Persistence:SqlitePath", Path.Combine(Path.GetTempPath(), $"messaging-host-{Guid.NewGuid():N}", "engine.db"))
             .UseSetting("Engine:Aws:SqsEndpoint", sqs.ToString())
             .UseSetting("Engine:Aws:SesEndpoint", ses.ToString())
             .UseSetting("Engine:Aws:RequestTimeout", "00:00:05")
+            .UseSetting("Host:Auth:SigningKey", OperatorTokens.Secret)
             .UseEnvironment("Development")
             .ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
                 new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))))));

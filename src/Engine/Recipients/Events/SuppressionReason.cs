@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace Messaging.Engine.Recipients.Events;
 
 /// <summary>Why a recipient no longer gets messages. The JSON names are stored in the journal: never change them.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SuppressionReason>))]
 public enum SuppressionReason
 {
     /// <summary>The address bounced permanently.</summary>

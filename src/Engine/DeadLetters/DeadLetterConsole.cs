@@ -1,0 +1,174 @@
+using System.Globalization;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Ingest;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.DeadLetters;
+
+/// <summary>Which dead-letter queue: the requests' or the feedback's.</summary>
+public enum DeadLetterQueueKind
+{
+    Requests,
+    Feedback,
+}
+
+/// <summary>One dead-lettered message, with the reasons the engine attached.</summary>
+public sealed record DeadLetterEntry(
+    string SqsMessageId, string Body, string? Error, int? Attempts, string? SourceQueue, string? MessageId, string? DeadLetteredAt,
+    int ReceiveCount);
+
+/// <summary>What a redrive or purge did: the SQS message ids handled, and the selected ones not found.</summary>
+public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<string> NotFound);
+
+/// <summary>
+/// The operator's view of a dead-letter queue: peek without taking, redrive (all or selected) back to the queue each
+/// message came from, purge (all or selected). A redriven request carries <see cref="DeadLetterWriter.RedrivenByAttribute"/>,
+/// so a message the engine had dead-lettered is tried again instead of dead-lettered once more.
+/// </summary>
+public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest)
+{
+    // How long a message taken for a redrive or purge stays hidden while it is handled.
+    private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
+
+    /// <summary>Up to <paramref name="max"/> messages, left on the queue (visible again at once).</summary>
+    public async Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken)
+    {
+        var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
+        if (!url.TryGetValue(out var queueUrl, out var error))
+        {
+            return AwsResult<IReadOnlyList<DeadLetterEntry>>.Failure(error);
+        }
+
+        var seen = new Dictionary<string, SqsMessage>();
+        while (seen.Count < max)
+        {
+            var batch = await sqs.ReceiveMessagesAsync(queueUrl, Math.Min(SqsClient.MaxBatchSize, max - seen.Count), TimeSpan.Zero, Hold, cancellationToken).ConfigureAwait(false);
+            if (!batch.TryGetValue(out var messages, out error))
+            {
+                return AwsResult<IReadOnlyList<DeadLetterEntry>>.Failure(error);
+            }
+
+            var fresh = messages.Where(m => seen.TryAdd(m.MessageId, m)).ToList();
+            if (fresh.Count == 0)
+            {
+                break;
+            }
+        }
+
+        // Peeking must not take them: make every one visible again.
+        foreach (var message in seen.Values)
+        {
+            await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+
+        return AwsResult<IReadOnlyList<DeadLetterEntry>>.Success(seen.Values.Select(Entry).ToList());
+    }
+
+    /// <summary>Sends the selected messages (all when <paramref name="selected"/> is empty) back where they came from.</summary>
+    public Task<AwsResult<DeadLetterAction>> RedriveAsync(DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, string by, CancellationToken cancellationToken) =>
+        TakeAsync(kind, selected, async (message, ct) =>
+        {
+            var source = message.StringAttribute(DeadLetterWriter.SourceQueueAttribute)
+                ?? (kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackQueue : ingest.Value.Queues[0].Name);
+            var url = await queues.UrlOfAsync(source, ct).ConfigureAwait(false);
+            if (!url.TryGetValue(out var sourceUrl, out var error))
+            {
+                return AwsResult<bool>.Failure(error);
+            }
+
+            var attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            {
+                [DeadLetterWriter.RedrivenByAttribute] = SqsMessageAttribute.String(by),
+            };
+            var fifo = QueueDirectory.IsFifo(source);
+            var sent = await sqs.SendMessageAsync(sourceUrl, new SqsOutgoingMessage
+            {
+                Body = message.Body,
+                Attributes = attributes,
+                MessageGroupId = fifo ? message.MessageGroupId ?? "redriven" : null,
+                DeduplicationId = fifo ? $"redrive-{message.MessageId}" : null,
+            }, ct).ConfigureAwait(false);
+            return sent.IsSuccess ? AwsResult<bool>.Success(true) : AwsResult<bool>.Failure(sent.Error!);
+        }, cancellationToken);
+
+    /// <summary>Deletes the selected messages (all when <paramref name="selected"/> is empty).</summary>
+    public Task<AwsResult<DeadLetterAction>> PurgeAsync(DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, CancellationToken cancellationToken) =>
+        TakeAsync(kind, selected, (_, _) => Task.FromResult(AwsResult<bool>.Success(true)), cancellationToken);
+
+    /// <summary>Receives until the queue has no more, acts on each selected message, and deletes it once the action succeeded.</summary>
+    private async Task<AwsResult<DeadLetterAction>> TakeAsync(
+        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<SqsMessage, CancellationToken, Task<AwsResult<bool>>> act,
+        CancellationToken cancellationToken)
+    {
+        var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
+        if (!url.TryGetValue(out var queueUrl, out var error))
+        {
+            return AwsResult<DeadLetterAction>.Failure(error);
+        }
+
+        var done = new List<string>();
+        var skipped = new List<SqsMessage>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            while (true)
+            {
+                var batch = await sqs.ReceiveMessagesAsync(queueUrl, SqsClient.MaxBatchSize, TimeSpan.Zero, Hold, cancellationToken).ConfigureAwait(false);
+                if (!batch.TryGetValue(out var messages, out error))
+                {
+                    return AwsResult<DeadLetterAction>.Failure(error);
+                }
+
+                var fresh = messages.Where(m => seen.Add(m.MessageId)).ToList();
+                if (fresh.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var message in fresh)
+                {
+                    if (selected.Count > 0 && !selected.Contains(message.MessageId))
+                    {
+                        skipped.Add(message);
+                        continue;
+                    }
+
+                    var acted = await act(message, cancellationToken).ConfigureAwait(false);
+                    if (!acted.TryGetValue(out _, out error))
+                    {
+                        return AwsResult<DeadLetterAction>.Failure(error);
+                    }
+
+                    // Deleted only after it is safely back on its queue: a message is never in neither.
+                    await sqs.DeleteMessageBatchAsync(queueUrl, [new SqsReceipt(message.MessageId, message.ReceiptHandle)], cancellationToken).ConfigureAwait(false);
+                    done.Add(message.MessageId);
+                }
+
+                if (selected.Count > 0 && selected.All(done.Contains))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // What was looked at but not chosen is visible again at once.
+            foreach (var message in skipped)
+            {
+                await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return AwsResult<DeadLetterAction>.Success(new DeadLetterAction(done, selected.Where(s => !done.Contains(s)).ToList()));
+    }
+
+    private Task<AwsResult<string>> UrlAsync(DeadLetterQueueKind kind, CancellationToken cancellationToken) =>
+        queues.UrlOfAsync(kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackDeadLetterQueue : ingest.Value.DeadLetterQueue, cancellationToken);
+
+    private static DeadLetterEntry Entry(SqsMessage m) => new(
+        m.MessageId, m.Body, m.StringAttribute(DeadLetterWriter.ErrorAttribute),
+        int.TryParse(m.StringAttribute(DeadLetterWriter.AttemptsAttribute), NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts : null,
+        m.StringAttribute(DeadLetterWriter.SourceQueueAttribute), m.StringAttribute(DeadLetterWriter.MessageIdAttribute),
+        m.StringAttribute(DeadLetterWriter.DeadLetteredAtAttribute), m.ApproximateReceiveCount);
+}
