@@ -27,7 +27,9 @@ internal sealed class JwtBearerHandler(
         var header = Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {
-            return Fail("no bearer token: send 'Authorization: Bearer <JWT>'");
+            // Not a failure (anonymous endpoints see this on every call); a protected endpoint's challenge says why.
+            Context.Items[FailureKey] = "no bearer token: send 'Authorization: Bearer <JWT>'";
+            return AuthenticateResult.NoResult();
         }
 
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
