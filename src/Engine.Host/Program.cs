@@ -3,6 +3,7 @@ using Messaging.Host;
 using Messaging.Host.Api;
 using Messaging.Host.Auth;
 using Messaging.Host.Cli;
+using Messaging.Host.Metrics;
 using Microsoft.AspNetCore.Authentication;
 using Messaging.Host.Health;
 
@@ -41,8 +42,11 @@ builder.Services.AddAuthorizationBuilder()
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DependencyFailureHandler>();
 builder.Services.AddOpenApi();
+builder.Services.AddSingleton<PrometheusExposition>();
 
 var app = builder.Build();
+// The exposition listens from the start, so counts made before the first scrape are not missed.
+app.Services.GetRequiredService<PrometheusExposition>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -52,6 +56,9 @@ app.MapOpenApi();
 app.MapOperatorApi();
 
 app.MapGet("/health/live", () => TypedResults.Ok(new LivenessReport("live")));
+// Open, like liveness: scrapers rarely carry tokens, and the figures name no recipient.
+app.MapGet("/metrics", (PrometheusExposition exposition) =>
+    Results.Text(exposition.Render(), "text/plain; version=0.0.4; charset=utf-8"));
 var ready = app.MapGet("/health/ready", async (ReadinessCheck readiness, CancellationToken cancellationToken) =>
 {
     var report = await readiness.RunAsync(cancellationToken).ConfigureAwait(false);

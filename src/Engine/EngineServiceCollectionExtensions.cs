@@ -14,6 +14,7 @@ using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
+using Messaging.Engine.Telemetry;
 using Messaging.Engine.Templates;
 using Messaging.Engine.Throttling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -127,6 +128,10 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<ThrottlingOptions>().Bind(configuration.GetSection(ThrottlingOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ThrottlingOptions>>(new ListedOptionsValidator<ThrottlingOptions>(o => o.Validate()));
         services.TryAddSingleton<MessageRenderer>();
+        services.TryAddSingleton(provider => new EngineMetrics(
+            provider.GetRequiredService<SendThrottles>(),
+            () => provider.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().LiveCount,
+            provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
         services.TryAddTransient<ProviderRateHandler>();
@@ -151,6 +156,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<StatusPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<StatusPublisher>());
         services.TryAddSingleton<FeedbackRecorder>();
+        services.TryAddSingleton<QueueDepthMonitor>();
+        services.AddHostedService(provider => provider.GetRequiredService<QueueDepthMonitor>());
         services.TryAddSingleton<FeedbackSource>();
         services.AddHostedService(provider => provider.GetRequiredService<FeedbackSource>());
     }

@@ -5,6 +5,7 @@ using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Sending;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,8 @@ internal sealed partial class RequestProcessor(
     SqsClient sqs,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
-    ILogger<RequestProcessor> logger)
+    ILogger<RequestProcessor> logger,
+    EngineMetrics metrics)
 {
     /// <summary>SQS counts a message's 12-hour visibility limit from its receive; stay safely inside it.</summary>
     private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(11);
@@ -36,6 +38,7 @@ internal sealed partial class RequestProcessor(
         if (!read.IsValid)
         {
             LogInvalid(read.MessageId, message.MessageId, read.Describe());
+            metrics.RequestDecided("invalid");
             await RecordRejectionAsync(read, cancellationToken).ConfigureAwait(false);
             await DeadLetterAsync(inFlight, new DeadLetterReason(
                 $"invalid request: {read.Describe()}", message.ApproximateReceiveCount, null, read.MessageId), cancellationToken).ConfigureAwait(false);
@@ -64,6 +67,12 @@ internal sealed partial class RequestProcessor(
         }
 
         LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        metrics.RequestDecided(OutcomeName(outcome));
+        if (outcome is DeliveryOutcome.Sent && message.SentAt is { } arrived)
+        {
+            metrics.RequestToSend(timeProvider.GetUtcNow() - arrived);
+        }
+
         switch (outcome)
         {
             case { IsFinal: true }:
@@ -74,6 +83,7 @@ internal sealed partial class RequestProcessor(
                 await DelayAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.RetryLater retry:
+                metrics.Retried();
                 await DelayAsync(inFlight, retry.Delay, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.Paused paused:
@@ -171,8 +181,23 @@ internal sealed partial class RequestProcessor(
         }
     }
 
+    private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
+    {
+        DeliveryOutcome.Sent => "sent",
+        DeliveryOutcome.Duplicate => "duplicate",
+        DeliveryOutcome.Rejected => "rejected",
+        DeliveryOutcome.Failed => "failed",
+        DeliveryOutcome.Unconfirmed => "unconfirmed",
+        DeliveryOutcome.Scheduled => "scheduled",
+        DeliveryOutcome.RetryLater => "retry",
+        DeliveryOutcome.Paused => "paused",
+        DeliveryOutcome.DeadLetter => "dead_letter",
+        _ => "other",
+    };
+
     private async Task DeadLetterAsync(InFlightRequest inFlight, DeadLetterReason reason, CancellationToken cancellationToken)
     {
+        metrics.DeadLettered(inFlight.Lane.Name);
         inFlight.Settled = true;
         var sent = await deadLetters.SendAsync(
             inFlight.Lane.Name, inFlight.Message, reason, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Sending;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +16,9 @@ public sealed class RequestProcessorFactory(
     SqsClient sqs,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    EngineMetrics metrics)
 {
     internal RequestProcessor Create() => new(
-        recipients, deadLetters, sqs, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>());
+        recipients, deadLetters, sqs, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>(), metrics);
 }

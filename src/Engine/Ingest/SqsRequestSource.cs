@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ public sealed partial class SqsRequestSource(
     RequestProcessorFactory processorFactory,
     IOptions<IngestOptions> options,
     TimeProvider timeProvider,
-    ILoggerFactory loggerFactory) : BackgroundService
+    ILoggerFactory loggerFactory,
+    EngineMetrics metrics) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<SqsRequestSource>();
     private readonly ConcurrentDictionary<long, InFlightRequest> _inFlight = new();
@@ -149,6 +151,7 @@ public sealed partial class SqsRequestSource(
         }
 
         lane.ReleaseSlots(slots - messages.Count);
+        metrics.RequestsReceived(lane.Name, messages.Count);
         var now = timeProvider.GetUtcNow();
         foreach (var message in messages)
         {

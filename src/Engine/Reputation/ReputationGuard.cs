@@ -68,7 +68,7 @@ public sealed partial class ReputationGuard : IHostedService, IDisposable
     }
 
     /// <summary>This guard's meter, so a listener can tell it from another guard's in the same process.</summary>
-    internal Meter Meter => _meter;
+    public Meter Meter => _meter;
 
     public void Dispose()
     {
