@@ -40,7 +40,8 @@ public sealed class RecipientEventSerializerTests
         new Clicked("m1", At, "https://example.com", "fb-5"),
         new DeliveryDelayed("m1", At, "MailboxFull", "fb-6"),
         new DeliveryFailed("m1", At, "SES rejected the message: Bad content", "fb-7"),
-        new MessageRecalled("m1", Category.Marketing, MessageStatus.Delivered, At.AddHours(-6), At, "0100-ses"),
+        new MessageRecalled("m1", Category.Marketing, MessageStatus.Delivered, At.AddHours(-6), At, "0100-ses", Opens: 2, Clicks: 1),
+        new Redriven("m1", At, "ops@example.com"),
     ];
 
     public static TheoryData<IRecipientEvent> EveryEvent() => new(Events);
