@@ -7,9 +7,9 @@ using Messaging.Host.Metrics;
 using Microsoft.AspNetCore.Authentication;
 using Messaging.Host.Health;
 
-// `engine init`, `engine send`, `engine templates …`, `engine token`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
+// `engine init`, `engine send`, `engine templates …`, `engine token`, `engine recipient|message|dlq|reputation …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
 // arguments (--urls …) to ASP.NET Core; `engine run …` is the same.
-if (args is [("init" or "send" or "templates" or "token" or "--help" or "-h" or "-?" or "--version"), ..])
+if (args is [("init" or "send" or "templates" or "token" or "recipient" or "message" or "dlq" or "reputation" or "--help" or "-h" or "-?" or "--version"), ..])
 {
     return await EngineCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
 }

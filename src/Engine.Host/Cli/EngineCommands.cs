@@ -34,6 +34,10 @@ internal static class EngineCommands
         root.Subcommands.Add(SendCommand(cli));
         root.Subcommands.Add(TemplateCommands.Build(cli));
         root.Subcommands.Add(TokenCommand.Build(cli));
+        foreach (var command in OperatorCommands.Build(cli))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

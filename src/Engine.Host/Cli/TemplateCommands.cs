@@ -69,7 +69,7 @@ internal static class TemplateCommands
             }
             else
             {
-                Table(cli.Output, ["KIND", "NAME", "VERSION", "STATUS"], pushed.Select(p => new[]
+                CliTable.Write(cli.Output, ["KIND", "NAME", "VERSION", "STATUS"], pushed.Select(p => new[]
                 {
                     TemplateNames.Of(p.Kind), p.Name, $"v{p.Version}", p.Changed ? "new, current" : "unchanged",
                 }));
@@ -189,7 +189,7 @@ internal static class TemplateCommands
         list.SetAction((parse, cancellationToken) => WithStoreAsync(cli, "list", async (_, store) =>
         {
             var all = await store.ListAsync(cancellationToken);
-            Table(cli.Output, ["KIND", "NAME", "CHANNEL", "CURRENT", "LATEST", "CHANGED"], all.Select(t => new[]
+            CliTable.Write(cli.Output, ["KIND", "NAME", "CHANNEL", "CURRENT", "LATEST", "CHANGED"], all.Select(t => new[]
             {
                 TemplateNames.Of(t.Kind), t.Name, t.Channel is { } c ? (c == Channel.Email ? "email" : "sms") : "-",
                 $"v{t.CurrentVersion}", $"v{t.LatestVersion}", t.ChangedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
@@ -214,7 +214,7 @@ internal static class TemplateCommands
                 return EngineCommands.BadInput;
             }
 
-            Table(cli.Output, ["VERSION", "CURRENT", "CREATED", "SOURCE"], all.Select(v => new[]
+            CliTable.Write(cli.Output, ["VERSION", "CURRENT", "CREATED", "SOURCE"], all.Select(v => new[]
             {
                 $"v{v.Version}", v.Current ? "*" : "", v.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), v.Source ?? "",
             }));
@@ -272,16 +272,6 @@ internal static class TemplateCommands
 
     private static StoredTemplate Unsaved(TemplateDraft draft) =>
         new(draft.Kind, draft.Name, 0, draft.Definition, "", DateTimeOffset.MinValue, null);
-
-    private static void Table(TextWriter output, string[] header, IEnumerable<string[]> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = Enumerable.Range(0, header.Length).Select(i => all.Max(r => r[i].Length)).ToArray();
-        foreach (var row in all)
-        {
-            output.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-        }
-    }
 }
 
 /// <summary>One line of <c>engine templates push --json</c>.</summary>

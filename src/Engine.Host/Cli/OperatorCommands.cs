@@ -1,0 +1,307 @@
+using System.CommandLine;
+using System.Text.Json;
+using Messaging.Contracts.Requests;
+using Messaging.Contracts.Validation;
+using Messaging.Engine.Actors;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Reputation;
+using Messaging.Host.Api;
+
+namespace Messaging.Host.Cli;
+
+/// <summary>
+/// The operator API's operations as commands, for scripts: <c>engine recipient</c>, <c>engine message</c>,
+/// <c>engine dlq</c>, <c>engine reputation</c>. They work on the configured database and queues directly, so they
+/// need no running engine; a change they make reaches a running engine's actor at its next write (optimistic
+/// concurrency reloads it). Tables by default, <c>--json</c> for machines; exit 0 done, 1 storage or AWS failed,
+/// 2 bad input or not found.
+/// </summary>
+internal static class OperatorCommands
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static IEnumerable<Command> Build(EngineCommands.CliContext cli) => [Recipient(cli), Message(cli), DeadLetters(cli), Reputation(cli)];
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON." };
+
+    private static Command Recipient(EngineCommands.CliContext cli)
+    {
+        var channel = new Argument<string>("CHANNEL") { Description = "email or sms." };
+        var address = new Argument<string>("ADDRESS") { Description = "The email address or E.164 number." };
+        var reason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
+        var by = new Option<string>("--by") { Description = "Who (recorded).", DefaultValueFactory = _ => Environment.UserName };
+        var json = JsonOption();
+
+        var show = new Command("show", "A recipient's state: suppression, soft-bounce streak, today's counts, recent messages.") { channel, address, json };
+        show.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+        {
+            if (Key(cli, parse.GetValue(channel)!, parse.GetValue(address)!) is not { } key)
+            {
+                return EngineCommands.BadInput;
+            }
+
+            var snapshot = await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>()
+                .AskAsync<RecipientSnapshot>(key, r => new GetRecipientState(r), AskTimeout, ct);
+            var view = RecipientView.Of(snapshot, DateOnly.FromDateTime(DateTime.UtcNow));
+            if (parse.GetValue(json))
+            {
+                cli.Output.WriteLine(JsonSerializer.Serialize(view, Json));
+                return EngineCommands.Done;
+            }
+
+            cli.Output.WriteLine($"{view.Key}: {(view.Suppression is { } s ? $"SUPPRESSED ({s.Reason} since {s.Since:u}{(s.By is null ? "" : $" by {s.By}")}{(s.Note is null ? "" : $": {s.Note}")})" : "not suppressed")}");
+            cli.Output.WriteLine($"soft bounces in a row: {view.ConsecutiveTransientBounces}; today: {string.Join(", ", view.AcceptedToday.Select(c => $"{c.Value} {c.Key}"))}");
+            CliTable.Write(cli.Output, ["MESSAGE", "STATUS", "CATEGORY", "UPDATED", "REASON"], view.Recent.Select(m => new[]
+            {
+                m.MessageId, JsonSerializer.Serialize(m.Status).Trim('"'), JsonSerializer.Serialize(m.Category).Trim('"'), m.UpdatedAt.ToString("u"), m.Reason ?? "",
+            }));
+            return EngineCommands.Done;
+        }, ct));
+
+        var suppress = new Command("suppress", "Suppress a recipient by hand.") { channel, address, reason, by };
+        suppress.SetAction((parse, ct) => ChangeSuppressionAsync(cli, parse.GetValue(channel)!, parse.GetValue(address)!,
+            r => new SuppressRecipient(parse.GetValue(by)!, parse.GetValue(reason)!, r), ct));
+        var unsuppress = new Command("unsuppress", "Lift a recipient's suppression.") { channel, address, reason, by };
+        unsuppress.SetAction((parse, ct) => ChangeSuppressionAsync(cli, parse.GetValue(channel)!, parse.GetValue(address)!,
+            r => new UnsuppressRecipient(parse.GetValue(by)!, parse.GetValue(reason)!, r), ct));
+
+        return new Command("recipient", "Look at a recipient, suppress or unsuppress it.") { show, suppress, unsuppress };
+    }
+
+    private static Task<int> ChangeSuppressionAsync(
+        EngineCommands.CliContext cli, string channel, string address, Func<Reply<SuppressionChange>, RecipientCommand> command, CancellationToken ct) =>
+        WithEngineAsync(cli, async services =>
+        {
+            if (Key(cli, channel, address) is not { } key)
+            {
+                return EngineCommands.BadInput;
+            }
+
+            var change = await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync(key, command, AskTimeout, ct);
+            cli.Output.WriteLine($"{key}: {change}");
+            return EngineCommands.Done;
+        }, ct);
+
+    private static Command Message(EngineCommands.CliContext cli)
+    {
+        var id = new Argument<string>("MESSAGE_ID");
+        var json = JsonOption();
+        var show = new Command("show", "Where a message stands.") { id, json };
+        show.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+        {
+            if (await services.GetRequiredService<IJournal>().FindMessageAsync(parse.GetValue(id)!, ct) is not { } row)
+            {
+                await cli.Error.WriteLineAsync($"engine message show: no message '{parse.GetValue(id)}'.");
+                return EngineCommands.BadInput;
+            }
+
+            WriteMessages(cli, [row], parse.GetValue(json));
+            return EngineCommands.Done;
+        }, ct));
+
+        var channel = new Option<string>("--channel") { DefaultValueFactory = _ => "email", Description = "email or sms." };
+        var to = new Option<string>("--to") { Required = true, Description = "The recipient." };
+        var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 50, Description = "Most messages, newest first." };
+        var list = new Command("list", "A recipient's messages, newest first.") { channel, to, limit, json };
+        list.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+        {
+            if (Key(cli, parse.GetValue(channel)!, parse.GetValue(to)!) is not { } key)
+            {
+                return EngineCommands.BadInput;
+            }
+
+            var rows = await services.GetRequiredService<IJournal>().FindMessagesByRecipientAsync(key.ToString(), DateTimeOffset.MinValue, DateTimeOffset.MaxValue, parse.GetValue(limit), ct);
+            WriteMessages(cli, rows, parse.GetValue(json));
+            return EngineCommands.Done;
+        }, ct));
+        return new Command("message", "Look up messages.") { show, list };
+    }
+
+    private static void WriteMessages(EngineCommands.CliContext cli, IReadOnlyList<MessageRecord> rows, bool json)
+    {
+        if (json)
+        {
+            cli.Output.WriteLine(JsonSerializer.Serialize(rows, Json));
+            return;
+        }
+
+        CliTable.Write(cli.Output, ["MESSAGE", "RECIPIENT", "STATUS", "UPDATED", "OPENS", "CLICKS", "REASON"], rows.Select(r => new[]
+        {
+            r.MessageId, r.RecipientKey, r.Status, r.UpdatedAt.ToString("u"), r.Opens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            r.Clicks.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Reason ?? "",
+        }));
+    }
+
+    private static Command DeadLetters(EngineCommands.CliContext cli)
+    {
+        var queue = new Option<string>("--queue") { DefaultValueFactory = _ => "requests", Description = "requests or feedback." };
+        var ids = new Option<string[]>("--id") { Description = "SQS message ids to act on (repeat); all when omitted.", AllowMultipleArgumentsPerToken = true };
+        var by = new Option<string>("--by") { Description = "Who redrives (recorded).", DefaultValueFactory = _ => Environment.UserName };
+        var json = JsonOption();
+
+        var peek = new Command("peek", "List dead letters with their reasons; they stay on the queue.") { queue, json };
+        peek.SetAction((parse, ct) => WithDeadLettersAsync(cli, parse.GetValue(queue)!, async (dlq, kind) =>
+        {
+            var peeked = await dlq.PeekAsync(kind, 1_000, ct);
+            if (!peeked.TryGetValue(out var entries, out var error))
+            {
+                await cli.Error.WriteLineAsync($"engine dlq peek: {error}");
+                return EngineCommands.Failed;
+            }
+
+            if (parse.GetValue(json))
+            {
+                cli.Output.WriteLine(JsonSerializer.Serialize(entries, Json));
+            }
+            else
+            {
+                CliTable.Write(cli.Output, ["SQS ID", "MESSAGE", "ATTEMPTS", "SOURCE", "ERROR"], entries.Select(e => new[]
+                {
+                    e.SqsMessageId, e.MessageId ?? "", e.Attempts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", e.SourceQueue ?? "", e.Error ?? "",
+                }));
+            }
+
+            return EngineCommands.Done;
+        }, ct));
+
+        var redrive = new Command("redrive", "Send dead letters back to the queue they came from.") { queue, ids, by };
+        redrive.SetAction((parse, ct) => WithDeadLettersAsync(cli, parse.GetValue(queue)!, (dlq, kind) =>
+            ActAsync(cli, "redrive", dlq.RedriveAsync(kind, parse.GetValue(ids) ?? [], parse.GetValue(by)!, ct)), ct));
+        var purge = new Command("purge", "Delete dead letters.") { queue, ids };
+        purge.SetAction((parse, ct) => WithDeadLettersAsync(cli, parse.GetValue(queue)!, (dlq, kind) =>
+            ActAsync(cli, "purge", dlq.PurgeAsync(kind, parse.GetValue(ids) ?? [], ct)), ct));
+        return new Command("dlq", "Peek at, redrive or purge a dead-letter queue.") { peek, redrive, purge };
+    }
+
+    private static async Task<int> ActAsync(EngineCommands.CliContext cli, string what, Task<Messaging.Engine.Aws.AwsResult<DeadLetterAction>> action)
+    {
+        var result = await action;
+        if (!result.TryGetValue(out var done, out var error))
+        {
+            await cli.Error.WriteLineAsync($"engine dlq {what}: {error}");
+            return EngineCommands.Failed;
+        }
+
+        cli.Output.WriteLine($"{what}: {done.Done.Count} message(s){(done.NotFound.Count > 0 ? $"; not found: {string.Join(", ", done.NotFound)}" : "")}");
+        return done.NotFound.Count > 0 ? EngineCommands.BadInput : EngineCommands.Done;
+    }
+
+    private static Task<int> WithDeadLettersAsync(
+        EngineCommands.CliContext cli, string queue, Func<DeadLetterConsole, DeadLetterQueueKind, Task<int>> work, CancellationToken ct) =>
+        WithEngineAsync(cli, async services =>
+        {
+            DeadLetterQueueKind? kind = queue switch { "requests" => DeadLetterQueueKind.Requests, "feedback" => DeadLetterQueueKind.Feedback, _ => null };
+            if (kind is null)
+            {
+                await cli.Error.WriteLineAsync($"engine dlq: --queue must be 'requests' or 'feedback', not '{queue}'.");
+                return EngineCommands.BadInput;
+            }
+
+            return await work(services.GetRequiredService<DeadLetterConsole>(), kind.Value);
+        }, ct);
+
+    private static Command Reputation(EngineCommands.CliContext cli)
+    {
+        var category = new Argument<string>("CATEGORY") { Description = "marketing or transactional." };
+        var reason = new Option<string>("--reason") { Required = true, Description = "Why (recorded)." };
+        var by = new Option<string>("--by") { DefaultValueFactory = _ => Environment.UserName, Description = "Who (recorded)." };
+        var json = JsonOption();
+
+        var show = new Command("show", "Pauses, warnings and this hour's rates.") { json };
+        show.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+        {
+            var status = await services.GetRequiredService<ReputationGuard>().EvaluateAsync(ct);
+            WriteReputation(cli, status, parse.GetValue(json));
+            return EngineCommands.Done;
+        }, ct));
+
+        Command Change(string name, string description, Func<ReputationGuard, Category, string, string, CancellationToken, Task<bool>> change)
+        {
+            var command = new Command(name, description) { category, reason, by };
+            command.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+            {
+                Category? parsed = parse.GetValue(category) switch { "marketing" => Category.Marketing, "transactional" => Category.Transactional, _ => null };
+                if (parsed is null)
+                {
+                    await cli.Error.WriteLineAsync($"engine reputation {name}: the category must be 'marketing' or 'transactional'.");
+                    return EngineCommands.BadInput;
+                }
+
+                var guard = services.GetRequiredService<ReputationGuard>();
+                await change(guard, parsed.Value, parse.GetValue(by)!, parse.GetValue(reason)!, ct);
+                WriteReputation(cli, guard.Status, json: false);
+                return EngineCommands.Done;
+            }, ct));
+            return command;
+        }
+
+        return new Command("reputation", "The reputation guard: show, pause or resume a category.")
+        {
+            show,
+            Change("pause", "Pause a category by hand (email).", (g, c, who, why, ct) => g.PauseAsync(c, who, why, ct)),
+            Change("resume", "Resume a paused category.", (g, c, who, why, ct) => g.ResumeAsync(c, who, why, ct)),
+        };
+    }
+
+    private static void WriteReputation(EngineCommands.CliContext cli, ReputationStatus status, bool json)
+    {
+        if (json)
+        {
+            cli.Output.WriteLine(JsonSerializer.Serialize(status, Json));
+            return;
+        }
+
+        CliTable.Write(cli.Output, ["CATEGORY", "STATE", "SINCE", "BY", "REASON"], status.Pauses.Select(p => new[]
+        {
+            p.Category, p.Paused ? "PAUSED" : "resumed", p.ChangedAt.ToString("u"), p.ChangedBy, p.Reason,
+        }));
+        foreach (var warning in status.Warnings)
+        {
+            cli.Output.WriteLine($"warning: {warning}");
+        }
+
+        CliTable.Write(cli.Output, ["SCOPE", "SENT", "BOUNCES", "COMPLAINTS"], status.Rates.Select(r => new[]
+        {
+            r.Scope, r.Sent.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Bounces.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            r.Complaints.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+    }
+
+    private static RecipientKey? Key(EngineCommands.CliContext cli, string channel, string address)
+    {
+        Channel? parsed = channel switch { "email" => Channel.Email, "sms" => Channel.Sms, _ => null };
+        var problem = parsed is null ? $"the channel must be 'email' or 'sms', not '{channel}'"
+            : parsed == Channel.Email ? EmailAddressRule.Check(address) is { } p ? $"'{address}' {p}" : null
+            : PhoneNumberRule.Check(address) is { } q ? $"'{address}' {q}" : null;
+        if (problem is not null)
+        {
+            cli.Error.WriteLine($"engine: {problem}.");
+            return null;
+        }
+
+        return RecipientKey.For(parsed!.Value, address);
+    }
+
+    /// <summary>Runs on the engine's services with the schema migrated; storage failures exit 1 with the reason.</summary>
+    private static async Task<int> WithEngineAsync(EngineCommands.CliContext cli, Func<ServiceProvider, Task<int>> work, CancellationToken ct)
+    {
+        await using var services = cli.Services();
+        try
+        {
+            await services.GetRequiredService<IJournal>().MigrateAsync(ct);
+            return await work(services);
+        }
+        catch (Exception e) when (e is JournalStorageException or AskTimeoutException or PoisonMessageException)
+        {
+            await cli.Error.WriteLineAsync($"engine: {e.Message}");
+            return EngineCommands.Failed;
+        }
+        finally
+        {
+            await services.GetRequiredService<ActorHost>().StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using Amazon.Runtime;
+using Messaging.Contracts.Requests;
+using Messaging.Engine;
+using Messaging.Engine.Actors;
+using Messaging.Engine.Aws.Signing;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Ingest;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Recipients;
+using Messaging.Host.Cli;
+using Messaging.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Messaging.Host.Tests.Cli;
+
+/// <summary><c>engine recipient|message|dlq|reputation</c> on a fresh database and the real SQS peer.</summary>
+public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IDisposable
+{
+    private readonly string _prefix = $"c{Guid.NewGuid():N}"[..13];
+    private string Directory => Path.Combine(Path.GetTempPath(), $"messaging-cli-ops-{_prefix}");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+
+    private ServiceProvider Services()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Engine:Aws:Region"] = SmsFixtureServer.Region,
+            ["Engine:Aws:SqsEndpoint"] = peers.SqsEndpoint.ToString(),
+            ["Engine:Aws:SesEndpoint"] = peers.SesEndpoint.ToString(),
+            ["Engine:Persistence:SqlitePath"] = Path.Combine(Directory, "engine.db"),
+            ["Engine:Ingest:RequestQueues:0:Name"] = $"{_prefix}-requests",
+            ["Engine:Ingest:DeadLetterQueue"] = $"{_prefix}-dlq",
+            ["Engine:Ingest:FeedbackQueue"] = $"{_prefix}-feedback",
+            ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddMessagingEngine(configuration);
+        services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
+            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))));
+        return services.BuildServiceProvider();
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await EngineCommands.Build(Services, output, error).Parse(args).InvokeAsync();
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task A_recipient_is_suppressed_shown_and_unsuppressed_with_who_and_why()
+    {
+        var suppressed = await RunAsync("recipient", "suppress", "email", "ana@example.com", "--reason", "asked by phone", "--by", "ops");
+        var shown = await RunAsync("recipient", "show", "email", "ana@example.com");
+        var lifted = await RunAsync("recipient", "unsuppress", "email", "ana@example.com", "--reason", "mistake", "--by", "ops");
+        var json = await RunAsync("recipient", "show", "email", "ana@example.com", "--json");
+        var bad = await RunAsync("recipient", "show", "fax", "123");
+
+        Assert.Equal((EngineCommands.Done, "email:ana@example.com: Suppressed\n"), (suppressed.Code, suppressed.Output.ReplaceLineEndings("\n")));
+        Assert.StartsWith("email:ana@example.com: SUPPRESSED (Operator since ", shown.Output);
+        Assert.Contains("by ops: asked by phone)", shown.Output);
+        Assert.Equal("email:ana@example.com: Unsuppressed\n", lifted.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("\"suppression\": null", json.Output);
+        Assert.Equal((EngineCommands.BadInput, "engine: the channel must be 'email' or 'sms', not 'fax'.\n"), (bad.Code, bad.Error.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public async Task Messages_are_shown_and_listed_and_an_unknown_one_exits_2()
+    {
+        await using (var services = Services())
+        {
+            await services.GetRequiredService<IJournal>().MigrateAsync(default);
+            await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<bool>(
+                RecipientKey.For(Channel.Email, "bo@example.com"), r => new RecordRejection("cli-m1", "invalid request: $.content: is required", r), TimeSpan.FromSeconds(30), default);
+            await services.GetRequiredService<ActorHost>().StopAsync(default);
+        }
+
+        var shown = await RunAsync("message", "show", "cli-m1");
+        var listed = await RunAsync("message", "list", "--to", "bo@example.com", "--json");
+        var missing = await RunAsync("message", "show", "nope");
+
+        Assert.Equal(EngineCommands.Done, shown.Code);
+        Assert.Contains("cli-m1   email:bo@example.com  rejected", shown.Output);
+        Assert.Contains("\"messageId\": \"cli-m1\"", listed.Output);
+        Assert.Equal((EngineCommands.BadInput, "engine message show: no message 'nope'.\n"), (missing.Code, missing.Error.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_peeked_redriven_to_their_source_queue_and_purged()
+    {
+        Assert.Equal(EngineCommands.Done, (await RunAsync("init")).Code);
+        await using var services = Services();
+        var sqs = services.GetRequiredService<SqsClient>();
+        var queues = services.GetRequiredService<QueueDirectory>();
+        var dlqUrl = (await queues.UrlOfAsync($"{_prefix}-dlq", default)).Value;
+        foreach (var body in new[] { "first", "second" })
+        {
+            await sqs.SendMessageAsync(dlqUrl, new SqsOutgoingMessage
+            {
+                Body = body,
+                Attributes = new Dictionary<string, SqsMessageAttribute>
+                {
+                    [DeadLetterWriter.ErrorAttribute] = SqsMessageAttribute.String($"gave up on {body}"),
+                    [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{_prefix}-requests"),
+                },
+            }, default);
+        }
+
+        var peeked = await RunAsync("dlq", "peek");
+        var entries = System.Text.Json.JsonDocument.Parse((await RunAsync("dlq", "peek", "--json")).Output).RootElement;
+        var firstId = entries.EnumerateArray().Single(e => e.GetProperty("body").GetString() == "first").GetProperty("sqsMessageId").GetString()!;
+        var redriven = await RunAsync("dlq", "redrive", "--id", firstId, "--by", "ops");
+        var purged = await RunAsync("dlq", "purge");
+        var notFound = await RunAsync("dlq", "redrive", "--id", "no-such-id");
+
+        Assert.Contains("gave up on first", peeked.Output);
+        Assert.Equal("redrive: 1 message(s)\n", redriven.Output.ReplaceLineEndings("\n"));
+        var back = Assert.Single((await sqs.ReceiveMessagesAsync((await queues.UrlOfAsync($"{_prefix}-requests", default)).Value, 10, TimeSpan.FromSeconds(1), null, default)).Value);
+        Assert.Equal(("first", "ops"), (back.Body, back.StringAttribute(DeadLetterWriter.RedrivenByAttribute)));
+        Assert.Equal("purge: 1 message(s)\n", purged.Output.ReplaceLineEndings("\n"));
+        Assert.Equal((EngineCommands.BadInput, "redrive: 0 message(s); not found: no-such-id\n"), (notFound.Code, notFound.Output.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public async Task Marketing_is_paused_shown_and_resumed()
+    {
+        var paused = await RunAsync("reputation", "pause", "marketing", "--reason", "complaint spike", "--by", "ops");
+        var shown = await RunAsync("reputation", "show", "--json");
+        var resumed = await RunAsync("reputation", "resume", "marketing", "--reason", "list cleaned", "--by", "ops");
+        var bad = await RunAsync("reputation", "pause", "promos", "--reason", "x");
+
+        Assert.Equal(EngineCommands.Done, paused.Code);
+        Assert.Contains("marketing  PAUSED", paused.Output);
+        Assert.Contains("\"reason\": \"complaint spike\"", shown.Output);
+        Assert.Contains("marketing  resumed", resumed.Output);
+        Assert.Equal(EngineCommands.BadInput, bad.Code);
+    }
+}
