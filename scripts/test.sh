@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: installs the local AWS peers, builds the solution, runs all test projects.
 # The tests start their own private peers (SQS, SES v2, the SMS fixture, a PostgreSQL cluster) on free loopback
-# ports, and stop them when they finish.
+# ports, and stop them when they finish. The dashboard test drives Debian's headless Chromium; its screenshots are
+# kept in .artifacts/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-peers.sh
 scripts/install-postgres.sh
+scripts/install-browser.sh
 
 # A run that was killed cannot stop its PostgreSQL cluster: stop what an earlier run left behind.
 for stale in "${TMPDIR:-/tmp}"/messaging-pg-*; do

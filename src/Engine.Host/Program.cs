@@ -19,7 +19,8 @@ if (args is ["run", ..])
     args = args[1..];
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The dashboard's files ship beside the binary, whatever folder the host is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
 
 // config/engine.json ships beside the binary; environment variables (Engine__Aws__Region…) and
 // the command line still override it, so they are added again after it.
@@ -50,10 +51,13 @@ app.Services.GetRequiredService<PrometheusExposition>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The dashboard's page, script and styles, all served from here (no CDN); its data calls carry the operator's token.
+app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi();
 app.MapOperatorApi();
+app.MapDashboard();
 
 app.MapGet("/health/live", () => TypedResults.Ok(new LivenessReport("live")));
 // Open, like liveness: scrapers rarely carry tokens, and the figures name no recipient.

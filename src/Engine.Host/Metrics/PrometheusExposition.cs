@@ -63,6 +63,28 @@ internal sealed class PrometheusExposition : IDisposable
         return text.ToString();
     }
 
+    /// <summary>Every counter and gauge now, as <c>name{labels}</c> → value (Prometheus names), for the dashboard.</summary>
+    public IReadOnlyDictionary<string, double> Snapshot()
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        lock (_scrape)
+        {
+            _listener.RecordObservableInstruments();
+            foreach (var (instrument, series) in _series)
+            {
+                foreach (var (labels, value) in series)
+                {
+                    if (value is ValueSeries single)
+                    {
+                        values[labels.Length == 0 ? NameOf(instrument) : $"{NameOf(instrument)}{{{labels}}}"] = single.Value;
+                    }
+                }
+            }
+        }
+
+        return values;
+    }
+
     public void Dispose() => _listener.Dispose();
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -119,6 +141,17 @@ internal sealed class PrometheusExposition : IDisposable
     {
         private double _value;
         private readonly Lock _gate = new();
+
+        public double Value
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _value;
+                }
+            }
+        }
 
         public override void Add(double value, bool replace)
         {

@@ -37,7 +37,11 @@ public sealed class OperatorHost : IAsyncDisposable
 
     public string Address(string local) => $"{local}@{Prefix}.test";
 
-    public static async Task<OperatorHost> StartAsync(LocalAwsPeers peers, params (string Key, string Value)[] extra)
+    public static Task<OperatorHost> StartAsync(LocalAwsPeers peers, params (string Key, string Value)[] extra) =>
+        StartAsync(peers, kestrel: false, extra);
+
+    /// <param name="kestrel">Serve on a real loopback port (for a browser), not the in-memory test server.</param>
+    public static async Task<OperatorHost> StartAsync(LocalAwsPeers peers, bool kestrel, params (string Key, string Value)[] extra)
     {
         var prefix = $"o{Guid.NewGuid():N}"[..13];
         var directory = Path.Combine(Path.GetTempPath(), $"messaging-operator-{prefix}");
@@ -92,11 +96,23 @@ public sealed class OperatorHost : IAsyncDisposable
             });
         });
         var started = new OperatorHost(factory, directory, prefix, faults);
-        _ = factory.Server;
+        if (kestrel)
+        {
+            factory.UseKestrel(0);
+            factory.StartServer();
+        }
+        else
+        {
+            _ = factory.Server;
+        }
+
         return started;
     }
 
     private static StaticAwsCredentialSource Credentials => new(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null));
+
+    /// <summary>Where the host listens (a real loopback address when started with Kestrel).</summary>
+    public Uri BaseAddress => _factory.CreateClient().BaseAddress!;
 
     /// <summary>A client whose requests carry a token with <paramref name="role"/>, or none.</summary>
     public HttpClient Client(string? role = null, string? token = null)
