@@ -10,6 +10,13 @@ internal static class ContractNames
 
     public static string Of(Category category) => category == Category.Marketing ? "marketing" : "transactional";
 
+    /// <summary>A suppression reason as stored and shown: <c>permanentBounce</c>, <c>complaint</c>, <c>optedOut</c>…</summary>
+    public static string Of(Recipients.Events.SuppressionReason reason)
+    {
+        var name = reason.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
     /// <summary>The status as in the contract's JSON: <c>softBounced</c>, <c>deadLettered</c>…</summary>
     public static string Of(MessageStatus status)
     {

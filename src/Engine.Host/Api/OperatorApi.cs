@@ -31,6 +31,8 @@ internal static class OperatorApi
         write.MapPut("/recipients/{channel}/{address}/suppression", SuppressAsync).WithSummary("Suppress a recipient (with a reason)");
         write.MapDelete("/recipients/{channel}/{address}/suppression", UnsuppressAsync).WithSummary("Lift a suppression (reason in ?reason=)");
 
+        read.MapGet("/suppressions", ListSuppressionsAsync).WithSummary("Suppressed recipients in key order (?channel=&limit=&after=)");
+
         read.MapGet("/messages/{messageId}", GetMessageAsync).WithSummary("A message and its history");
         read.MapGet("/messages", FindMessagesAsync).WithSummary("A recipient's messages in a time range (?channel=&to=&from=&until=&limit=)");
 
@@ -113,6 +115,17 @@ internal static class OperatorApi
 
         var change = await recipients.AskAsync<SuppressionChange>(key, r => new UnsuppressRecipient(Who(user), reason!, r), AskTimeout, ct);
         return TypedResults.Ok(new SuppressionChangeView(key.ToString(), Camel(change.ToString())));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<SuppressionRecord>>, ProblemHttpResult>> ListSuppressionsAsync(
+        string? channel, int? limit, string? after, IJournal journal, CancellationToken ct)
+    {
+        if (channel is not (null or "email" or "sms") || limit is < 1 or > 1_000)
+        {
+            return BadRequest(limit is < 1 or > 1_000 ? "'limit' must be between 1 and 1000" : $"channel '{channel}' is not 'email' or 'sms'");
+        }
+
+        return TypedResults.Ok(await journal.ListSuppressionsAsync(channel, limit ?? 100, after, ct));
     }
 
     private static async Task<Results<Ok<MessageView>, ProblemHttpResult>> GetMessageAsync(

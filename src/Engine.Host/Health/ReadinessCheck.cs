@@ -2,12 +2,16 @@ using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Ingest;
 using Messaging.Engine.Reputation;
+using Messaging.Engine.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Host.Health;
 
 /// <summary>Asks each dependency whether the engine could work right now, and says which one cannot.</summary>
-internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation)
+internal sealed class ReadinessCheck(
+    SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation, EngineMetrics metrics, IOptions<IngestOptions> ingest)
 {
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +34,7 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal jour
                 : new("ses", false, error.ToString()),
             await storageCall.ConfigureAwait(false),
             Reputation(reputation.Status),
+            Backlog(),
         };
         return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);
     }
@@ -56,6 +61,18 @@ internal sealed class ReadinessCheck(SqsClient sqs, SesClient ses, IJournal jour
         return new("reputation", true, account is null
             ? "no sends counted this hour"
             : $"this hour: {account.Sent} sent, {account.Bounces} hard bounces, {account.Complaints} complaints");
+    }
+
+    /// <summary>Request queues deeper than <see cref="IngestOptions.LaggingQueueDepth"/>: the engine keeps up, or says where it does not.</summary>
+    private ReadinessCheckResult Backlog()
+    {
+        var depths = metrics.QueueDepthsNow();
+        var requestQueues = ingest.Value.Queues.Select(q => q.Name).ToList();
+        var lagging = requestQueues.Where(q => depths.GetValueOrDefault(q) > ingest.Value.LaggingQueueDepth).ToList();
+        var detail = string.Join(", ", requestQueues.Select(q => depths.TryGetValue(q, out var d) ? $"{q}: {d}" : $"{q}: not measured yet"));
+        return lagging.Count == 0
+            ? new("queues", true, detail)
+            : new("queues", true, $"{string.Join(", ", lagging)} over {ingest.Value.LaggingQueueDepth} messages ({detail})", "lagging");
     }
 
     private async Task<ReadinessCheckResult> CheckStorageAsync(CancellationToken cancellationToken)

@@ -45,6 +45,9 @@ public sealed class IngestOptions
     /// <summary>The status queue, or null when none is configured (an empty setting counts as none).</summary>
     public string? StatusQueueName => string.IsNullOrWhiteSpace(StatusQueue) ? null : StatusQueue;
 
+    /// <summary>A request queue holding more than this many messages is reported as lagging in readiness. Default 10,000.</summary>
+    public long LaggingQueueDepth { get; set; } = 10_000;
+
     /// <summary>Long-poll wait of each receive (0–20 s).</summary>
     public TimeSpan WaitTime { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -52,6 +52,9 @@ public interface IJournal
     Task<IReadOnlyList<MessageRecord>> FindMessagesByRecipientAsync(
         string recipientKey, DateTimeOffset from, DateTimeOffset until, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Suppressed recipients in key order, after <paramref name="after"/> (a key, for paging), of one channel or all.</summary>
+    Task<IReadOnlyList<SuppressionRecord>> ListSuppressionsAsync(string? channel, int limit, string? after, CancellationToken cancellationToken);
+
     /// <summary>Number of messages accepted on a UTC day.</summary>
     Task<long> CountMessagesOnDayAsync(DateOnly day, CancellationToken cancellationToken);
 

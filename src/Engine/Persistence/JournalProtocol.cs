@@ -28,12 +28,24 @@ public sealed record AppendRequest(
     /// <summary>Status events to publish (<c>status_outbox</c>), written in the same transaction when the append wins.</summary>
     public IReadOnlyList<StatusChange> StatusChanges { get; init; } = [];
 
+    /// <summary>
+    /// The recipient's row in the <c>suppressions</c> read table after these events: a record to write, or
+    /// <see cref="SuppressionLifted"/> to delete it; neither when the events did not change the suppression.
+    /// </summary>
+    public SuppressionRecord? Suppression { get; init; }
+
+    public bool SuppressionLifted { get; init; }
+
     /// <summary>The sequence number of the last event, once written.</summary>
     public long LastSequenceNr => ExpectedSequenceNr + Events.Count;
 
     public override string ToString() =>
         $"Append({PersistenceId} after #{ExpectedSequenceNr}: {string.Join(", ", Events.Select(e => e.Type))})";
 }
+
+/// <summary>A suppressed recipient, as listed for operators.</summary>
+public sealed record SuppressionRecord(
+    string RecipientKey, string Channel, string Reason, DateTimeOffset Since, string? SourceMessageId, string? By, string? Note);
 
 /// <summary>A message's status event (serialized <c>MessageStatusChanged</c>) for the status queue.</summary>
 public sealed record StatusChange(string MessageId, string Payload);

@@ -50,6 +50,10 @@ public sealed class RecipientJournal(
             key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), MessageRows(key, after, events))
         {
             StatusChanges = _publishStatus ? StatusChanges(key, before, after, events) : [],
+            Suppression = events.Any(e => e is Suppressed) && after.Suppression is { } s
+                ? new SuppressionRecord(key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
+                : null,
+            SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
         };
         if (request.LastSequenceNr / _snapshotEvery > expectedSequenceNr / _snapshotEvery)
         {

@@ -92,6 +92,15 @@ public sealed class EngineMetrics : IDisposable
         }
     }
 
+    /// <summary>Each queue's depth as SQS last reported it (every 15 s).</summary>
+    public IReadOnlyDictionary<string, long> QueueDepthsNow()
+    {
+        lock (_depthGate)
+        {
+            return new Dictionary<string, long>(_queueDepths, StringComparer.Ordinal);
+        }
+    }
+
     private IEnumerable<Measurement<long>> QueueDepths()
     {
         lock (_depthGate)

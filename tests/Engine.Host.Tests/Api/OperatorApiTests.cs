@@ -118,13 +118,18 @@ public sealed class OperatorApiTests(LocalAwsPeers peers) : IClassFixture<LocalA
 
         var suppressed = await JsonAsync(await operatorClient.PutAsJsonAsync(new Uri($"/recipients/email/{to}/suppression", UriKind.Relative), new { reason = "asked by phone" }), HttpStatusCode.OK);
         var state = await JsonAsync(await host.Client("reader").GetAsync(new Uri($"/recipients/email/{to}", UriKind.Relative)), HttpStatusCode.OK);
+        var listed = await JsonAsync(await host.Client("reader").GetAsync(new Uri("/suppressions?channel=email", UriKind.Relative)), HttpStatusCode.OK);
         var lifted = await JsonAsync(await operatorClient.DeleteAsync(new Uri($"/recipients/email/{to}/suppression?reason=mistake", UriKind.Relative)), HttpStatusCode.OK);
         var after = await JsonAsync(await host.Client("reader").GetAsync(new Uri($"/recipients/email/{to}", UriKind.Relative)), HttpStatusCode.OK);
 
         Assert.Equal("suppressed", suppressed.GetProperty("change").GetString());
         Assert.Equal(("operator", "ops@example.com", "asked by phone"), (state.GetProperty("suppression").GetProperty("reason").GetString(),
             state.GetProperty("suppression").GetProperty("by").GetString(), state.GetProperty("suppression").GetProperty("note").GetString()));
+        var entry = Assert.Single(listed.EnumerateArray());
+        Assert.Equal(($"email:{to}", "operator", "ops@example.com"), (entry.GetProperty("recipientKey").GetString(), entry.GetProperty("reason").GetString(), entry.GetProperty("by").GetString()));
         Assert.Equal("unsuppressed", lifted.GetProperty("change").GetString());
+        Assert.Empty((await JsonAsync(await host.Client("reader").GetAsync(new Uri("/suppressions", UriKind.Relative)), HttpStatusCode.OK)).EnumerateArray());
+        Assert.Equal("channel 'fax' is not 'email' or 'sms'", await ProblemAsync(await host.Client("reader").GetAsync(new Uri("/suppressions?channel=fax", UriKind.Relative)), HttpStatusCode.BadRequest));
         Assert.Equal(JsonValueKind.Null, after.GetProperty("suppression").ValueKind);
 
         Assert.Equal("channel 'fax' is not 'email' or 'sms'", await ProblemAsync(await host.Client("reader").GetAsync(new Uri("/recipients/fax/123", UriKind.Relative)), HttpStatusCode.BadRequest));

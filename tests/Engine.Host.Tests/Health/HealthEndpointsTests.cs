@@ -75,6 +75,22 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task A_request_queue_deeper_than_the_lagging_depth_shows_in_readiness()
+    {
+        // A queue SQS does not have: the depth monitor cannot overwrite the depth this test sets.
+        var queue = $"never-created-{Guid.NewGuid():N}";
+        await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint, ("Engine:Ingest:LaggingQueueDepth", "5"), ("Engine:Ingest:RequestQueues:0:Name", queue));
+        var client = Reader(host);
+        host.Services.GetRequiredService<Messaging.Engine.Telemetry.EngineMetrics>().QueueDepth(queue, 6);
+
+        using var body = JsonDocument.Parse(await (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).Content.ReadAsStringAsync());
+
+        var queues = body.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "queues");
+        Assert.Equal("lagging", queues.GetProperty("attention").GetString());
+        Assert.StartsWith($"{queue} over 5 messages", queues.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Readiness_needs_a_token_unless_configured_for_anonymous_probes()
     {
         await using var host = Host(peers.SqsEndpoint, peers.SesEndpoint);

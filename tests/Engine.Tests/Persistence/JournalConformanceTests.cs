@@ -301,4 +301,25 @@ public abstract class JournalConformanceTests : IAsyncLifetime
         Assert.Contains("Migrating the schema", failure.Message);
         Assert.NotNull(failure.InnerException);
     }
+
+    [Fact]
+    public async Task Suppressions_are_written_and_lifted_with_their_append_and_listed_by_channel_in_pages()
+    {
+        var journal = await OpenAsync();
+        SuppressionRecord Row(string key, string channel) => new(key, channel, "complaint", Time.GetUtcNow(), "m1", null, "abuse");
+
+        await journal.AppendAsync(new AppendRequest("email:a@x.test", 0, [Event("s")], []) { Suppression = Row("email:a@x.test", "email") }, default);
+        await journal.AppendAsync(new AppendRequest("email:b@x.test", 0, [Event("s")], []) { Suppression = Row("email:b@x.test", "email") }, default);
+        await journal.AppendAsync(new AppendRequest("sms:+15550100", 0, [Event("s")], []) { Suppression = Row("sms:+15550100", "sms") }, default);
+        // A losing append writes no suppression.
+        await journal.AppendAsync(new AppendRequest("email:c@x.test", 5, [Event("s")], []) { Suppression = Row("email:c@x.test", "email") }, default);
+
+        Assert.Equal(["email:a@x.test", "email:b@x.test", "sms:+15550100"], (await journal.ListSuppressionsAsync(null, 10, null, default)).Select(r => r.RecipientKey));
+        Assert.Equal(["email:b@x.test"], (await journal.ListSuppressionsAsync("email", 10, "email:a@x.test", default)).Select(r => r.RecipientKey));
+        Assert.Equal(Row("sms:+15550100", "sms"), Assert.Single(await journal.ListSuppressionsAsync("sms", 10, null, default)));
+
+        await journal.AppendAsync(new AppendRequest("email:a@x.test", 1, [Event("u")], []) { SuppressionLifted = true }, default);
+
+        Assert.Equal(["email:b@x.test"], (await journal.ListSuppressionsAsync("email", 10, null, default)).Select(r => r.RecipientKey));
+    }
 }

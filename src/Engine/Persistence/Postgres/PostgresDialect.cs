@@ -34,6 +34,7 @@ internal sealed class PostgresDialect : SqlDialect
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
         TemplateTables(bigint: "BIGINT"),
         ReputationTables(bigint: "BIGINT", identity: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        SuppressionTable(bigint: "BIGINT"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

@@ -120,4 +120,18 @@ internal abstract class SqlDialect : IAsyncDisposable
                 created_at {bigint} NOT NULL,
                 claimed_until {bigint} NOT NULL);
             """);
+
+    /// <summary>Migration 4: the suppressed recipients, kept with each recipient's events, for operators to list.</summary>
+    protected static SchemaMigration SuppressionTable(string bigint) =>
+        new(4, "suppressions", $"""
+            CREATE TABLE suppressions (
+                recipient_key TEXT PRIMARY KEY,
+                channel TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                since {bigint} NOT NULL,
+                source_message_id TEXT,
+                by_whom TEXT,
+                note TEXT);
+            CREATE INDEX suppressions_by_channel ON suppressions (channel, recipient_key);
+            """);
 }

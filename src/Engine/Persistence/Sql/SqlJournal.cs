@@ -34,6 +34,16 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             clicks = excluded.clicks
         """;
 
+    private const string UpsertSuppressionSql = """
+        INSERT INTO suppressions (recipient_key, channel, reason, since, source_message_id, by_whom, note)
+        VALUES (@key, @channel, @reason, @since, @source, @by, @note)
+        ON CONFLICT (recipient_key) DO UPDATE SET
+            reason = excluded.reason, since = excluded.since, source_message_id = excluded.source_message_id,
+            by_whom = excluded.by_whom, note = excluded.note
+        """;
+
+    private const string DeleteSuppressionSql = "DELETE FROM suppressions WHERE recipient_key = @key";
+
     private const string InsertStatusChangeSql =
         "INSERT INTO status_outbox (message_id, payload, created_at, claimed_until) VALUES (@id, @payload, @at, 0)";
 
@@ -210,6 +220,18 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
                     statements.Add(UpsertMessageSql, MessageParameters(message));
                 }
 
+                if (request.Suppression is { } suppression)
+                {
+                    statements.Add(UpsertSuppressionSql,
+                        ("@key", suppression.RecipientKey), ("@channel", suppression.Channel), ("@reason", suppression.Reason),
+                        ("@since", suppression.Since.ToUnixTimeMilliseconds()), ("@source", (object?)suppression.SourceMessageId ?? DBNull.Value),
+                        ("@by", (object?)suppression.By ?? DBNull.Value), ("@note", (object?)suppression.Note ?? DBNull.Value));
+                }
+                else if (request.SuppressionLifted)
+                {
+                    statements.Add(DeleteSuppressionSql, ("@key", request.PersistenceId));
+                }
+
                 foreach (var change in request.StatusChanges)
                 {
                     statements.Add(InsertStatusChangeSql, ("@id", change.MessageId), ("@payload", change.Payload), ("@at", now));
@@ -372,6 +394,29 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
         return rows[0];
     }
+
+    public Task<IReadOnlyList<SuppressionRecord>> ListSuppressionsAsync(string? channel, int limit, string? after, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "Listing suppressions",
+            """
+            SELECT recipient_key, channel, reason, since, source_message_id, by_whom, note FROM suppressions
+            WHERE (@channel IS NULL OR channel = @channel) AND (@after IS NULL OR recipient_key > @after)
+            ORDER BY recipient_key LIMIT @limit
+            """,
+            c =>
+            {
+                // Typed, so PostgreSQL can tell what a NULL parameter in "@channel IS NULL" is.
+                var channelParameter = AddParameter(c, "channel");
+                channelParameter.DbType = System.Data.DbType.String;
+                channelParameter.Value = (object?)channel ?? DBNull.Value;
+                var afterParameter = AddParameter(c, "after");
+                afterParameter.DbType = System.Data.DbType.String;
+                afterParameter.Value = (object?)after ?? DBNull.Value;
+                AddParameter(c, "limit").Value = limit;
+            },
+            r => new SuppressionRecord(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)),
+                r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)),
+            cancellationToken);
 
     public Task<int> PurgeMessagesBeforeAsync(DateOnly firstKeptDay, CancellationToken cancellationToken) =>
         ExecuteAsync(

@@ -55,6 +55,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         JournalTables(bigint: "INTEGER", bytes: "BLOB", keyedTableOptions: " WITHOUT ROWID"),
         TemplateTables(bigint: "INTEGER"),
         ReputationTables(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY"),
+        SuppressionTable(bigint: "INTEGER"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken)
