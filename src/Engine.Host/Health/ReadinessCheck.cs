@@ -79,8 +79,8 @@ internal sealed class ReadinessCheck(
     {
         try
         {
-            await journal.ReadHighestSequenceNrAsync("readiness-probe", cancellationToken).ConfigureAwait(false);
-            return new("storage", true, journal.Description);
+            await journal.CheckWritableAsync(cancellationToken).ConfigureAwait(false);
+            return new("storage", true, $"{journal.Description}, takes writes");
         }
         catch (JournalStorageException e)
         {

@@ -18,6 +18,9 @@ namespace Messaging.Engine.Persistence;
 /// </remarks>
 public interface IJournal
 {
+    /// <summary>Proves the store takes writes now: a write in a transaction that is rolled back. For readiness.</summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken);
+
     /// <summary>Brings the database's schema (journal, messages, templates) up to date; safe to call again.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 

@@ -322,4 +322,19 @@ public abstract class JournalConformanceTests : IAsyncLifetime
 
         Assert.Equal(["email:b@x.test"], (await journal.ListSuppressionsAsync("email", 10, null, default)).Select(r => r.RecipientKey));
     }
+
+    [Fact]
+    public async Task The_writability_check_passes_on_a_reachable_store_changes_nothing_and_fails_on_an_unreachable_one()
+    {
+        var journal = await OpenAsync();
+        await journal.AppendAsync(new AppendRequest("email:a@x.test", 0, Event("one")), default);
+
+        await journal.CheckWritableAsync(default);
+
+        Assert.Equal(1, await journal.ReadHighestSequenceNrAsync("email:a@x.test", default));
+        var unreachable = new SqlJournal(UnreachableDialect(), new JournalOptions(), Time, NullLogger.Instance);
+        _opened.Add(unreachable);
+        var failure = await Assert.ThrowsAsync<JournalStorageException>(() => unreachable.CheckWritableAsync(default));
+        Assert.StartsWith("Checking that the store takes writes failed", failure.Message);
+    }
 }

@@ -418,6 +418,25 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
                 r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)),
             cancellationToken);
 
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var __ = transaction.ConfigureAwait(false);
+            // Takes the write lock (SQLite) or a row lock (PostgreSQL) and changes nothing; rolled back either way.
+            using var probe = Command(connection, transaction, "UPDATE template_catalog SET revision = revision WHERE id = 1");
+            await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw StorageFailure("Checking that the store takes writes", e);
+        }
+    }
+
     public Task<int> PurgeMessagesBeforeAsync(DateOnly firstKeptDay, CancellationToken cancellationToken) =>
         ExecuteAsync(
             $"Purging messages before {firstKeptDay:yyyy-MM-dd}",
