@@ -22,9 +22,52 @@ public sealed class SendThrottles : IAsyncDisposable, IDisposable
             pair => pair.Key,
             pair => new SendThrottle($"sms {pair.Key}", RateOrUnlimited(pair.Value), Priorities, timeProvider),
             StringComparer.Ordinal);
+        _accountRates = new Dictionary<SendThrottle, double> { [Email] = Email.Limit, [Sms] = Sms.Limit };
+        foreach (var throttle in _smsByOrigination.Values)
+        {
+            _accountRates[throttle] = throttle.Limit;
+        }
     }
 
     private readonly FrozenDictionary<string, SendThrottle> _smsByOrigination;
+    private readonly Dictionary<SendThrottle, double> _accountRates;
+    private readonly Lock _gate = new();
+    private int _nodes = 1;
+
+    /// <summary>Nodes sharing the account's rates (this one included); each throttle runs at its account rate ÷ this.</summary>
+    public int Nodes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nodes;
+            }
+        }
+    }
+
+    /// <summary>The account's email rate (from the SES quota or configuration); this node takes its share of it.</summary>
+    public void SetEmailAccountRate(double rate)
+    {
+        lock (_gate)
+        {
+            _accountRates[Email] = rate;
+            Email.SetLimit(rate / _nodes);
+        }
+    }
+
+    /// <summary>How many nodes share the account now: every throttle's limit becomes its account rate ÷ that.</summary>
+    public void SetNodes(int nodes)
+    {
+        lock (_gate)
+        {
+            _nodes = Math.Max(1, nodes);
+            foreach (var (throttle, rate) in _accountRates)
+            {
+                throttle.SetLimit(rate / _nodes);
+            }
+        }
+    }
 
     public SendThrottle Email { get; }
 

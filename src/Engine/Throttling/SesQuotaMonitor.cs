@@ -38,7 +38,7 @@ public sealed partial class SesQuotaMonitor(
         Quota = quota;
         if (options.Value.EmailMaxSendRate is null && quota.MaxSendRate > 0)
         {
-            throttles.Email.SetLimit(quota.MaxSendRate);
+            throttles.SetEmailAccountRate(quota.MaxSendRate);
         }
 
         if (quota.Max24HourSend >= 0 && quota.SentLast24Hours >= quota.Max24HourSend)

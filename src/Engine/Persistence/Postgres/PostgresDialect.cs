@@ -35,6 +35,7 @@ internal sealed class PostgresDialect : SqlDialect
         TemplateTables(bigint: "BIGINT"),
         ReputationTables(bigint: "BIGINT", identity: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
         SuppressionTable(bigint: "BIGINT"),
+        NodeTable(bigint: "BIGINT"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>

@@ -134,4 +134,14 @@ internal abstract class SqlDialect : IAsyncDisposable
                 note TEXT);
             CREATE INDEX suppressions_by_channel ON suppressions (channel, recipient_key);
             """);
+
+    /// <summary>Migration 5: cluster membership, one row per running node, kept fresh by its heartbeat.</summary>
+    protected static SchemaMigration NodeTable(string bigint) =>
+        new(5, "nodes", $"""
+            CREATE TABLE nodes (
+                node_id TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                started_at {bigint} NOT NULL,
+                heartbeat_at {bigint} NOT NULL);
+            """);
 }

@@ -56,6 +56,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         TemplateTables(bigint: "INTEGER"),
         ReputationTables(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY"),
         SuppressionTable(bigint: "INTEGER"),
+        NodeTable(bigint: "INTEGER"),
     ];
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken)

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Engine.Throttling;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using static Messaging.Engine.Persistence.Sql.SqlCommands;
+
+namespace Messaging.Engine.Cluster;
+
+/// <summary>
+/// This node's membership of the cluster (every node on one database): a heartbeat row in <c>nodes</c>, written every
+/// <see cref="ClusterOptions.HeartbeatInterval"/>; the nodes whose heartbeat is younger than
+/// <see cref="ClusterOptions.NodeTimeout"/> are live, and each takes account rate ÷ live nodes of every send rate.
+/// A joining node waits two heartbeats before it takes requests, so every other node has lowered its share first;
+/// a node that leaves deletes its row, and one that dies drops out after the timeout — until then the others stay at
+/// the lower share, which can only undershoot the account rate.
+/// </summary>
+public sealed partial class ClusterMembership : IHostedService
+{
+    private readonly SqlJournal _journal;
+    private readonly SendThrottles _throttles;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterMembership> _logger;
+    private BackgroundLoop? _loop;
+    private int _liveNodes = 1;
+
+    internal ClusterMembership(SqlJournal journal, SendThrottles throttles, IOptions<ClusterOptions> options, TimeProvider timeProvider, ILogger<ClusterMembership> logger)
+    {
+        _journal = journal;
+        _throttles = throttles;
+        _options = options.Value;
+        _time = timeProvider;
+        _logger = logger;
+        NodeId = _options.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    }
+
+    public string NodeId { get; }
+
+    /// <summary>Live nodes, this one included, as of the last heartbeat.</summary>
+    public int LiveNodes => Volatile.Read(ref _liveNodes);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var others = await HeartbeatAsync(cancellationToken).ConfigureAwait(false) - 1;
+        if (others > 0)
+        {
+            // Let every other node see this one and lower its share before this one sends anything.
+            await Task.Delay(_options.HeartbeatInterval * 2, _time, cancellationToken).ConfigureAwait(false);
+            await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        LogJoined(NodeId, LiveNodes);
+        _loop = new BackgroundLoop("cluster heartbeat", async stopping =>
+        {
+            await HeartbeatAsync(stopping).ConfigureAwait(false);
+            return false;
+        }, _options.HeartbeatInterval, _options.HeartbeatInterval, _time, _logger);
+        _loop.Start();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _loop, null) is { } loop)
+        {
+            await loop.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            // Leaving: the others raise their share at their next heartbeat instead of after the timeout.
+            await _journal.Dialect.RunAsync("Leaving the cluster", forWrite: true, async (connection, ct) =>
+            {
+                using var delete = Command(connection, null, "DELETE FROM nodes WHERE node_id = @node");
+                Bind(delete, "node", NodeId);
+                return await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Persistence.JournalStorageException e)
+        {
+            LogLeaveFailed(e, NodeId);
+        }
+    }
+
+    /// <summary>Writes this node's heartbeat, counts the live nodes and sets this node's share; returns the count.</summary>
+    public async Task<int> HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var live = await _journal.Dialect.RunAsync("Writing the cluster heartbeat", forWrite: true, async (connection, ct) =>
+        {
+            using (var beat = Command(connection, null, """
+                INSERT INTO nodes (node_id, host, started_at, heartbeat_at) VALUES (@node, @host, @now, @now)
+                ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+                """))
+            {
+                Bind(beat, "node", NodeId);
+                Bind(beat, "host", Environment.MachineName);
+                Bind(beat, "now", now.ToUnixTimeMilliseconds());
+                await beat.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            using var count = Command(connection, null, "SELECT COUNT(*) FROM nodes WHERE heartbeat_at >= @since");
+            Bind(count, "since", (now - _options.NodeTimeout).ToUnixTimeMilliseconds());
+            return Convert.ToInt32(await count.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }, cancellationToken).ConfigureAwait(false);
+
+        live = Math.Max(1, live);
+        if (Interlocked.Exchange(ref _liveNodes, live) != live)
+        {
+            LogNodesChanged(live, NodeId);
+        }
+
+        _throttles.SetNodes(live);
+        return live;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} joined the cluster: {Nodes} live node(s)")]
+    private partial void LogJoined(string nodeId, int nodes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Nodes} live node(s) now; node {NodeId} takes 1/{Nodes} of each send rate")]
+    private partial void LogNodesChanged(int nodes, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} could not remove itself from the cluster; it drops out after the node timeout")]
+    private partial void LogLeaveFailed(Exception exception, string nodeId);
+}
