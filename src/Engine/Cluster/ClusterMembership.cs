@@ -33,7 +33,10 @@ public sealed partial class ClusterMembership : IHostedService
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
-        NodeId = _options.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        // An empty setting (JSON null in config/engine.json) counts as none: two nodes must never share a name.
+        NodeId = string.IsNullOrWhiteSpace(_options.NodeId)
+            ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}"
+            : _options.NodeId;
     }
 
     public string NodeId { get; }
