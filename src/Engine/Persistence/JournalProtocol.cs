@@ -25,6 +25,12 @@ public sealed record AppendRequest(
     /// <summary>The state after these events (type and bytes), to store as the snapshot at the new highest sequence number.</summary>
     public NewEvent? Snapshot { get; init; }
 
+    /// <summary>
+    /// Message ids this append is the first to use: each goes into <c>messages</c> only if no row has it, and if one
+    /// does (another recipient claimed it), nothing of the append is written and the answer is a conflict.
+    /// </summary>
+    public IReadOnlyList<string> Claims { get; init; } = [];
+
     /// <summary>Status events to publish (<c>status_outbox</c>), written in the same transaction when the append wins.</summary>
     public IReadOnlyList<StatusChange> StatusChanges { get; init; } = [];
 

@@ -48,6 +48,11 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 }
 
                 break;
+            case RecordRejection rejection when _state.Find(rejection.MessageId) is null
+                && await services.Journal.FindMessageAsync(rejection.MessageId, cancellationToken).ConfigureAwait(false) is not null:
+                // The id is another message's (maybe another recipient's): the invalid request is in the DLQ anyway.
+                rejection.Reply.Complete(false);
+                break;
             case RecordRejection rejection:
                 var recorded = await DecideAndPersistAsync(
                     s => s.Find(rejection.MessageId) is null

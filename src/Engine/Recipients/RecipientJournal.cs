@@ -54,6 +54,9 @@ public sealed class RecipientJournal(
                 ? new SuppressionRecord(key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
                 : null,
             SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
+            // A message id new to this recipient must be new everywhere: one send per messageId across recipients.
+            Claims = events.OfType<IMessageEvent>().Where(e => e is RequestAccepted or Rejected && before.Find(e.MessageId) is null)
+                .Select(e => e.MessageId).Distinct().ToList(),
         };
         if (request.LastSequenceNr / _snapshotEvery > expectedSequenceNr / _snapshotEvery)
         {

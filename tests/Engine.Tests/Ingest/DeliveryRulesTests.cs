@@ -105,4 +105,27 @@ public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<Loca
         await AwaitCondition.UntilAsync(async () => (await engine.TakeDeadLettersAsync()).Count == 1, Deadline, "the request is dead-lettered too");
         Assert.Empty(await engine.SentEmailsAsync(peers));
     }
+
+    [Fact]
+    public async Task One_message_id_sent_to_two_recipients_at_once_is_sent_once()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var ids = Enumerable.Range(0, 20).Select(i => $"twin-{i}").ToList();
+
+        await engine.EnqueueAsync(ids.SelectMany(id => new[]
+        {
+            EngineUnderTest.EmailRequest(id, engine.Address($"left-{id}")),
+            EngineUnderTest.EmailRequest(id, engine.Address($"right-{id}")),
+        }));
+
+        await AwaitCondition.UntilAsync(async () => await engine.QueueDepthAsync(engine.RequestQueueUrl) == 0, Deadline, "all 40 requests are finished with");
+        var journal = engine.Services.GetRequiredService<IJournal>();
+        foreach (var id in ids)
+        {
+            Assert.Equal("sent", (await journal.FindMessageAsync(id, default))!.Status);
+        }
+
+        Assert.Equal(20, (await engine.SentEmailsAsync(peers)).Count);
+        Assert.Empty(await engine.TakeDeadLettersAsync());
+    }
 }

@@ -337,4 +337,29 @@ public abstract class JournalConformanceTests : IAsyncLifetime
         var failure = await Assert.ThrowsAsync<JournalStorageException>(() => unreachable.CheckWritableAsync(default));
         Assert.StartsWith("Checking that the store takes writes failed", failure.Message);
     }
+
+    [Fact]
+    public async Task A_message_id_is_claimed_by_one_recipient_only_even_when_two_claim_it_at_once()
+    {
+        var journal = await OpenAsync();
+        var other = await OpenAsync();
+        AppendRequest Claim(string recipient) => new(recipient, 0, [Event("accepted")], [Message("shared-id", recipient)]) { Claims = ["shared-id"] };
+
+        var results = await Task.WhenAll(journal.AppendAsync(Claim("email:a@x.test"), default).AsTask(), other.AppendAsync(Claim("email:b@x.test"), default).AsTask());
+
+        Assert.Single(results, r => r is AppendResult.Written);
+        var loser = results[0] is AppendResult.Conflict ? "email:a@x.test" : "email:b@x.test";
+        var winner = loser == "email:a@x.test" ? "email:b@x.test" : "email:a@x.test";
+        Assert.Equal(winner, (await journal.FindMessageAsync("shared-id", default))!.RecipientKey);
+        Assert.Equal(0, await journal.ReadHighestSequenceNrAsync(loser, default));
+
+        // In one batch too: the second claimer of an id loses, its neighbours are unaffected.
+        var batch = await Task.WhenAll(
+            journal.AppendAsync(new AppendRequest("email:c@x.test", 0, [Event("accepted")], [Message("batch-id", "email:c@x.test")]) { Claims = ["batch-id"] }, default).AsTask(),
+            journal.AppendAsync(new AppendRequest("email:d@x.test", 0, [Event("accepted")], [Message("batch-id", "email:d@x.test")]) { Claims = ["batch-id"] }, default).AsTask(),
+            journal.AppendAsync(new AppendRequest("email:e@x.test", 0, [Event("accepted")], [Message("own-id", "email:e@x.test")]) { Claims = ["own-id"] }, default).AsTask());
+        Assert.Single(batch.Take(2), r => r is AppendResult.Written);
+        Assert.IsType<AppendResult.Written>(batch[2]);
+        Assert.Equal("email:e@x.test", (await journal.FindMessageAsync("own-id", default))!.RecipientKey);
+    }
 }

@@ -44,6 +44,16 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     private const string DeleteSuppressionSql = "DELETE FROM suppressions WHERE recipient_key = @key";
 
+    // A claim is the first row of a message id: it goes in only if no recipient has the id yet.
+    private const string ClaimMessageSql = """
+        INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
+                              accepted_at, updated_at, accepted_day, opens, clicks)
+        VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day, @opens, @clicks)
+        ON CONFLICT (message_id) DO NOTHING
+        """;
+
+    private const string DeleteClaimSql = "DELETE FROM messages WHERE message_id = @id AND recipient_key = @recipient";
+
     private const string InsertStatusChangeSql =
         "INSERT INTO status_outbox (message_id, payload, created_at, claimed_until) VALUES (@id, @payload, @at, 0)";
 
@@ -183,12 +193,62 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         await using var __ = transaction.ConfigureAwait(false);
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
-        // First every guarded event insert of the batch (one round trip where the provider batches), then, knowing
-        // which appends won, their message rows and snapshots, and the undoing of any partly written loser.
+        // First the claims of new message ids: an append whose id another recipient already has writes nothing and
+        // answers Conflict, so its actor reloads, finds the id taken and answers Duplicate (one send per messageId,
+        // whichever recipients and nodes race for it). Then every guarded event insert of the batch (one round trip
+        // where the provider batches), then, knowing which appends won, their message rows and snapshots, and the
+        // undoing of any partly written loser (and of a claim it made).
         var statements = new StatementBatch(connection, transaction);
-        foreach (var pending in batch)
+        var claimLost = new bool[batch.Count];
+        var claims = new List<int>();
+        for (var i = 0; i < batch.Count; i++)
         {
-            var request = pending.Request;
+            foreach (var claim in batch[i].Request.Claims)
+            {
+                var row = batch[i].Request.Messages.FirstOrDefault(m => m.MessageId == claim)
+                    ?? throw new ArgumentException($"A claim of {claim} needs its message row in the same append.", nameof(batch));
+                statements.Add(ClaimMessageSql, MessageParameters(row));
+                claims.Add(i);
+            }
+        }
+
+        if (claims.Count > 0)
+        {
+            var claimed = await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            for (var k = 0; k < claims.Count; k++)
+            {
+                claimLost[claims[k]] |= claimed[k] == 0;
+            }
+
+            // A batch whose appends claimed in part: give back what the losers did claim.
+            var claimIndex = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                foreach (var claim in batch[i].Request.Claims)
+                {
+                    if (claimLost[i] && claimed[claimIndex] == 1)
+                    {
+                        statements.Add(DeleteClaimSql, ("@id", claim), ("@recipient", batch[i].Request.PersistenceId));
+                    }
+
+                    claimIndex++;
+                }
+            }
+
+            if (statements.Count > 0)
+            {
+                await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (claimLost[i])
+            {
+                continue;
+            }
+
+            var request = batch[i].Request;
             var seq = request.ExpectedSequenceNr;
             foreach (var e in request.Events)
             {
@@ -207,6 +267,12 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
         {
             var request = batch[i].Request;
+            if (claimLost[i])
+            {
+                results[i] = new AppendResult.Conflict(request.ExpectedSequenceNr, request.ExpectedSequenceNr);
+                continue;
+            }
+
             var won = true;
             for (var e = 0; e < request.Events.Count; e++)
             {
@@ -249,7 +315,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             }
             else
             {
-                // An append is all or nothing: take out whichever of its events did go in.
+                // An append is all or nothing: take out whichever of its events did go in, and the ids it claimed.
                 for (var e = 0; e < request.Events.Count; e++)
                 {
                     if (inserted[statement + e] == 1)
@@ -257,6 +323,11 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
                         statements.Add(DeleteEventSql,
                             ("@pid", request.PersistenceId), ("@seq", request.ExpectedSequenceNr + e + 1));
                     }
+                }
+
+                foreach (var claim in request.Claims)
+                {
+                    statements.Add(DeleteClaimSql, ("@id", claim), ("@recipient", request.PersistenceId));
                 }
 
                 conflicts.Add(i);
