@@ -19,7 +19,7 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
     public RateAdherenceTests(LocalAwsPeers peers) => this.peers = peers;
 
     [Fact]
-    public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_the_typical_second_holds_50()
+    public async Task At_a_configured_50_per_second_no_second_holds_more_than_50_sends_and_the_typical_second_is_full()
     {
         var faults = new ProviderFaults();
         await using var engine = await EngineUnderTest.StartAsync(peers,
@@ -63,8 +63,10 @@ public sealed class RateAdherenceTests : IClassFixture<LocalAwsPeers>
         var perSecond = Enumerable.Range(0, (int)(sentAt[^1] - sentAt[0]).TotalSeconds)
             .Select(second => sentAt.Count(t => (int)(t - sentAt[0]).TotalSeconds == second)).ToList();
         var histogram = string.Join(" ", perSecond.Select((count, second) => $"{second}s:{count}"));
+        // Seconds are counted from the first send, so a send paced 20 ms after its neighbour can fall just either side
+        // of a boundary: a full-rate second holds 49 or 50. An engine below the limit (45/s) fails this.
         var median = perSecond.Order().ElementAt(perSecond.Count / 2);
-        Assert.True(median == 50, $"the median second held {median} sends, not 50; per second from the first: {histogram}");
+        Assert.True(median >= 49, $"the median second held {median} sends, not 49–50; per second from the first: {histogram}");
         Assert.True(perSecond.Count >= 9, $"500 sends at 50/s cannot finish in under 9 whole seconds: {histogram}");
     }
 
