@@ -65,11 +65,13 @@ public sealed partial class ClusterMembership : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _loop, null) is { } loop)
+        if (Interlocked.Exchange(ref _loop, null) is not { } loop)
         {
-            await loop.DisposeAsync().ConfigureAwait(false);
+            // Never joined, or already left (a host may be stopped twice).
+            return;
         }
 
+        await loop.DisposeAsync().ConfigureAwait(false);
         try
         {
             // Leaving: the others raise their share at their next heartbeat instead of after the timeout.
