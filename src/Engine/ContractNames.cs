@@ -17,6 +17,13 @@ internal static class ContractNames
         return char.ToLowerInvariant(name[0]) + name[1..];
     }
 
+    /// <summary>The category a stored name stands for (anything but <c>marketing</c> is transactional, the default).</summary>
+    public static Category CategoryOf(string name) => name == "marketing" ? Category.Marketing : Category.Transactional;
+
+    /// <summary>The status a stored name stands for; <paramref name="fallback"/> for a name this build does not know.</summary>
+    public static MessageStatus StatusOf(string name, MessageStatus fallback) =>
+        Enum.TryParse<MessageStatus>(name, ignoreCase: true, out var status) ? status : fallback;
+
     /// <summary>The status as in the contract's JSON: <c>softBounced</c>, <c>deadLettered</c>…</summary>
     public static string Of(MessageStatus status)
     {

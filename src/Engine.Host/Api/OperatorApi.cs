@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text;
 using Messaging.Contracts.Requests;
-using Messaging.Contracts.Validation;
 using Messaging.Engine.Actors;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
@@ -65,23 +64,10 @@ internal static class OperatorApi
     private static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "A dependency failed", detail: detail);
 
-    /// <summary>The recipient named by the route, or why it is not a valid one.</summary>
-    private static (RecipientKey Key, string? Problem) Recipient(string channel, string address)
-    {
-        var parsed = channel switch { "email" => Channel.Email, "sms" => Channel.Sms, _ => (Channel?)null };
-        if (parsed is null)
-        {
-            return (default, $"channel '{channel}' is not 'email' or 'sms'");
-        }
-
-        var problem = parsed == Channel.Email ? EmailAddressRule.Check(address) : PhoneNumberRule.Check(address);
-        return problem is null ? (RecipientKey.For(parsed.Value, address), null) : (default, $"'{address}' {problem}");
-    }
-
     private static async Task<Results<Ok<RecipientView>, ProblemHttpResult>> GetRecipientAsync(
         string channel, string address, EntityRegistry<RecipientKey, RecipientCommand> recipients, TimeProvider time, CancellationToken ct)
     {
-        var (key, problem) = Recipient(channel, address);
+        var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null)
         {
             return BadRequest(problem);
@@ -94,7 +80,7 @@ internal static class OperatorApi
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> SuppressAsync(
         string channel, string address, ReasonRequest body, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
     {
-        var (key, problem) = Recipient(channel, address);
+        var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null || string.IsNullOrWhiteSpace(body.Reason))
         {
             return BadRequest(problem ?? "a reason is required: {\"reason\": \"…\"}");
@@ -107,7 +93,7 @@ internal static class OperatorApi
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> UnsuppressAsync(
         string channel, string address, string? reason, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
     {
-        var (key, problem) = Recipient(channel, address);
+        var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null || string.IsNullOrWhiteSpace(reason))
         {
             return BadRequest(problem ?? "a reason is required: ?reason=…");
@@ -158,7 +144,7 @@ internal static class OperatorApi
             return BadRequest("'to' is required: /messages?channel=email&to=ana@example.com");
         }
 
-        var (key, problem) = Recipient(channel ?? "email", to);
+        var (key, problem) = OperatorInput.Recipient(channel ?? "email", to);
         if (problem is not null)
         {
             return BadRequest(problem);
@@ -227,7 +213,7 @@ internal static class OperatorApi
     private static async Task<Results<Ok<ReputationStatus>, ProblemHttpResult>> ChangePauseAsync(
         string category, ReasonRequest body, ClaimsPrincipal user, Func<Category, string, string, Task<bool>> change, ReputationGuard guard)
     {
-        var parsed = category switch { "marketing" => Category.Marketing, "transactional" => Category.Transactional, _ => (Category?)null };
+        var parsed = OperatorInput.Category(category);
         if (parsed is null || string.IsNullOrWhiteSpace(body.Reason))
         {
             return BadRequest(parsed is null ? $"category '{category}' is not 'marketing' or 'transactional'" : "a reason is required: {\"reason\": \"…\"}");
@@ -237,15 +223,12 @@ internal static class OperatorApi
         return TypedResults.Ok(guard.Status);
     }
 
-    private static DeadLetterQueueKind? Queue(string queue) =>
-        queue switch { "requests" => DeadLetterQueueKind.Requests, "feedback" => DeadLetterQueueKind.Feedback, _ => null };
-
     private static async Task<Results<Ok<IReadOnlyList<DeadLetterEntry>>, ProblemHttpResult>> PeekAsync(
         string queue, int? max, DeadLetterConsole dlq, CancellationToken ct)
     {
-        if (Queue(queue) is not { } kind || max is < 1 or > 1_000)
+        if (OperatorInput.DeadLetterQueue(queue) is not { } kind || max is < 1 or > 1_000)
         {
-            return BadRequest(Queue(queue) is null ? $"queue '{queue}' is not 'requests' or 'feedback'" : "'max' must be between 1 and 1000");
+            return BadRequest(OperatorInput.DeadLetterQueue(queue) is null ? $"queue '{queue}' is not 'requests' or 'feedback'" : "'max' must be between 1 and 1000");
         }
 
         var peeked = await dlq.PeekAsync(kind, max ?? 100, ct);
@@ -263,7 +246,7 @@ internal static class OperatorApi
     private static async Task<Results<Ok<DeadLetterAction>, ProblemHttpResult>> ActAsync(
         string queue, Func<DeadLetterQueueKind, IReadOnlyCollection<string>, Task<Messaging.Engine.Aws.AwsResult<DeadLetterAction>>> act, DeadLetterSelection? body)
     {
-        if (Queue(queue) is not { } kind)
+        if (OperatorInput.DeadLetterQueue(queue) is not { } kind)
         {
             return BadRequest($"queue '{queue}' is not 'requests' or 'feedback'");
         }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Messaging.Contracts.Requests;
-using Messaging.Contracts.Validation;
 using Messaging.Engine.Actors;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
@@ -193,7 +192,7 @@ internal static class OperatorCommands
         EngineCommands.CliContext cli, string queue, Func<DeadLetterConsole, DeadLetterQueueKind, Task<int>> work, CancellationToken ct) =>
         WithEngineAsync(cli, async services =>
         {
-            DeadLetterQueueKind? kind = queue switch { "requests" => DeadLetterQueueKind.Requests, "feedback" => DeadLetterQueueKind.Feedback, _ => null };
+            var kind = OperatorInput.DeadLetterQueue(queue);
             if (kind is null)
             {
                 await cli.Error.WriteLineAsync($"engine dlq: --queue must be 'requests' or 'feedback', not '{queue}'.");
@@ -223,7 +222,7 @@ internal static class OperatorCommands
             var command = new Command(name, description) { category, reason, by };
             command.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
             {
-                Category? parsed = parse.GetValue(category) switch { "marketing" => Category.Marketing, "transactional" => Category.Transactional, _ => null };
+                var parsed = OperatorInput.Category(parse.GetValue(category)!);
                 if (parsed is null)
                 {
                     await cli.Error.WriteLineAsync($"engine reputation {name}: the category must be 'marketing' or 'transactional'.");
@@ -272,17 +271,14 @@ internal static class OperatorCommands
 
     private static RecipientKey? Key(EngineCommands.CliContext cli, string channel, string address)
     {
-        Channel? parsed = channel switch { "email" => Channel.Email, "sms" => Channel.Sms, _ => null };
-        var problem = parsed is null ? $"the channel must be 'email' or 'sms', not '{channel}'"
-            : parsed == Channel.Email ? EmailAddressRule.Check(address) is { } p ? $"'{address}' {p}" : null
-            : PhoneNumberRule.Check(address) is { } q ? $"'{address}' {q}" : null;
+        var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null)
         {
             cli.Error.WriteLine($"engine: {problem}.");
             return null;
         }
 
-        return RecipientKey.For(parsed!.Value, address);
+        return key;
     }
 
     /// <summary>Runs on the engine's services with the schema migrated; storage failures exit 1 with the reason.</summary>

@@ -102,11 +102,11 @@ internal static class TemplateCommands
                 var read = TemplateFolder.Read(folder.FullName);
                 foreach (var partial in read.Sources.Where(s => s.Draft.Kind == TemplateKind.Partial))
                 {
-                    partials[partial.Draft.Name] = Unsaved(partial.Draft);
+                    partials[partial.Draft.Name] = StoredTemplate.Unsaved(partial.Draft);
                 }
 
                 template = read.Sources.FirstOrDefault(s => s.Draft.Kind == TemplateKind.Template && s.Draft.Name == templateName)?.Draft is { } draft
-                    ? Unsaved(draft)
+                    ? StoredTemplate.Unsaved(draft)
                     : null;
             }
             else
@@ -269,9 +269,6 @@ internal static class TemplateCommands
     }
 
     private static T Options<T>(IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
-
-    private static StoredTemplate Unsaved(TemplateDraft draft) =>
-        new(draft.Kind, draft.Name, 0, draft.Definition, "", DateTimeOffset.MinValue, null);
 }
 
 /// <summary>One line of <c>engine templates push --json</c>.</summary>

@@ -102,7 +102,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         // Idempotency, checked before anything else and before any provider call.
         if (entry is null && await services.Journal.FindMessageAsync(id, cancellationToken).ConfigureAwait(false) is { } known)
         {
-            return new DeliveryOutcome.Duplicate(ParseStatus(known.Status));
+            return new DeliveryOutcome.Duplicate(ContractNames.StatusOf(known.Status, MessageStatus.Accepted));
         }
 
         var pending = new List<IRecipientEvent>();
@@ -313,7 +313,4 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
 
         throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row while {what}; giving up this attempt.");
     }
-
-    private static MessageStatus ParseStatus(string status) =>
-        Enum.TryParse<MessageStatus>(status, ignoreCase: true, out var parsed) ? parsed : MessageStatus.Accepted;
 }

@@ -83,7 +83,7 @@ public static class RecipientDecisions
         var events = new List<IRecipientEvent>();
         if (state.Find(id) is null && recalled is not null)
         {
-            events.Add(new MessageRecalled(id, ParseCategory(recalled.Category), ParseStatus(recalled.Status), recalled.AcceptedAt, now,
+            events.Add(new MessageRecalled(id, ContractNames.CategoryOf(recalled.Category), ContractNames.StatusOf(recalled.Status, MessageStatus.Sent), recalled.AcceptedAt, now,
                 recalled.ProviderMessageId, recalled.Opens, recalled.Clicks));
         }
 
@@ -148,11 +148,6 @@ public static class RecipientDecisions
 
         return events;
     }
-
-    private static Category ParseCategory(string category) => category == "marketing" ? Category.Marketing : Category.Transactional;
-
-    private static MessageStatus ParseStatus(string status) =>
-        Enum.TryParse<MessageStatus>(status, ignoreCase: true, out var parsed) ? parsed : MessageStatus.Sent;
 
     public static IReadOnlyList<IRecipientEvent> Unsuppress(RecipientState state, string by, string reason, DateTimeOffset now) =>
         state.IsSuppressed ? [new Unsuppressed(by, reason, now)] : [];

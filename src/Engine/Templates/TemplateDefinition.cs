@@ -46,6 +46,10 @@ public sealed record StoredTemplate(
     TemplateKind Kind, string Name, int Version, TemplateDefinition Definition, string ContentHash,
     DateTimeOffset CreatedAt, string? Source)
 {
+    /// <summary>A draft as it would be stored (version 0): what validation and previews of a folder render.</summary>
+    public static StoredTemplate Unsaved(TemplateDraft draft) =>
+        new(draft.Kind, draft.Name, 0, draft.Definition, "", DateTimeOffset.MinValue, null);
+
     /// <summary>How logs, events and operators name it: <c>order-shipped@3</c>.</summary>
     public string Label => $"{(Kind == TemplateKind.Partial ? "partial " : "")}{Name}@{Version}";
 }

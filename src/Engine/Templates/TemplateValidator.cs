@@ -23,13 +23,13 @@ public static class TemplateValidator
             partials.Remove(source.Draft.Name);
             if (CheckPartial(source, problems))
             {
-                partials[source.Draft.Name] = Unsaved(source.Draft);
+                partials[source.Draft.Name] = StoredTemplate.Unsaved(source.Draft);
             }
         }
 
         foreach (var source in sources.Where(s => s.Draft.Kind == TemplateKind.Template))
         {
-            CheckTemplate(Unsaved(source.Draft), source.Files, partials, defaults, sending, problems);
+            CheckTemplate(StoredTemplate.Unsaved(source.Draft), source.Files, partials, defaults, sending, problems);
         }
 
         if (sources.Any(s => s.Draft.Kind == TemplateKind.Partial))
@@ -45,13 +45,10 @@ public static class TemplateValidator
         return problems;
     }
 
-    private static StoredTemplate Unsaved(TemplateDraft draft) =>
-        new(draft.Kind, draft.Name, 0, draft.Definition, "", DateTimeOffset.MinValue, null);
-
     private static bool CheckPartial(TemplateSource source, List<TemplateProblem> problems)
     {
-        var alone = new Dictionary<string, StoredTemplate>(StringComparer.Ordinal) { [source.Draft.Name] = Unsaved(source.Draft) };
-        var probe = Unsaved(new TemplateDraft(TemplateKind.Template, source.Draft.Name, new TemplateDefinition(Channel.Email, Html: "", Text: "")));
+        var alone = new Dictionary<string, StoredTemplate>(StringComparer.Ordinal) { [source.Draft.Name] = StoredTemplate.Unsaved(source.Draft) };
+        var probe = StoredTemplate.Unsaved(new TemplateDraft(TemplateKind.Template, source.Draft.Name, new TemplateDefinition(Channel.Email, Html: "", Text: "")));
         try
         {
             CompiledTemplate.Compile(probe, alone, new TemplateOptions());

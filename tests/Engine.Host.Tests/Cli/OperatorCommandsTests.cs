@@ -75,7 +75,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
         Assert.Contains("by ops: asked by phone)", shown.Output);
         Assert.Equal("email:ana@example.com: Unsuppressed\n", lifted.Output.ReplaceLineEndings("\n"));
         Assert.Contains("\"suppression\": null", json.Output);
-        Assert.Equal((EngineCommands.BadInput, "engine: the channel must be 'email' or 'sms', not 'fax'.\n"), (bad.Code, bad.Error.ReplaceLineEndings("\n")));
+        Assert.Equal((EngineCommands.BadInput, "engine: channel 'fax' is not 'email' or 'sms'.\n"), (bad.Code, bad.Error.ReplaceLineEndings("\n")));
     }
 
     [Fact]
