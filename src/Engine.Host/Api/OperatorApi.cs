@@ -199,7 +199,7 @@ internal static class OperatorApi
             return NotFound($"no template '{name}'{(body.Version is { } v ? $" version {v}" : "")}");
         }
 
-        var partials = (await store.LoadCurrentAsync(ct)).Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var partials = (await store.LoadCurrentAsync(ct)).Partials();
         try
         {
             return TypedResults.Ok(CompiledTemplate.Compile(template, partials, options.Value).Render(body.Data ?? template.Definition.SampleData));

@@ -4,8 +4,10 @@ using Messaging.Contracts.Requests;
 using Messaging.Contracts.Serialization;
 using Messaging.Contracts.Validation;
 using Messaging.Engine;
+using Messaging.Engine.Actors;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
+using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +44,32 @@ internal static class EngineCommands
     }
 
     /// <summary>What the commands share: how to get the engine's services, and where to write.</summary>
-    internal sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error);
+    internal sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error)
+    {
+        /// <summary>
+        /// Runs a command on the engine's services with the schema migrated (so it works on a fresh database), and stops
+        /// any actors it used. Storage that fails, or an actor that does not answer, exits 1 with the reason after
+        /// <paramref name="command"/>.
+        /// </summary>
+        public async Task<int> RunOnEngineAsync(string command, Func<ServiceProvider, Task<int>> work, CancellationToken cancellationToken)
+        {
+            await using var services = Services();
+            try
+            {
+                await services.GetRequiredService<IJournal>().MigrateAsync(cancellationToken);
+                return await work(services);
+            }
+            catch (Exception e) when (e is JournalStorageException or AskTimeoutException or PoisonMessageException)
+            {
+                await Error.WriteLineAsync($"{command}: {e.Message}");
+                return Failed;
+            }
+            finally
+            {
+                await services.GetRequiredService<ActorHost>().StopAsync(CancellationToken.None);
+            }
+        }
+    }
 
     private static Command InitCommand(CliContext cli)
     {

@@ -185,6 +185,12 @@ internal static class OperatorCommands
         }
 
         cli.Output.WriteLine($"{what}: {done.Done.Count} message(s){(done.NotFound.Count > 0 ? $"; not found: {string.Join(", ", done.NotFound)}" : "")}");
+        if (done.NotDeleted is { Count: > 0 } stuck)
+        {
+            await cli.Error.WriteLineAsync($"engine dlq {what}: SQS refused to delete {string.Join(", ", stuck)} from the dead-letter queue; they are still there.");
+            return EngineCommands.Failed;
+        }
+
         return done.NotFound.Count > 0 ? EngineCommands.BadInput : EngineCommands.Done;
     }
 
@@ -281,23 +287,6 @@ internal static class OperatorCommands
         return key;
     }
 
-    /// <summary>Runs on the engine's services with the schema migrated; storage failures exit 1 with the reason.</summary>
-    private static async Task<int> WithEngineAsync(EngineCommands.CliContext cli, Func<ServiceProvider, Task<int>> work, CancellationToken ct)
-    {
-        await using var services = cli.Services();
-        try
-        {
-            await services.GetRequiredService<IJournal>().MigrateAsync(ct);
-            return await work(services);
-        }
-        catch (Exception e) when (e is JournalStorageException or AskTimeoutException or PoisonMessageException)
-        {
-            await cli.Error.WriteLineAsync($"engine: {e.Message}");
-            return EngineCommands.Failed;
-        }
-        finally
-        {
-            await services.GetRequiredService<ActorHost>().StopAsync(CancellationToken.None);
-        }
-    }
+    private static Task<int> WithEngineAsync(EngineCommands.CliContext cli, Func<ServiceProvider, Task<int>> work, CancellationToken ct) =>
+        cli.RunOnEngineAsync("engine", work, ct);
 }

@@ -95,7 +95,7 @@ internal static class TemplateCommands
         {
             var templateName = parse.GetValue(name)!;
             var current = await store.LoadCurrentAsync(cancellationToken);
-            var partials = current.Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
+            var partials = current.Partials();
             StoredTemplate? template;
             if (parse.GetValue(directory) is { } folder)
             {
@@ -251,22 +251,10 @@ internal static class TemplateCommands
         return command;
     }
 
-    /// <summary>Runs a command against the configured store, schema migrated; storage failures exit 1 with the reason.</summary>
-    private static async Task<int> WithStoreAsync(
-        EngineCommands.CliContext cli, string command, Func<ServiceProvider, ITemplateStore, Task<int>> work, CancellationToken cancellationToken)
-    {
-        await using var services = cli.Services();
-        try
-        {
-            await services.GetRequiredService<IJournal>().MigrateAsync(cancellationToken);
-            return await work(services, services.GetRequiredService<ITemplateStore>());
-        }
-        catch (JournalStorageException e)
-        {
-            await cli.Error.WriteLineAsync($"engine templates {command}: {e.Message}");
-            return EngineCommands.Failed;
-        }
-    }
+    /// <summary>Runs a command against the configured store (see <see cref="EngineCommands.CliContext.RunOnEngineAsync"/>).</summary>
+    private static Task<int> WithStoreAsync(
+        EngineCommands.CliContext cli, string command, Func<ServiceProvider, ITemplateStore, Task<int>> work, CancellationToken cancellationToken) =>
+        cli.RunOnEngineAsync($"engine templates {command}", services => work(services, services.GetRequiredService<ITemplateStore>()), cancellationToken);
 
     private static T Options<T>(IServiceProvider services) where T : class => services.GetRequiredService<IOptions<T>>().Value;
 }

@@ -18,8 +18,12 @@ public sealed record DeadLetterEntry(
     string SqsMessageId, string Body, string? Error, int? Attempts, string? SourceQueue, string? MessageId, string? DeadLetteredAt,
     int ReceiveCount);
 
-/// <summary>What a redrive or purge did: the SQS message ids handled, and the selected ones not found.</summary>
-public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<string> NotFound);
+/// <summary>
+/// What a redrive or purge did: the SQS message ids handled, the selected ones not found, and those acted on but not
+/// deleted from the dead-letter queue (SQS refused the delete: a redriven one is then on both queues, and the engine's
+/// deduplication keeps it to one send).
+/// </summary>
+public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<string> NotFound, IReadOnlyList<string>? NotDeleted = null);
 
 /// <summary>
 /// The operator's view of a dead-letter queue: peek without taking, redrive (all or selected) back to the queue each
@@ -108,6 +112,7 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
         }
 
         var done = new List<string>();
+        var notDeleted = new List<string>();
         var skipped = new List<SqsMessage>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -141,11 +146,11 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
                     }
 
                     // Deleted only after it is safely back on its queue: a message is never in neither.
-                    await sqs.DeleteMessageBatchAsync(queueUrl, [new SqsReceipt(message.MessageId, message.ReceiptHandle)], cancellationToken).ConfigureAwait(false);
-                    done.Add(message.MessageId);
+                    var deleted = await sqs.DeleteMessageBatchAsync(queueUrl, [new SqsReceipt(message.MessageId, message.ReceiptHandle)], cancellationToken).ConfigureAwait(false);
+                    (deleted is { IsSuccess: true, Value.Failed.Count: 0 } ? done : notDeleted).Add(message.MessageId);
                 }
 
-                if (selected.Count > 0 && selected.All(done.Contains))
+                if (selected.Count > 0 && selected.All(id => done.Contains(id) || notDeleted.Contains(id)))
                 {
                     break;
                 }
@@ -160,7 +165,8 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
             }
         }
 
-        return AwsResult<DeadLetterAction>.Success(new DeadLetterAction(done, selected.Where(s => !done.Contains(s)).ToList()));
+        return AwsResult<DeadLetterAction>.Success(new DeadLetterAction(
+            done, selected.Where(s => !done.Contains(s) && !notDeleted.Contains(s)).ToList(), notDeleted));
     }
 
     private Task<AwsResult<string>> UrlAsync(DeadLetterQueueKind kind, CancellationToken cancellationToken) =>

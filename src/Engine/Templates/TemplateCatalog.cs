@@ -89,7 +89,7 @@ public sealed partial class TemplateCatalog(ITemplateStore store, IOptions<Templ
         public static Snapshot Of(TemplateCatalogContent content, Snapshot previous)
         {
             var templates = content.Current.Where(t => t.Kind == TemplateKind.Template).ToDictionary(t => t.Name, StringComparer.Ordinal);
-            var partials = content.Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
+            var partials = content.Partials();
 
             // Compiled templates bind their partials, so they carry over only while every partial is unchanged.
             var samePartials = partials.Count == previous.Partials.Count

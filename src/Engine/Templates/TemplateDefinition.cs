@@ -62,7 +62,12 @@ public sealed record TemplateSummary(
     TemplateKind Kind, string Name, Channel? Channel, int CurrentVersion, int LatestVersion, DateTimeOffset ChangedAt);
 
 /// <summary>Every current template and partial at one catalog revision.</summary>
-public sealed record TemplateCatalogContent(long Revision, IReadOnlyList<StoredTemplate> Current);
+public sealed record TemplateCatalogContent(long Revision, IReadOnlyList<StoredTemplate> Current)
+{
+    /// <summary>The current partials by name: what a template is compiled with.</summary>
+    public Dictionary<string, StoredTemplate> Partials() =>
+        Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
+}
 
 /// <summary>What a push did to one template or partial.</summary>
 public sealed record PushedTemplate(TemplateKind Kind, string Name, int Version, bool Changed);

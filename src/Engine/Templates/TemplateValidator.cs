@@ -16,7 +16,7 @@ public static class TemplateValidator
         IReadOnlyList<TemplateSource> sources, TemplateCatalogContent current, TemplateOptions defaults, SendingOptions sending)
     {
         var problems = new List<TemplateProblem>();
-        var partials = current.Current.Where(t => t.Kind == TemplateKind.Partial).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var partials = current.Partials();
         foreach (var source in sources.Where(s => s.Draft.Kind == TemplateKind.Partial))
         {
             // A partial that does not compile is reported once, here; templates using it then report it as missing.
