@@ -74,6 +74,14 @@ public sealed partial class ClusterMembership : IHostedService
         await loop.DisposeAsync().ConfigureAwait(false);
         try
         {
+            // The others raise their shares as soon as this row is gone: first let this node's last sends age out of
+            // the 1-second window, so the account's rate holds across the hand-over.
+            var wait = _throttles.QuietAt - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+
             // Leaving: the others raise their share at their next heartbeat instead of after the timeout.
             await _journal.Dialect.RunAsync("Leaving the cluster", forWrite: true, async (connection, ct) =>
             {

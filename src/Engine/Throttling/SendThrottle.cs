@@ -23,7 +23,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // The window is checked over a hair more than a second, for the last step between the check and the bytes
     // leaving (the connection pool, a thread preempted on a busy machine: 2 ms was not always enough on 2 cores).
     // 5 ms costs at most 0.5 % of the rate.
-    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1_005);
+    internal static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1_005);
 
     private static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
 
@@ -44,6 +44,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastUnlimitedCall = DateTimeOffset.MinValue;
     private long _granted;
     private long _naps;
     private long _throttled;
@@ -105,12 +106,48 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));
             if (window != _recentCalls.Length)
             {
-                _recentCalls = Enumerable.Repeat(long.MinValue, window).ToArray();
-                _recentIndex = 0;
+                ResizeWindow(window);
             }
         }
 
         _signal.Release();
+    }
+
+    /// <summary>
+    /// Keeps the latest calls when the window changes size (this node's share moved as nodes joined or left), so the
+    /// calls of the last second still count against the new limit: emptying it would allow a second's worth at once.
+    /// </summary>
+    private void ResizeWindow(int window)
+    {
+        var resized = Enumerable.Repeat(long.MinValue, window).ToArray();
+        var kept = Math.Min(window, _recentCalls.Length);
+        for (var k = 0; k < kept; k++)
+        {
+            // Oldest first: the ring's oldest entry is at _recentIndex, its newest just before it.
+            var from = (_recentIndex + _recentCalls.Length - kept + k) % _recentCalls.Length;
+            resized[window - kept + k] = _recentCalls[from];
+        }
+
+        _recentCalls = resized;
+        _recentIndex = 0;
+    }
+
+    /// <summary>When the last call entered the window (<see cref="DateTimeOffset.MinValue"/> if none has).</summary>
+    public DateTimeOffset LastCallAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_recentCalls.Length == 0)
+                {
+                    return _lastUnlimitedCall;
+                }
+
+                var newest = _recentCalls[(_recentIndex + _recentCalls.Length - 1) % _recentCalls.Length];
+                return newest == long.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(newest, TimeSpan.Zero);
+            }
+        }
     }
 
     /// <summary>Waits for a permit to send one message: a slot at most <c>50 ms</c> ahead.</summary>
@@ -145,12 +182,13 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             TimeSpan wait;
             lock (_gate)
             {
+                var now = _time.GetUtcNow();
                 if (_recentCalls.Length == 0)
                 {
+                    _lastUnlimitedCall = now;
                     return;
                 }
 
-                var now = _time.GetUtcNow();
                 var oldest = _recentCalls[_recentIndex];
                 wait = oldest == long.MinValue ? TimeSpan.Zero : new DateTimeOffset(oldest, TimeSpan.Zero) + Window - now;
                 if (wait <= TimeSpan.Zero)

@@ -71,6 +71,13 @@ public sealed class SendThrottles : IAsyncDisposable, IDisposable
 
     public SendThrottle Email { get; }
 
+    /// <summary>The latest call any throttle let through.</summary>
+    public DateTimeOffset LastCallAt =>
+        _smsByOrigination.Values.Select(t => t.LastCallAt).Append(Email.LastCallAt).Append(Sms.LastCallAt).Max();
+
+    /// <summary>When this node's last call has left every 1-second window: from then on it holds no part of any rate.</summary>
+    public DateTimeOffset QuietAt => LastCallAt == DateTimeOffset.MinValue ? DateTimeOffset.MinValue : LastCallAt + SendThrottle.Window;
+
     public SendThrottle Sms { get; }
 
     /// <summary>The throttle for a send on <paramref name="channel"/> from <paramref name="origination"/> (SMS only).</summary>

@@ -39,6 +39,41 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_new_share_keeps_the_last_seconds_calls_so_a_rebalance_allows_no_burst()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        for (var i = 0; i < 10; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        // A node left: this node's share doubles. The 10 calls of the last 100 ms still count against the new 20.
+        throttle.SetLimit(20);
+        for (var i = 0; i < 10; i++)
+        {
+            await throttle.EnterWindowAsync(default).AsTask().WaitAsync(Deadline);
+        }
+
+        var overTwenty = throttle.EnterWindowAsync(default).AsTask();
+        Assert.False(overTwenty.IsCompleted);
+
+        // A node joined: the share falls to 5. The newest 5 calls are kept, so the next waits for them to age out.
+        throttle.SetLimit(5);
+        time.Advance(TimeSpan.FromSeconds(1.01));
+        await overTwenty.WaitAsync(Deadline);
+        Assert.Equal(time.GetUtcNow(), throttle.LastCallAt);
+        // Down to 2: the call just made still counts, so one more goes and the one after waits.
+        throttle.SetLimit(2);
+        await throttle.EnterWindowAsync(default).AsTask().WaitAsync(Deadline);
+        var third = throttle.EnterWindowAsync(default).AsTask();
+        Assert.False(third.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1.01));
+        await third.WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task Provider_throttling_halves_the_pace_once_a_second_and_quiet_seconds_bring_it_back()
     {
         var time = new ManualTimeProvider();
