@@ -53,6 +53,45 @@ public sealed class EngineProcess : IAsyncDisposable
         return engine;
     }
 
+    /// <summary>
+    /// What every engine process in a test is given: the local peers' credentials and endpoints, the dead-letter and
+    /// feedback queues named after <paramref name="prefix"/>, and a short visibility timeout so what a killed process
+    /// held reappears soon. Callers add their store, request queues and rates.
+    /// </summary>
+    public static Dictionary<string, string> PeerEnvironment(LocalAwsPeers peers, Uri sesEndpoint, string prefix) => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = SmsFixtureServer.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = SmsFixtureServer.SecretKey,
+        ["AWS_REGION"] = SmsFixtureServer.Region,
+        ["Engine__Aws__SqsEndpoint"] = peers.SqsEndpoint.ToString(),
+        ["Engine__Aws__SesEndpoint"] = sesEndpoint.ToString(),
+        ["Engine__Ingest__DeadLetterQueue"] = $"{prefix}-dlq",
+        ["Engine__Ingest__FeedbackQueue"] = $"{prefix}-feedback",
+        ["Engine__Ingest__FeedbackDeadLetterQueue"] = $"{prefix}-feedback-dlq",
+        ["Engine__Ingest__WaitTime"] = "00:00:01",
+        ["Engine__Ingest__VisibilityTimeout"] = "00:00:05",
+        ["Engine__Sending__DefaultEmailFrom"] = "shop@example.com",
+    };
+
+    /// <summary>
+    /// SIGTERM, as systemd or Kubernetes stops a node: the host's shutdown runs (in-flight sends finish, the node
+    /// leaves the cluster). Returns the exit code.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan deadline)
+    {
+        if (!_process.HasExited)
+        {
+            using var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await signal.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(deadline);
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
     public async Task KillHardAsync()
     {

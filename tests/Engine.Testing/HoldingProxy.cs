@@ -18,6 +18,7 @@ public sealed class HoldingProxy : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _forward = new();
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ForwardedRequest> _forwarded = new();
     private int _held;
 
     private HoldingProxy(WebApplication app) => _app = app;
@@ -46,8 +47,15 @@ public sealed class HoldingProxy : IAsyncDisposable
 
     public void ReleaseAll() => _release.TrySetResult();
 
+    /// <summary>Every request forwarded and answered so far, with when it arrived here (the provider's view of time).</summary>
+    public IReadOnlyList<ForwardedRequest> Forwarded => [.. _forwarded];
+
+    /// <summary>How many requests have been forwarded and answered so far.</summary>
+    public int ForwardedCount => _forwarded.Count;
+
     private async Task ForwardAsync(HttpContext context, Uri target)
     {
+        var arrivedAt = DateTimeOffset.UtcNow;
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var bytes = body.ToArray();
@@ -71,6 +79,7 @@ public sealed class HoldingProxy : IAsyncDisposable
 
         using var answer = await _forward.SendAsync(outgoing, context.RequestAborted);
         var answerBody = await answer.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        _forwarded.Enqueue(new ForwardedRequest(arrivedAt, context.Request.Path, System.Text.Encoding.UTF8.GetString(bytes), (int)answer.StatusCode));
         if (HoldResponse(context.Request.Path, System.Text.Encoding.UTF8.GetString(bytes)))
         {
             Interlocked.Increment(ref _held);
@@ -98,3 +107,6 @@ public sealed class HoldingProxy : IAsyncDisposable
         _forward.Dispose();
     }
 }
+
+/// <summary>One request the proxy forwarded: when it arrived, where to, its body, and the peer's status code.</summary>
+public sealed record ForwardedRequest(DateTimeOffset ArrivedAt, string Path, string Body, int Status);

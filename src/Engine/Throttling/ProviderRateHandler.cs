@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Messaging.Engine.Aws;
+using Microsoft.Extensions.Logging;
 
 namespace Messaging.Engine.Throttling;
 
@@ -8,7 +9,7 @@ namespace Messaging.Engine.Throttling;
 /// window. Sitting in the HTTP pipeline, after signing and just before the socket, it counts calls when the provider
 /// will see them. Other calls (SQS, GetAccount) pass straight through.
 /// </summary>
-public sealed class ProviderRateHandler(SendThrottles throttles) : DelegatingHandler
+public sealed partial class ProviderRateHandler(SendThrottles throttles, TimeProvider timeProvider, ILogger<ProviderRateHandler> logger) : DelegatingHandler
 {
     private const string SesSendPath = "/v2/email/outbound-emails";
     private const string SmsSendTarget = "PinpointSMSVoiceV2.SendTextMessage";
@@ -20,16 +21,34 @@ public sealed class ProviderRateHandler(SendThrottles throttles) : DelegatingHan
             if (request.RequestUri?.AbsolutePath == SesSendPath)
             {
                 await throttles.Email.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+                LogEntered(throttles.Email.Name);
             }
             else if (request.Headers.TryGetValues(AwsJsonTransport.TargetHeader, out var targets) && targets.Contains(SmsSendTarget))
             {
                 var origination = await OriginationOfAsync(request, cancellationToken).ConfigureAwait(false);
-                await throttles.SmsFrom(origination).EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+                var throttle = throttles.SmsFrom(origination);
+                await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+                LogEntered(throttle.Name);
             }
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// At debug level, when each send entered its window: what the rate was measured against. Nodes of a cluster write
+    /// these with their own clocks, so merged they show the account-wide rate without the receiver's jitter.
+    /// </summary>
+    private void LogEntered(string throttle)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogSendEnteredWindow(throttle, (timeProvider.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A send entered the {Throttle} window at {EnteredAtUnixMicroseconds}")]
+    private partial void LogSendEnteredWindow(string throttle, long enteredAtUnixMicroseconds);
 
     /// <summary>The SendTextMessage's <c>OriginationIdentity</c>, which picks the throttle.</summary>
     private static async Task<string?> OriginationOfAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -41,24 +41,14 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
         Directory.Delete(_directory, recursive: true);
     }
 
-    private EngineProcess StartEngine() => EngineProcess.Start(typeof(Program).Assembly.Location, new Dictionary<string, string>
+    private EngineProcess StartEngine()
     {
-        ["AWS_ACCESS_KEY_ID"] = SmsFixtureServer.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = SmsFixtureServer.SecretKey,
-        ["AWS_REGION"] = SmsFixtureServer.Region,
-        ["Engine__Aws__SqsEndpoint"] = peers.SqsEndpoint.ToString(),
-        ["Engine__Aws__SesEndpoint"] = _proxy.Endpoint.ToString(),
-        ["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, "engine.db"),
-        ["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests",
-        ["Engine__Ingest__DeadLetterQueue"] = $"{_prefix}-dlq",
-        ["Engine__Ingest__FeedbackQueue"] = $"{_prefix}-feedback",
-        ["Engine__Ingest__FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
-        ["Engine__Ingest__WaitTime"] = "00:00:01",
-        // Short, so the request the killed process held reappears quickly.
-        ["Engine__Ingest__VisibilityTimeout"] = "00:00:05",
-        ["Engine__Sending__DefaultEmailFrom"] = "shop@example.com",
-        ["Engine__Throttling__EmailMaxSendRate"] = "0",
-    });
+        var environment = EngineProcess.PeerEnvironment(peers, _proxy.Endpoint, _prefix);
+        environment["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, "engine.db");
+        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests";
+        environment["Engine__Throttling__EmailMaxSendRate"] = "0";
+        return EngineProcess.Start(typeof(Program).Assembly.Location, environment);
+    }
 
     private async Task<int> EmailsToAsync(string address) =>
         (await peers.StoredEmailsAsync()).Count(e => e.GetProperty("destination").GetProperty("to")[0].GetString() == address);

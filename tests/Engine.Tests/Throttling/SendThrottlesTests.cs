@@ -36,7 +36,7 @@ public sealed class SendThrottlesTests
     {
         var time = new ManualTimeProvider();
         await using var throttles = Throttles(time);
-        using var handler = new ProviderRateHandler(throttles) { InnerHandler = new Answering() };
+        using var handler = new ProviderRateHandler(throttles, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering() };
         using var client = new HttpClient(handler);
 
         await client.SendAsync(SendTextMessage("+15550001111"));
