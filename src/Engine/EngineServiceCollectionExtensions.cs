@@ -148,6 +148,7 @@ public static class EngineServiceCollectionExtensions
             provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
+        services.TryAddSingleton(provider => new ClusterSendSlots(provider.GetRequiredService<SqlJournal>, provider.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<ProviderRateHandler>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());

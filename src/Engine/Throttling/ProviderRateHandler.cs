@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Messaging.Engine.Aws;
+using Messaging.Engine.Cluster;
+using Messaging.Engine.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace Messaging.Engine.Throttling;
@@ -7,9 +9,12 @@ namespace Messaging.Engine.Throttling;
 /// <summary>
 /// The last step before a send leaves for SES or End User Messaging: it waits for room in the channel's 1-second
 /// window. Sitting in the HTTP pipeline, after signing and just before the socket, it counts calls when the provider
-/// will see them. Other calls (SQS, GetAccount) pass straight through.
+/// will see them. Where a rate is too small to split between the nodes of a cluster, the send then takes a slot shared
+/// through the database (<see cref="ClusterSendSlots"/>) and waits for it. Other calls (SQS, GetAccount) pass straight
+/// through.
 /// </summary>
-public sealed partial class ProviderRateHandler(SendThrottles throttles, TimeProvider timeProvider, ILogger<ProviderRateHandler> logger) : DelegatingHandler
+public sealed partial class ProviderRateHandler(
+    SendThrottles throttles, ClusterSendSlots slots, TimeProvider timeProvider, ILogger<ProviderRateHandler> logger) : DelegatingHandler
 {
     private const string SesSendPath = "/v2/email/outbound-emails";
     private const string SmsSendTarget = "PinpointSMSVoiceV2.SendTextMessage";
@@ -20,19 +25,42 @@ public sealed partial class ProviderRateHandler(SendThrottles throttles, TimePro
         {
             if (request.RequestUri?.AbsolutePath == SesSendPath)
             {
-                await throttles.Email.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
-                LogEntered(throttles.Email.Name);
+                await EnterAsync(throttles.Email, cancellationToken).ConfigureAwait(false);
             }
             else if (request.Headers.TryGetValues(AwsJsonTransport.TargetHeader, out var targets) && targets.Contains(SmsSendTarget))
             {
                 var origination = await OriginationOfAsync(request, cancellationToken).ConfigureAwait(false);
-                var throttle = throttles.SmsFrom(origination);
-                await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
-                LogEntered(throttle.Name);
+                await EnterAsync(throttles.SmsFrom(origination), cancellationToken).ConfigureAwait(false);
             }
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnterAsync(SendThrottle throttle, CancellationToken cancellationToken)
+    {
+        await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+        if (throttles.SharedSlotRate(throttle) is { } accountRate)
+        {
+            bool inSlot;
+            try
+            {
+                inSlot = await slots.WaitForSlotAsync(throttle.Name, accountRate, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JournalStorageException e)
+            {
+                // Nothing left for the provider: the send fails as refused before it left, so it is retried, not
+                // recorded as possibly sent.
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"No {throttle.Name} send slot: {e.Message}", e);
+            }
+
+            if (!inSlot)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Every {throttle.Name} send slot taken was missed; not sent.");
+            }
+        }
+
+        LogEntered(throttle.Name);
     }
 
     /// <summary>

@@ -71,6 +71,19 @@ public sealed class SendThrottles : IAsyncDisposable, IDisposable
 
     public SendThrottle Email { get; }
 
+    /// <summary>
+    /// The account rate of <paramref name="throttle"/> when it is too small to split between the nodes (fewer calls a
+    /// second than nodes): each node's own window would still allow one call a second, so sends must take shared
+    /// slots (<see cref="Cluster.ClusterSendSlots"/>). Null when this node's share is enough on its own.
+    /// </summary>
+    public double? SharedSlotRate(SendThrottle throttle)
+    {
+        lock (_gate)
+        {
+            return _nodes > 1 && _accountRates.TryGetValue(throttle, out var rate) && rate < _nodes ? rate : null;
+        }
+    }
+
     /// <summary>The latest call any throttle let through.</summary>
     public DateTimeOffset LastCallAt =>
         _smsByOrigination.Values.Select(t => t.LastCallAt).Append(Email.LastCallAt).Append(Sms.LastCallAt).Max();

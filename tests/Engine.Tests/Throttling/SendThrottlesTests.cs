@@ -1,8 +1,10 @@
 using System.Text;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Aws;
+using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
 using Messaging.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Tests.Throttling;
@@ -36,7 +38,7 @@ public sealed class SendThrottlesTests
     {
         var time = new ManualTimeProvider();
         await using var throttles = Throttles(time);
-        using var handler = new ProviderRateHandler(throttles, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering() };
+        using var handler = new ProviderRateHandler(throttles, NoDatabase(), TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering() };
         using var client = new HttpClient(handler);
 
         await client.SendAsync(SendTextMessage("+15550001111"));
@@ -59,6 +61,10 @@ public sealed class SendThrottlesTests
         request.Headers.TryAddWithoutValidation(AwsJsonTransport.TargetHeader, "PinpointSMSVoiceV2.SendTextMessage");
         return request;
     }
+
+    /// <summary>One node alone never asks for a shared send slot: this fails the test if it does.</summary>
+    private static ClusterSendSlots NoDatabase() =>
+        new(() => throw new InvalidOperationException("A single node asked the database for a send slot."), TimeProvider.System);
 
     private sealed class Answering : HttpMessageHandler
     {

@@ -29,6 +29,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string SkipLockedRows => " FOR UPDATE SKIP LOCKED";
 
+    public override string? SkipCommitFlush => "SET LOCAL synchronous_commit = off";
+
     public override IReadOnlyList<SchemaMigration> Migrations { get; } =
     [
         JournalTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
@@ -36,7 +38,10 @@ internal sealed class PostgresDialect : SqlDialect
         ReputationTables(bigint: "BIGINT", identity: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
         SuppressionTable(bigint: "BIGINT"),
         NodeTable(bigint: "BIGINT"),
+        SendSlotTable(bigint: "BIGINT"),
     ];
+
+    public override string NowMicroseconds => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

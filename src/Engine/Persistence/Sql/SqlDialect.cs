@@ -26,6 +26,18 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual string SkipLockedRows => "";
 
+    /// <summary>
+    /// The database's clock in Unix microseconds, as a SQL expression: nodes that share one database measure shared
+    /// time by it, so their own clocks' skew does not matter.
+    /// </summary>
+    public abstract string NowMicroseconds { get; }
+
+    /// <summary>
+    /// Run first in a transaction whose commit need not wait for the disk (a send slot: losing the last one in a crash
+    /// is harmless, waiting for a flush is not); null where commits are not flushed one by one anyway.
+    /// </summary>
+    public virtual string? SkipCommitFlush => null;
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>
@@ -143,5 +155,16 @@ internal abstract class SqlDialect : IAsyncDisposable
                 host TEXT NOT NULL,
                 started_at {bigint} NOT NULL,
                 heartbeat_at {bigint} NOT NULL);
+            """);
+
+    /// <summary>
+    /// Migration 6: for a send rate too small to split between the nodes, the next free send slot, taken by one
+    /// atomic update per send (<see cref="Cluster.ClusterSendSlots"/>).
+    /// </summary>
+    protected static SchemaMigration SendSlotTable(string bigint) =>
+        new(6, "send slots", $"""
+            CREATE TABLE send_slots (
+                throttle TEXT PRIMARY KEY,
+                next_at {bigint} NOT NULL);
             """);
 }

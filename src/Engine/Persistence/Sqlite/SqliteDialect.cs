@@ -57,7 +57,10 @@ internal sealed partial class SqliteDialect : SqlDialect
         ReputationTables(bigint: "INTEGER", identity: "INTEGER PRIMARY KEY"),
         SuppressionTable(bigint: "INTEGER"),
         NodeTable(bigint: "INTEGER"),
+        SendSlotTable(bigint: "INTEGER"),
     ];
+
+    public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken)
     {
