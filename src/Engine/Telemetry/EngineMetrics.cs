@@ -55,6 +55,8 @@ public sealed class EngineMetrics : IDisposable
             new Measurement<double>(throttles.Sms.CurrentRate, new KeyValuePair<string, object?>("channel", "sms")),
         }, "{message}/s", "The pace the throttle runs at now: the limit, or less after the provider throttled");
         _meter.CreateObservableGauge("messaging.actors.live", liveActors, "{actor}", "Recipient actors in memory");
+        _meter.CreateObservableGauge("messaging.cluster.nodes", () => throttles.Nodes, "{node}",
+            "Live nodes sharing the account's send rates, this one included, as of its last heartbeat");
         _meter.CreateObservableCounter("messaging.journal.batches", () => journal.WriterCounts.Batches, "{batch}",
             "Journal transactions committed (appends ÷ batches = the mean batch size)");
         _meter.CreateObservableCounter("messaging.journal.appends", () => journal.WriterCounts.Appends, "{append}", "Journal appends committed");

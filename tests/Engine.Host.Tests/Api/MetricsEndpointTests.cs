@@ -55,6 +55,7 @@ public sealed class MetricsEndpointTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Contains("messaging_request_send_latency_seconds_count 2", lines);
         Assert.Contains("messaging_send_rate_limit{channel=\"sms\"} 1", lines);
         Assert.Contains(lines, l => l.StartsWith("messaging_actors_live ", StringComparison.Ordinal));
+        Assert.Contains("messaging_cluster_nodes 1", lines);
         Assert.Contains(lines, l => l.StartsWith("messaging_journal_appends_total ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith($"messaging_queue_depth{{queue=\"{host.Prefix}-dlq\"}} ", StringComparison.Ordinal));
         Assert.Contains("messaging_reputation_paused{category=\"marketing\"} 0", lines);

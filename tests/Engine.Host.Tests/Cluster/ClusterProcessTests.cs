@@ -157,6 +157,50 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         await AssertQueueEmptyAsync($"{_prefix}-dlq");
     }
 
+    [Fact]
+    public async Task A_rolling_restart_under_load_loses_nothing_and_sends_nothing_twice()
+    {
+        foreach (var node in Nodes)
+        {
+            StartNode(node);
+        }
+
+        await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 3, Deadline, "three nodes are live");
+        var distinct = new List<(string Id, string To)>();
+        await EnqueueAsync(SharedQueue, Enumerable.Range(0, 4_500).Select(i => Request($"r-{i}", i, distinct)));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(Sends().Count >= 300), Deadline, "the nodes send");
+
+        // As a deployment does it: each node in turn is stopped (SIGTERM), started again and back in the cluster
+        // before the next goes, while the rest keep sending.
+        var restarted = new List<(string Node, int ExitCode, int SentBefore)>();
+        foreach (var (node, index) in Nodes.Select((n, i) => (n, i)))
+        {
+            var sentBefore = Sends().Count;
+            var exitCode = await _engines[index].StopAsync(TimeSpan.FromSeconds(60));
+            restarted.Add((node, exitCode, sentBefore));
+            StartNode(node);
+            await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 3, Deadline, $"node {node} is back");
+        }
+
+        var stillToSend = distinct.Count - Sends().Count;
+        await AwaitDrainedAsync(distinct.Count);
+
+        Assert.All(restarted, r => Assert.Equal(0, r.ExitCode));
+        Assert.True(stillToSend > 0, "the restarts finished only after everything was sent: they were not under load");
+        var sends = Sends();
+        var perId = sends.GroupBy(MessageIdOf).ToDictionary(g => g.Key, g => g.Count());
+        var twice = perId.Where(p => p.Value > 1).Select(p => $"{p.Key}×{p.Value}").ToList();
+        Assert.True(twice.Count == 0, $"sent more than once: {string.Join(", ", twice.Take(20))}");
+        var neverSent = distinct.Select(d => d.Id).Where(id => !perId.ContainsKey(id)).ToList();
+        Assert.True(neverSent.Count == 0, $"never sent: {string.Join(", ", neverSent.Take(20))}\n{await HistoryAsync(neverSent.Take(3))}");
+        // A graceful stop finishes its sends: nothing is left unknown.
+        var statuses = await StatusesAsync();
+        Assert.Equal(4_500, statuses.Count);
+        Assert.All(statuses, s => Assert.Equal("sent", s.Value));
+        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: 4_500);
+        await AssertQueueEmptyAsync($"{_prefix}-dlq");
+    }
+
     private static string Request(string messageId, int index, List<(string Id, string To)> distinct)
     {
         var to = index % 10 == 0 ? $"hot{index / 10 % 5}@cluster.test" : $"{messageId}@cluster.test";
