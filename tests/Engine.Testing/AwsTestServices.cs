@@ -12,7 +12,7 @@ namespace Messaging.Testing;
 public static class AwsTestServices
 {
     /// <summary>Builds a provider with <c>AddMessagingEngine</c> and the given endpoints.</summary>
-    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null, DelegatingHandler? configureHttp = null, string secretKey = SmsFixtureServer.SecretKey, IAwsCredentialSource? credentials = null)
+    public static ServiceProvider Create(Uri? sqs = null, Uri? ses = null, Uri? sms = null, TimeSpan? requestTimeout = null, DelegatingHandler? configureHttp = null, string secretKey = SmsFixtureServer.SecretKey, IAwsCredentialSource? credentials = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -22,6 +22,11 @@ public static class AwsTestServices
             ["Engine:Aws:SmsEndpoint"] = sms?.ToString(),
             ["Engine:Aws:RequestTimeout"] = (requestTimeout ?? TimeSpan.FromSeconds(10)).ToString(),
         };
+        foreach (var (name, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();

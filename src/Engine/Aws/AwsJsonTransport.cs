@@ -23,6 +23,13 @@ public sealed partial class AwsJsonTransport
     /// <summary>Name of the pooled <see cref="HttpClient"/> registered for AWS calls.</summary>
     public const string HttpClientName = "aws";
 
+    /// <summary>
+    /// Set on a request while a handler of the pipeline holds it back (waiting for room in the send rate) and cleared
+    /// as it goes on to the wire: a call that times out while it is set certainly never reached the provider. Unset
+    /// counts as "may have reached it", so a pipeline without such a handler stays on the safe side.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> HeldBeforeTheWire = new("messaging.held-before-the-wire");
+
     private static readonly MediaTypeHeaderValue Json10 = new("application/x-amz-json-1.0");
     private static readonly MediaTypeHeaderValue RestJson = new("application/json");
 
@@ -33,6 +40,10 @@ public sealed partial class AwsJsonTransport
     private readonly ILogger<AwsJsonTransport> _logger;
     private readonly TimeSpan _requestTimeout;
     private readonly Dictionary<AwsService, AwsRequestSigner> _signers;
+
+    // One per pooled connection of each endpoint: a call takes one before its timeout starts, so no call waits in the
+    // connection pool on its own clock, where a timeout could not tell "never left" from "no answer".
+    private readonly Dictionary<AwsService, SemaphoreSlim> _callSlots;
 
     /// <summary>Creates the transport.</summary>
     public AwsJsonTransport(
@@ -50,8 +61,10 @@ public sealed partial class AwsJsonTransport
         _time = time;
         _logger = logger;
         _requestTimeout = options.Value.RequestTimeout;
-        _signers = new[] { AwsService.Sqs, AwsService.SesV2, AwsService.SmsVoiceV2 }
-            .ToDictionary(s => s, s => new AwsRequestSigner(s.SigningName, endpoints.Region));
+        AwsService[] services = [AwsService.Sqs, AwsService.SesV2, AwsService.SmsVoiceV2];
+        _signers = services.ToDictionary(s => s, s => new AwsRequestSigner(s.SigningName, endpoints.Region));
+        var connections = options.Value.MaxConnectionsPerEndpoint;
+        _callSlots = services.ToDictionary(s => s, _ => new SemaphoreSlim(connections, connections));
     }
 
     /// <summary>An AWS JSON 1.0 call: <c>POST /</c> with <c>X-Amz-Target: {target}</c>.</summary>
@@ -112,6 +125,30 @@ public sealed partial class AwsJsonTransport
             return AwsResult<TResponse>.Failure(Error(service, ProviderErrorKind.Transient, "CredentialsUnavailable", ex.Message));
         }
 
+        var slots = _callSlots[service];
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CallAsync(service, method, path, body, contentType, target, responseType, extraWait, credentials, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task<AwsResult<TResponse>> CallAsync<TResponse>(
+        AwsService service,
+        HttpMethod method,
+        string path,
+        byte[] body,
+        MediaTypeHeaderValue? contentType,
+        string? target,
+        JsonTypeInfo<TResponse> responseType,
+        TimeSpan extraWait,
+        ImmutableCredentials credentials,
+        CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(method, new Uri(_endpoints.EndpointFor(service), path));
         if (contentType is not null)
         {
@@ -139,13 +176,16 @@ public sealed partial class AwsJsonTransport
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            var neverSent = request.Options.TryGetValue(HeldBeforeTheWire, out var held) && held;
             LogTimeout(service, target ?? path, _requestTimeout + extraWait);
             return AwsResult<TResponse>.Failure(Error(
                 service,
                 ProviderErrorKind.Transient,
                 "Timeout",
-                $"No complete answer within {(_requestTimeout + extraWait).TotalSeconds:0.#} s.",
-                outcomeUnknown: true));
+                neverSent
+                    ? $"Still waiting for room in the send rate after {(_requestTimeout + extraWait).TotalSeconds:0.#} s; not sent."
+                    : $"No complete answer within {(_requestTimeout + extraWait).TotalSeconds:0.#} s.",
+                outcomeUnknown: !neverSent));
         }
         catch (HttpRequestException ex)
         {

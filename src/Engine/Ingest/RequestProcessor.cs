@@ -67,6 +67,12 @@ internal sealed partial class RequestProcessor(
         }
 
         LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        if (outcome is DeliveryOutcome.Unconfirmed unconfirmed)
+        {
+            // Not an error to retry, but the operator should know: the recipient may or may not have it.
+            LogUnconfirmed(request.MessageId, key.ToString(), unconfirmed.Reason);
+        }
+
         metrics.RequestDecided(OutcomeName(outcome));
         if (outcome is DeliveryOutcome.Sent && message.SentAt is { } arrived)
         {
@@ -217,6 +223,9 @@ internal sealed partial class RequestProcessor(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {MessageId} to {RecipientKey}: {Outcome}")]
     private partial void LogOutcome(string messageId, string recipientKey, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} to {RecipientKey} is recorded unknown: {Reason}")]
+    private partial void LogUnconfirmed(string messageId, string recipientKey, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Invalid request {MessageId} (SQS message {SqsMessageId}): {Problems}")]
     private partial void LogInvalid(string? messageId, string sqsMessageId, string problems);

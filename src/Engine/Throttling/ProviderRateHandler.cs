@@ -23,6 +23,8 @@ public sealed partial class ProviderRateHandler(
     {
         if (request.Method == HttpMethod.Post)
         {
+            // Until it goes on: a timeout meanwhile means "never sent", and the request is retried.
+            request.Options.Set(AwsJsonTransport.HeldBeforeTheWire, true);
             if (request.RequestUri?.AbsolutePath == SesSendPath)
             {
                 await EnterAsync(throttles.Email, cancellationToken).ConfigureAwait(false);
@@ -32,6 +34,8 @@ public sealed partial class ProviderRateHandler(
                 var origination = await OriginationOfAsync(request, cancellationToken).ConfigureAwait(false);
                 await EnterAsync(throttles.SmsFrom(origination), cancellationToken).ConfigureAwait(false);
             }
+
+            request.Options.Set(AwsJsonTransport.HeldBeforeTheWire, false);
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

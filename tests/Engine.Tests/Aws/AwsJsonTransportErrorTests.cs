@@ -105,6 +105,42 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_send_that_times_out_waiting_for_room_in_the_send_rate_certainly_was_not_sent()
+    {
+        // The email rate is 1/s until the SES quota is read: a second send waits about a second for the window.
+        await using var services = AwsTestServices.Create(ses: _server.Endpoint, requestTimeout: TimeSpan.FromMilliseconds(300));
+        var ses = services.GetRequiredService<SesClient>();
+        _server.Script(new ScriptedResponse(200, """{"MessageId":"first"}"""));
+        var email = new SesEmail { From = "shop@example.com", To = ["ana@example.com"], Subject = "s", Text = "t" };
+        Assert.True((await ses.SendEmailAsync(email, default)).IsSuccess);
+
+        var second = await ses.SendEmailAsync(email, default);
+
+        Assert.Equal("Timeout", second.Error!.Code);
+        Assert.False(second.Error.OutcomeUnknown, second.Error.ToString());
+        Assert.Single(_server.Received);
+    }
+
+    [Fact]
+    public async Task A_call_waiting_for_a_free_connection_does_not_spend_its_timeout_there()
+    {
+        // One connection, held by a long poll the provider answers after 2.5 s (within the poll's own allowance):
+        // a call with a 1 s timeout behind it must not time out, as if the provider had it, while it waits.
+        await using var services = AwsTestServices.Create(sqs: _server.Endpoint, requestTimeout: TimeSpan.FromSeconds(1),
+            extraSettings: new Dictionary<string, string?> { ["Engine:Aws:MaxConnectionsPerEndpoint"] = "1" });
+        var sqs = services.GetRequiredService<SqsClient>();
+        _server.Script(new ScriptedResponse(200, """{"Messages":[]}""", Delay: TimeSpan.FromSeconds(2.5)));
+        _server.Script(new ScriptedResponse(200, """{"QueueUrl":"http://sqs.test/000000000000/second"}"""));
+
+        var poll = sqs.ReceiveMessagesAsync("http://sqs.test/000000000000/q", 10, TimeSpan.FromSeconds(3), null, default);
+        await AwaitCondition.UntilAsync(() => Task.FromResult(_server.Received.Count == 1), TimeSpan.FromSeconds(10), "the long poll reaches the provider");
+        var behind = await sqs.GetQueueUrlAsync("second", default);
+
+        Assert.True((await poll).IsSuccess);
+        Assert.True(behind.IsSuccess, behind.ToString());
+    }
+
+    [Fact]
     public async Task Cancellation_by_the_caller_throws_instead_of_becoming_an_error()
     {
         _server.Script(new ScriptedResponse(200, """{"MessageId":"late"}""", Delay: TimeSpan.FromSeconds(30)));
