@@ -6,6 +6,16 @@ using Messaging.Testing;
 // Two scenarios, each with a fresh engine (SQLite) and fresh queues on the local peers:
 //   instant: the SES peer answers as fast as it can, no rate limit  → capacity
 //   paced:   100 ms added to every SES call, a 500/s limit           → rate adherence
+// dotnet run -c Release --project bench/Engine.Load -- cluster [requests] [node counts, default 1,2,3]
+//   1, 2 and 3 engine processes on one PostgreSQL database: throughput and CPU per email (ClusterRun).
+if (args.Length > 0 && args[0] == "cluster")
+{
+    await Messaging.Load.ClusterRun.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000,
+        args.Length > 2 ? args[2].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray() : [1, 2, 3]);
+    return;
+}
+
 var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5_000;
 var peers = new LocalAwsPeers();
 await peers.InitializeAsync();

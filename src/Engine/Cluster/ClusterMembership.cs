@@ -89,6 +89,7 @@ public sealed partial class ClusterMembership : IHostedService
                 Bind(delete, "node", NodeId);
                 return await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
+            LogLeft(NodeId);
         }
         catch (Persistence.JournalStorageException e)
         {
@@ -133,6 +134,9 @@ public sealed partial class ClusterMembership : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Nodes} live node(s) now; node {NodeId} takes 1/{Nodes} of each send rate")]
     private partial void LogNodesChanged(int nodes, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} left the cluster; the others take its share at their next heartbeat")]
+    private partial void LogLeft(string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} could not remove itself from the cluster; it drops out after the node timeout")]
     private partial void LogLeaveFailed(Exception exception, string nodeId);

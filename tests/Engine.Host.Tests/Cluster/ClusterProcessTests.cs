@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Messaging.Engine.Aws.Sqs;
@@ -201,6 +202,35 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         await AssertQueueEmptyAsync($"{_prefix}-dlq");
     }
 
+    [Fact]
+    public async Task A_suppression_made_through_one_node_is_honoured_at_once_by_another_that_already_hosts_the_recipient()
+    {
+        StartNode("a", new Dictionary<string, string>
+        {
+            ["Host__Auth__SigningKey"] = OperatorTokens.Secret,
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        });
+        StartNode("b");
+        await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 2, Deadline, "two nodes are live");
+        var address = $"stop@{_prefix}.test";
+
+        // Node b sends to the recipient first, so its actor is live there, with the recipient unsuppressed in memory.
+        await EnqueueAsync(PrivateQueue(_prefix, "b"), [EngineUnderTest.EmailRequest("before", address)]);
+        await AwaitCondition.UntilAsync(async () => (await StatusesAsync()).GetValueOrDefault("before") == "sent", Deadline, "the first message is sent");
+
+        using var api = new HttpClient { BaseAddress = await _engines[0].ListeningAtAsync(Deadline) };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("operator"));
+        using var suppressed = await api.PutAsJsonAsync($"/recipients/email/{address}/suppression", new { reason = "asked by phone" });
+        Assert.True(suppressed.IsSuccessStatusCode, await suppressed.Content.ReadAsStringAsync());
+
+        await EnqueueAsync(PrivateQueue(_prefix, "b"), [EngineUnderTest.EmailRequest("after", address)]);
+        await AwaitCondition.UntilAsync(async () => (await StatusesAsync()).GetValueOrDefault("after") is { } status && status != "accepted",
+            Deadline, "the second message is decided");
+
+        Assert.Equal("suppressed", (await StatusesAsync())["after"]);
+        Assert.Single(Sends(), s => RecipientOf(s) == address);
+    }
+
     private static string Request(string messageId, int index, List<(string Id, string To)> distinct)
     {
         var to = index % 10 == 0 ? $"hot{index / 10 % 5}@cluster.test" : $"{messageId}@cluster.test";
@@ -208,21 +238,21 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         return EngineUnderTest.EmailRequest(messageId, to);
     }
 
-    private void StartNode(string node)
+    private void StartNode(string node, Dictionary<string, string>? extra = null)
     {
         var privateQueue = PrivateQueue(_prefix, node);
-        var environment = EngineProcess.PeerEnvironment(peers, _proxy.Endpoint, _prefix);
-        environment["Engine__Persistence__Provider"] = "Postgres";
-        environment["Engine__Persistence__PostgresConnectionString"] = _database;
-        environment["Engine__Cluster__NodeId"] = $"node-{node}";
-        environment["Engine__Cluster__HeartbeatInterval"] = "00:00:00.5";
-        environment["Engine__Cluster__NodeTimeout"] = "00:00:02";
+        var environment = EngineProcess.ClusterNodeEnvironment(peers, _proxy.Endpoint, _prefix, _database, $"node-{node}");
         environment["Engine__Ingest__RequestQueues__0__Name"] = SharedQueue;
         environment["Engine__Ingest__RequestQueues__1__Name"] = privateQueue;
         environment["Engine__Throttling__EmailMaxSendRate"] = AccountRate.ToString(CultureInfo.InvariantCulture);
         environment["Logging__LogLevel__Default"] = "Warning";
         environment["Logging__LogLevel__Messaging.Engine.Cluster"] = "Information";
         environment["Logging__LogLevel__Messaging.Engine.Throttling.ProviderRateHandler"] = "Debug";
+        foreach (var (name, value) in extra ?? [])
+        {
+            environment[name] = value;
+        }
+
         _engines.Add(EngineProcess.Start(typeof(Program).Assembly.Location, environment));
     }
 
