@@ -11,10 +11,11 @@ namespace Messaging.Engine.Cluster;
 /// <summary>
 /// This node's membership of the cluster (every node on one database): a heartbeat row in <c>nodes</c>, written every
 /// <see cref="ClusterOptions.HeartbeatInterval"/>; the nodes whose heartbeat is younger than
-/// <see cref="ClusterOptions.NodeTimeout"/> are live, and each takes account rate ÷ live nodes of every send rate.
-/// A joining node waits two heartbeats before it takes requests, so every other node has lowered its share first;
-/// a node that leaves deletes its row, and one that dies drops out after the timeout — until then the others stay at
-/// the lower share, which can only undershoot the account rate.
+/// <see cref="ClusterOptions.NodeTimeout"/> are live, and each takes account rate ÷ live nodes of every send rate and
+/// writes the count it divides by beside its heartbeat. A joining node takes no requests until every other live node
+/// reports the new count (it has lowered its share), however late a busy machine runs their heartbeats; a node that
+/// leaves deletes its row, and one that dies drops out after the timeout — until then the others stay at the lower
+/// share, which can only undershoot the account rate.
 /// </summary>
 public sealed partial class ClusterMembership : IHostedService
 {
@@ -46,12 +47,26 @@ public sealed partial class ClusterMembership : IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var others = await HeartbeatAsync(cancellationToken).ConfigureAwait(false) - 1;
-        if (others > 0)
+        var live = await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        var waitedSince = _time.GetTimestamp();
+        while (live > 1)
         {
-            // Let every other node see this one and lower its share before this one sends anything.
-            await Task.Delay(_options.HeartbeatInterval * 2, _time, cancellationToken).ConfigureAwait(false);
-            await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+            // Every other node must divide by the new count before this one sends anything. One that never does
+            // within the node timeout (an older version that does not report it) is waited for no longer.
+            var behind = await NodesBehindAsync(live, cancellationToken).ConfigureAwait(false);
+            if (behind.Count == 0)
+            {
+                break;
+            }
+
+            if (_time.GetElapsedTime(waitedSince) > _options.NodeTimeout)
+            {
+                LogJoinedUnacknowledged(NodeId, string.Join(", ", behind));
+                break;
+            }
+
+            await Task.Delay(_options.HeartbeatInterval / 2, _time, cancellationToken).ConfigureAwait(false);
+            live = await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
         }
 
         LogJoined(NodeId, LiveNodes);
@@ -62,6 +77,25 @@ public sealed partial class ClusterMembership : IHostedService
         }, _options.HeartbeatInterval, _options.HeartbeatInterval, _time, _logger);
         _loop.Start();
     }
+
+    /// <summary>Live nodes other than this one that still divide the rates by fewer than <paramref name="live"/>.</summary>
+    private Task<List<string>> NodesBehindAsync(int live, CancellationToken cancellationToken) =>
+        _journal.Dialect.RunAsync("Reading the cluster's shares", forWrite: false, async (connection, ct) =>
+        {
+            using var query = Command(connection, null,
+                "SELECT node_id FROM nodes WHERE heartbeat_at >= @since AND node_id <> @node AND sharing_nodes < @live ORDER BY node_id");
+            Bind(query, "since", (_time.GetUtcNow() - _options.NodeTimeout).ToUnixTimeMilliseconds());
+            Bind(query, "node", NodeId);
+            Bind(query, "live", live);
+            var behind = new List<string>();
+            using var reader = await query.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                behind.Add(reader.GetString(0));
+            }
+
+            return behind;
+        }, cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -97,35 +131,53 @@ public sealed partial class ClusterMembership : IHostedService
         }
     }
 
-    /// <summary>Writes this node's heartbeat, counts the live nodes and sets this node's share; returns the count.</summary>
+    /// <summary>
+    /// Writes this node's heartbeat, counts the live nodes, sets this node's share and reports the count it now
+    /// divides by; returns the count.
+    /// </summary>
     public async Task<int> HeartbeatAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        var sharing = _throttles.Nodes;
         var live = await _journal.Dialect.RunAsync("Writing the cluster heartbeat", forWrite: true, async (connection, ct) =>
         {
             using (var beat = Command(connection, null, """
-                INSERT INTO nodes (node_id, host, started_at, heartbeat_at) VALUES (@node, @host, @now, @now)
-                ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+                INSERT INTO nodes (node_id, host, started_at, heartbeat_at, sharing_nodes) VALUES (@node, @host, @now, @now, @sharing)
+                ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, sharing_nodes = excluded.sharing_nodes
                 """))
             {
                 Bind(beat, "node", NodeId);
                 Bind(beat, "host", Environment.MachineName);
                 Bind(beat, "now", now.ToUnixTimeMilliseconds());
+                Bind(beat, "sharing", sharing);
                 await beat.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            using var count = Command(connection, null, "SELECT COUNT(*) FROM nodes WHERE heartbeat_at >= @since");
-            Bind(count, "since", (now - _options.NodeTimeout).ToUnixTimeMilliseconds());
-            return Convert.ToInt32(await count.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            int counted;
+            using (var count = Command(connection, null, "SELECT COUNT(*) FROM nodes WHERE heartbeat_at >= @since"))
+            {
+                Bind(count, "since", (now - _options.NodeTimeout).ToUnixTimeMilliseconds());
+                counted = Math.Max(1, Convert.ToInt32(await count.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture));
+            }
+
+            if (counted != sharing)
+            {
+                // Take the new share first, then say so: a joining node waits for this before it sends.
+                _throttles.SetNodes(counted);
+                using var report = Command(connection, null, "UPDATE nodes SET sharing_nodes = @sharing WHERE node_id = @node");
+                Bind(report, "sharing", counted);
+                Bind(report, "node", NodeId);
+                await report.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            return counted;
         }, cancellationToken).ConfigureAwait(false);
 
-        live = Math.Max(1, live);
         if (Interlocked.Exchange(ref _liveNodes, live) != live)
         {
             LogNodesChanged(live, NodeId);
         }
 
-        _throttles.SetNodes(live);
         return live;
     }
 
@@ -134,6 +186,9 @@ public sealed partial class ClusterMembership : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Nodes} live node(s) now; node {NodeId} takes 1/{Nodes} of each send rate")]
     private partial void LogNodesChanged(int nodes, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} joins although node(s) {Behind} did not report taking the lower share within the node timeout")]
+    private partial void LogJoinedUnacknowledged(string nodeId, string behind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} left the cluster; the others take its share at their next heartbeat")]
     private partial void LogLeft(string nodeId);

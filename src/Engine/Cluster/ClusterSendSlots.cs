@@ -7,7 +7,7 @@ namespace Messaging.Engine.Cluster;
 
 /// <summary>
 /// Send slots shared through the database, for a rate too small to split: 1 SMS a second over three nodes cannot be
-/// a third each, as every node may send at most one call in its own window and three unsynchronised nodes could send
+/// a third each, as each node's own 1-second window still holds one call, and three unsynchronised nodes could send
 /// all three in the same second. Each such send takes the next slot of its throttle in one atomic update — slots are
 /// spaced a whole interval apart on the database's clock — and waits for it.
 /// </summary>

@@ -18,7 +18,7 @@ namespace Messaging.Engine.Recipients;
 public sealed class RecipientActor(RecipientKey key, RecipientServices services) : Actor<RecipientCommand>
 {
     /// <summary>Reload-and-decide rounds before a conflict is treated as a failure (the supervisor then retries).</summary>
-    private const int MaxConflictRounds = 8;
+    private const int MaxConflictRounds = 16;
 
     private const string UnconfirmedAfterRestart =
         "a send was started but its result was never recorded (the engine stopped mid-call); not sent again";
@@ -118,6 +118,14 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         {
             // The DLQ write may not have happened: say so again, so the pipeline (re)sends it there.
             return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
+        }
+
+        if (entry is { SendPending: true } && Now - entry.UpdatedAt is var age && age < sending.InFlightGrace)
+        {
+            // Another node's send of it may still be running (SQS showed the request again to this one): neither
+            // call it unknown nor send it again while that send may yet succeed or fail. Look again after it.
+            return new DeliveryOutcome.RetryLater(
+                $"a send of it began {age.TotalSeconds:0.#} s ago and may still be in flight", sending.InFlightGrace - age, entry.FailedAttempts);
         }
 
         if (entry is { SendPending: true } && !sending.AtLeastOnce)
@@ -309,6 +317,12 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             {
                 return result;
             }
+
+            // A hot recipient's actors on several nodes append at once; a loser that retried at once would often
+            // meet the same winner again. A random pause, growing with each lost round, lets each take its turn. Real
+            // time, not the engine's clock: this spreads writers out, it decides nothing.
+            var pause = TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(200, 5 << Math.Min(attempt, 6))));
+            await Task.Delay(pause).ConfigureAwait(false);
         }
 
         throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row while {what}; giving up this attempt.");

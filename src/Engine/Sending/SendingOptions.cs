@@ -43,6 +43,14 @@ public sealed class SendingOptions
     /// </summary>
     public bool AtLeastOnce { get; set; }
 
+    /// <summary>
+    /// How long a send another node (or this process before a restart) started may still be running: a request that
+    /// finds such a young intent is put back for later instead of being recorded <c>unknown</c> (or, at least once,
+    /// sent again) while the first send may yet succeed. Must exceed <c>Engine:Aws:RequestTimeout</c> (15 s) with room
+    /// for the wait for the send rate. Default 40 s.
+    /// </summary>
+    public TimeSpan InFlightGrace { get; set; } = TimeSpan.FromSeconds(40);
+
     /// <summary>How long a DeliverRequest may take in the recipient actor, throttle waits included.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -58,6 +66,11 @@ public sealed class SendingOptions
         if (MaxAttempts < 1)
         {
             yield return $"{SectionName}:MaxAttempts must be at least 1.";
+        }
+
+        if (InFlightGrace <= TimeSpan.Zero || InFlightGrace > TimeSpan.FromHours(1))
+        {
+            yield return $"{SectionName}:InFlightGrace must be positive and at most an hour.";
         }
 
         if (RetryBaseDelay < TimeSpan.Zero || MaxRetryDelay < RetryBaseDelay || MaxRetryDelay > TimeSpan.FromHours(12))

@@ -43,7 +43,7 @@ public sealed partial class ProviderRateHandler(
 
     private async Task EnterAsync(SendThrottle throttle, CancellationToken cancellationToken)
     {
-        await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+        var enteredAt = await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
         if (throttles.SharedSlotRate(throttle) is { } accountRate)
         {
             bool inSlot;
@@ -62,20 +62,23 @@ public sealed partial class ProviderRateHandler(
             {
                 throw new HttpRequestException(HttpRequestError.ConnectionError, $"Every {throttle.Name} send slot taken was missed; not sent.");
             }
+
+            enteredAt = timeProvider.GetUtcNow();
         }
 
-        LogEntered(throttle.Name);
+        LogEntered(throttle.Name, enteredAt);
     }
 
     /// <summary>
-    /// At debug level, when each send entered its window: what the rate was measured against. Nodes of a cluster write
-    /// these with their own clocks, so merged they show the account-wide rate without the receiver's jitter.
+    /// At debug level, when each send was counted against its rate (the time the window recorded, or the start of its
+    /// shared slot): what the rate is measured against. Nodes of a cluster write these with their own clocks, so
+    /// merged they show the account-wide rate without the receiver's jitter.
     /// </summary>
-    private void LogEntered(string throttle)
+    private void LogEntered(string throttle, DateTimeOffset enteredAt)
     {
         if (logger.IsEnabled(LogLevel.Debug))
         {
-            LogSendEnteredWindow(throttle, (timeProvider.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+            LogSendEnteredWindow(throttle, (enteredAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
         }
     }
 

@@ -175,7 +175,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// <see cref="ProviderRateHandler"/> as the request leaves for the provider, so what is counted is what the
     /// provider sees.
     /// </summary>
-    public async ValueTask EnterWindowAsync(CancellationToken cancellationToken)
+    /// <returns>The time the call was counted at.</returns>
+    public async ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -186,7 +187,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 if (_recentCalls.Length == 0)
                 {
                     _lastUnlimitedCall = now;
-                    return;
+                    return now;
                 }
 
                 var oldest = _recentCalls[_recentIndex];
@@ -195,7 +196,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 {
                     _recentCalls[_recentIndex] = now.UtcTicks;
                     _recentIndex = (_recentIndex + 1) % _recentCalls.Length;
-                    return;
+                    return now;
                 }
             }
 

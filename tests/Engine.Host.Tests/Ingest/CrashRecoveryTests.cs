@@ -47,6 +47,8 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
         environment["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, "engine.db");
         environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests";
         environment["Engine__Throttling__EmailMaxSendRate"] = "0";
+        // Nothing else runs: the restarted engine need not give the killed one's send long to finish.
+        environment["Engine__Sending__InFlightGrace"] = "00:00:03";
         return EngineProcess.Start(typeof(Program).Assembly.Location, environment);
     }
 

@@ -52,16 +52,51 @@ public sealed class ClusterMembershipTests(PostgresServer server) : IAsyncLifeti
         await first.StartAsync(default);
         Assert.Equal((1, 60.0), (first.LiveNodes, firstThrottles.Email.Limit));
 
-        var joining = second.StartAsync(default);
-        // While the second node waits to join, the first has already lowered its share: the sum never exceeds 60.
-        await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Email.Limit == 30), Deadline, "the first node takes half");
-        Assert.False(joining.IsCompleted);
-        await joining;
+        await second.StartAsync(default);
+
+        // By the time the second node may send, the first has lowered its share: the sum never exceeds 60.
+        Assert.Equal(30, firstThrottles.Email.Limit);
 
         Assert.Equal((2, 30.0, 6.0), (second.LiveNodes, secondThrottles.Email.Limit, secondThrottles.Sms.Limit));
         await second.StopAsync(default);
         await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Email.Limit == 60), Deadline, "the first node takes the whole rate again");
         await first.StopAsync(default);
+    }
+
+    [Fact]
+    public async Task A_joining_node_waits_until_every_live_node_reports_the_lower_share_however_late_its_heartbeat()
+    {
+        // A live node whose heartbeat loop is late (a busy machine): alive, still dividing by 1.
+        var slowOptions = new ClusterOptions { NodeId = "node-b", HeartbeatInterval = TimeSpan.FromMilliseconds(100), NodeTimeout = TimeSpan.FromSeconds(30) };
+        var journal = await SqlJournal.OpenAsync(new PostgresDialect(_connectionString), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        _disposables.Add(journal);
+        await using (var setup = await journal.Dialect.OpenAsync(forWrite: true, default))
+        {
+            using var insert = setup.CreateCommand();
+            insert.CommandText = $"INSERT INTO nodes (node_id, host, started_at, heartbeat_at, sharing_nodes) VALUES ('node-late', 'h', 0, {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}, 1)";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = 60 }), TimeProvider.System);
+        _disposables.Add(throttles);
+        var joining = new ClusterMembership(journal, throttles, Options.Create(slowOptions), TimeProvider.System, NullLogger<ClusterMembership>.Instance);
+        var started = joining.StartAsync(default);
+
+        // Far longer than a fixed wait of a few heartbeats: the joining node must not take requests yet.
+        await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(1)));
+        Assert.False(started.IsCompleted, "the node joined before the other took the lower share");
+        Assert.Equal(30, throttles.Email.Limit);
+
+        await using (var report = await journal.Dialect.OpenAsync(forWrite: true, default))
+        {
+            using var update = report.CreateCommand();
+            update.CommandText = "UPDATE nodes SET sharing_nodes = 2 WHERE node_id = 'node-late'";
+            await update.ExecuteNonQueryAsync();
+        }
+
+        await started.WaitAsync(Deadline);
+        Assert.Equal(2, joining.LiveNodes);
+        await joining.StopAsync(default);
     }
 
     [Fact]

@@ -141,4 +141,31 @@ public sealed class RecipientActorTests : IAsyncLifetime
         Assert.Equal(1, await journal.ReadHighestSequenceNrAsync(_ana.ToString(), default));
         Assert.Equal("from node A", (await StateOf(nodeB, _ana)).State.Suppression!.Note);
     }
+
+    [Fact]
+    public async Task A_request_that_finds_another_nodes_send_in_flight_waits_for_it_and_calls_it_unknown_only_after_the_grace()
+    {
+        var (nodeB, journal, kit) = await StartNodeAsync();
+        // Node A accepted m1 and wrote its send intent just now: its call to the provider is still running when SQS
+        // shows the same request to node B.
+        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(new JournalOptions()));
+        var now = kit.Time.GetUtcNow();
+        await recipients.AppendAsync(_ana, 0, RecipientState.Empty,
+            [new RequestAccepted("m1", Category.Transactional, now), new SendIntended("m1", now)], default);
+        var request = new MessageRequest { MessageId = "m1", Channel = Channel.Email, To = "ana@example.com", Content = new MessageContent { Subject = "Hi", Text = "Hello" } };
+        var grace = new SendingOptions().InFlightGrace;
+
+        var early = await nodeB.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(request, 0, r), Deadline, default);
+
+        // Neither unknown nor sent again while A's send may still succeed: put back until after it.
+        Assert.Equal(grace, Assert.IsType<DeliveryOutcome.RetryLater>(early).Delay);
+        Assert.True((await StateOf(nodeB, _ana)).State.Find("m1")!.SendPending);
+
+        kit.Time.Advance(grace);
+        var late = await nodeB.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(request, 0, r), Deadline, default);
+
+        // Nothing came of it in time: A is gone, and the send may or may not have happened.
+        Assert.IsType<DeliveryOutcome.Unconfirmed>(late);
+    }
 }
+

@@ -39,6 +39,7 @@ internal sealed class PostgresDialect : SqlDialect
         SuppressionTable(bigint: "BIGINT"),
         NodeTable(bigint: "BIGINT"),
         SendSlotTable(bigint: "BIGINT"),
+        NodeShareColumn(),
     ];
 
     public override string NowMicroseconds => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";

@@ -167,4 +167,11 @@ internal abstract class SqlDialect : IAsyncDisposable
                 throttle TEXT PRIMARY KEY,
                 next_at {bigint} NOT NULL);
             """);
+
+    /// <summary>
+    /// Migration 7: how many nodes each node divides the rates by now, so a joining node can wait until every other
+    /// one has lowered its share before it sends (0: not reported yet).
+    /// </summary>
+    protected static SchemaMigration NodeShareColumn() =>
+        new(7, "node shares", "ALTER TABLE nodes ADD COLUMN sharing_nodes INTEGER NOT NULL DEFAULT 0;");
 }

@@ -58,6 +58,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         SuppressionTable(bigint: "INTEGER"),
         NodeTable(bigint: "INTEGER"),
         SendSlotTable(bigint: "INTEGER"),
+        NodeShareColumn(),
     ];
 
     public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
