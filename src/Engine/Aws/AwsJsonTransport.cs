@@ -127,28 +127,7 @@ public sealed partial class AwsJsonTransport
 
         var slots = _callSlots[service];
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await CallAsync(service, method, path, body, contentType, target, responseType, extraWait, credentials, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            slots.Release();
-        }
-    }
-
-    private async Task<AwsResult<TResponse>> CallAsync<TResponse>(
-        AwsService service,
-        HttpMethod method,
-        string path,
-        byte[] body,
-        MediaTypeHeaderValue? contentType,
-        string? target,
-        JsonTypeInfo<TResponse> responseType,
-        TimeSpan extraWait,
-        ImmutableCredentials credentials,
-        CancellationToken cancellationToken)
-    {
+        using var releaseSlot = new SlotRelease(slots);
         using var request = new HttpRequestMessage(method, new Uri(_endpoints.EndpointFor(service), path));
         if (contentType is not null)
         {
@@ -282,4 +261,10 @@ public sealed partial class AwsJsonTransport
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Service} call {Operation} failed to connect")]
     private partial void LogConnectionFailure(Exception exception, AwsService service, string operation);
+
+    /// <summary>Gives a call slot back when the call is over, however it ended.</summary>
+    private readonly struct SlotRelease(SemaphoreSlim slots) : IDisposable
+    {
+        public void Dispose() => slots.Release();
+    }
 }

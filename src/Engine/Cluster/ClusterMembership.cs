@@ -25,7 +25,6 @@ public sealed partial class ClusterMembership : IHostedService
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterMembership> _logger;
     private BackgroundLoop? _loop;
-    private int _liveNodes = 1;
 
     internal ClusterMembership(SqlJournal journal, SendThrottles throttles, IOptions<ClusterOptions> options, TimeProvider timeProvider, ILogger<ClusterMembership> logger)
     {
@@ -43,7 +42,7 @@ public sealed partial class ClusterMembership : IHostedService
     public string NodeId { get; }
 
     /// <summary>Live nodes, this one included, as of the last heartbeat.</summary>
-    public int LiveNodes => Volatile.Read(ref _liveNodes);
+    public int LiveNodes => _throttles.Nodes;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -139,7 +138,7 @@ public sealed partial class ClusterMembership : IHostedService
     {
         var now = _time.GetUtcNow();
         var sharing = _throttles.Nodes;
-        var live = await _journal.Dialect.RunAsync("Writing the cluster heartbeat", forWrite: true, async (connection, ct) =>
+        var (live, changed) = await _journal.Dialect.RunAsync("Writing the cluster heartbeat", forWrite: true, async (connection, ct) =>
         {
             using (var beat = Command(connection, null, """
                 INSERT INTO nodes (node_id, host, started_at, heartbeat_at, sharing_nodes) VALUES (@node, @host, @now, @now, @sharing)
@@ -170,10 +169,10 @@ public sealed partial class ClusterMembership : IHostedService
                 await report.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            return counted;
+            return (counted, counted != sharing);
         }, cancellationToken).ConfigureAwait(false);
 
-        if (Interlocked.Exchange(ref _liveNodes, live) != live)
+        if (changed)
         {
             LogNodesChanged(live, NodeId);
         }
