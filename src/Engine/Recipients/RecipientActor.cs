@@ -286,6 +286,10 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return true;
         }
 
+        // A hot recipient's actors on several nodes append at once; one that reloaded and retried at once would often
+        // meet the same winner again. A short random pause *before* the reload spreads them out and keeps the state it
+        // retries with as fresh as it can be. Real time, not the engine's clock: it decides nothing.
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20))).ConfigureAwait(false);
         (_state, _sequenceNr) = await services.Journal.LoadAsync(key, cancellationToken).ConfigureAwait(false);
         return false;
     }
@@ -318,11 +322,6 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 return result;
             }
 
-            // A hot recipient's actors on several nodes append at once; a loser that retried at once would often
-            // meet the same winner again. A random pause, growing with each lost round, lets each take its turn. Real
-            // time, not the engine's clock: this spreads writers out, it decides nothing.
-            var pause = TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(200, 5 << Math.Min(attempt, 6))));
-            await Task.Delay(pause).ConfigureAwait(false);
         }
 
         throw new JournalStorageException($"{key}: other writers won {MaxConflictRounds} rounds in a row while {what}; giving up this attempt.");
