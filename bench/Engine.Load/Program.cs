@@ -8,6 +8,15 @@ using Messaging.Testing;
 //   paced:   100 ms added to every SES call, a 500/s limit           → rate adherence
 // dotnet run -c Release --project bench/Engine.Load -- cluster [requests] [node counts, default 1,2,3]
 //   1, 2 and 3 engine processes on one PostgreSQL database: throughput and CPU per email (ClusterRun).
+// dotnet run -c Release --project bench/Engine.Load -- compare [--scenarios a,b,c,e] [--stores sqlite,postgres] [--scale 1]
+//   the engine beside the usual Node worker (bench/node-peer) on the same queue peer and provider simulator (CompareRun);
+//   ./bench/run.sh installs what it needs and runs this.
+if (args.Length > 0 && args[0] == "compare")
+{
+    await Messaging.Load.CompareRun.RunAsync(args[1..]);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "cluster")
 {
     await Messaging.Load.ClusterRun.RunAsync(

@@ -133,6 +133,16 @@ public sealed class EngineProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The most resident memory the process has held so far (VmHWM on Linux).</summary>
+    public long PeakWorkingSetBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.PeakWorkingSet64;
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
     public async Task KillHardAsync()
     {

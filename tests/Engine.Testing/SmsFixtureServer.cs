@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Amazon.Runtime;
-using Amazon.Runtime.Internal.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -75,7 +71,7 @@ public sealed partial class SmsFixtureServer : IAsyncLifetime
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
-        var signatureProblem = CheckSignature(context.Request, headers, body);
+        var signatureProblem = SigV4Verification.Problem(context.Request, headers, body, "sms-voice", AccessKey, SecretKey, Region, "content-type", "x-amz-target");
         _received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path, headers, body, signatureProblem is null));
 
         if (_script.TryDequeue(out var scripted))
@@ -199,58 +195,6 @@ public sealed partial class SmsFixtureServer : IAsyncLifetime
         return null;
     }
 
-    /// <summary>Rebuilds the canonical request from what arrived and compares signatures. Returns why it fails, or null.</summary>
-    private static string? CheckSignature(HttpRequest request, Dictionary<string, string> headers, string body)
-    {
-        if (!headers.TryGetValue("authorization", out var authorization))
-        {
-            return "Missing Authentication Token";
-        }
-
-        var match = AuthorizationPattern().Match(authorization);
-        if (!match.Success)
-        {
-            return $"Authorization header is not SigV4: {authorization}";
-        }
-
-        var (accessKey, date, region, service, signedHeaders, signature) =
-            (match.Groups["key"].Value, match.Groups["date"].Value, match.Groups["region"].Value, match.Groups["service"].Value, match.Groups["signed"].Value, match.Groups["sig"].Value);
-        if (accessKey != AccessKey || region != Region || service != "sms-voice")
-        {
-            return $"credential scope {accessKey}/{region}/{service} is not {AccessKey}/{Region}/sms-voice";
-        }
-
-        if (!headers.TryGetValue("x-amz-date", out var amzDate) || !amzDate.StartsWith(date, StringComparison.Ordinal))
-        {
-            return "X-Amz-Date is missing or does not match the credential scope date";
-        }
-
-        var names = signedHeaders.Split(';');
-        foreach (var required in new[] { "content-type", "host", "x-amz-date", "x-amz-target" })
-        {
-            if (!names.Contains(required))
-            {
-                return $"{required} is not signed";
-            }
-        }
-
-        var canonical = new StringBuilder()
-            .Append(request.Method).Append('\n')
-            .Append(request.Path.HasValue ? request.Path.Value : "/").Append('\n')
-            .Append(request.QueryString.HasValue ? request.QueryString.Value![1..] : string.Empty).Append('\n');
-        foreach (var name in names)
-        {
-            var value = headers.GetValueOrDefault(name) ?? string.Empty;
-            canonical.Append(name).Append(':').Append(WhitespaceRuns().Replace(value.Trim(), " ")).Append('\n');
-        }
-
-        canonical.Append('\n').Append(signedHeaders).Append('\n')
-            .Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
-        var signedAt = DateTime.ParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
-        var expected = AWS4Signer.ComputeSignature(new ImmutableCredentials(AccessKey, SecretKey, null), region, signedAt, service, signedHeaders, canonical.ToString());
-        return expected.Signature == signature ? null : "The request signature we calculated does not match the signature you provided.";
-    }
-
     private static string Error(string type, string message, string? reason = null) =>
         JsonSerializer.Serialize(reason is null
             ? new Dictionary<string, string> { ["__type"] = type, ["Message"] = message }
@@ -264,12 +208,6 @@ public sealed partial class SmsFixtureServer : IAsyncLifetime
         return context.Response.WriteAsync(body, context.RequestAborted);
     }
 
-    [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, ?SignedHeaders=(?<signed>[a-z0-9;-]+), ?Signature=(?<sig>[0-9a-f]{64})$")]
-    private static partial Regex AuthorizationPattern();
-
     [GeneratedRegex(@"^\+?[1-9][0-9]{1,18}$")]
     private static partial Regex PhonePattern();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex WhitespaceRuns();
 }

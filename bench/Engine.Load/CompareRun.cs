@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Globalization;
+using Messaging.Engine.Aws.Sqs;
+using Messaging.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Messaging.Load;
+
+/// <summary>
+/// The engine and the usual alternative (a Node worker on <c>sqs-consumer</c> and the AWS SDK v3, bench/node-peer)
+/// draining the same requests from the local SQS peer into the same provider simulator, one after the other, per
+/// scenario. Everything is measured from outside the runners: sends as the provider simulator counted them, CPU and
+/// peak RSS of the runner's processes.
+/// </summary>
+internal static class CompareRun
+{
+    private static readonly Scenario[] All =
+    [
+        new("a", "instant provider, no limit", Rate: 0, Latency: TimeSpan.Zero, Requests: 20_000, Recipients: 20_000),
+        new("b", "100 ms provider, 500/s account", Rate: 500, Latency: TimeSpan.FromMilliseconds(100), Requests: 10_000, Recipients: 10_000, Paced: 2_500),
+        new("c", "100 ms provider, 50/s account", Rate: 50, Latency: TimeSpan.FromMilliseconds(100), Requests: 2_500, Recipients: 2_500, Paced: 250),
+        new("d", "1,000,000 distinct recipients, instant provider", Rate: 0, Latency: TimeSpan.Zero, Requests: 1_000_000, Recipients: 1_000_000, Streaming: true, WithPeer: false),
+        new("e", "100,000 requests to 100 hot recipients, instant provider", Rate: 0, Latency: TimeSpan.Zero, Requests: 100_000, Recipients: 100),
+    ];
+
+    /// <summary>Requests kept on the queue at most while a streaming scenario is fed (the local SQS peer slows with depth).</summary>
+    private const int StreamingDepth = 20_000;
+
+    public static async Task RunAsync(string[] args)
+    {
+        var scenarios = Option(args, "--scenarios", "a,b,c,e").Split(',');
+        var stores = Option(args, "--stores", "sqlite,postgres").Split(',');
+        var scale = double.Parse(Option(args, "--scale", "1"), CultureInfo.InvariantCulture);
+        var peerProcesses = int.Parse(Option(args, "--peer-processes", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var peerConsumers = int.Parse(Option(args, "--peer-consumers", "20"), CultureInfo.InvariantCulture);
+
+        var peers = new LocalAwsPeers();
+        await peers.InitializeAsync();
+        PostgresServer? postgres = null;
+        if (stores.Contains("postgres"))
+        {
+            postgres = new PostgresServer();
+            await postgres.InitializeAsync();
+        }
+
+        try
+        {
+            Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
+            Console.WriteLine($"peer: {peerProcesses} process(es) × {peerConsumers} sqs-consumer consumers × batch 10; engine: 8 pollers, 400 requests in flight");
+            Console.WriteLine();
+            Console.WriteLine("| scenario | runner | sent / requests | lost | doubled | emails/s (20–80 %) | achieved ÷ limit | 429s per email | busiest 1 s: sent / calls | p50 / p99 latency ms | CPU s per 1,000 | peak RSS MB |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var scenario in All.Where(s => scenarios.Contains(s.Key)).Select(s => s.Scaled(scale)))
+            {
+                var runners = new List<Runner>();
+                if (scenario.WithPeer)
+                {
+                    runners.Add(new Runner("node peer", Store: null));
+                }
+
+                runners.AddRange(stores.Select(s => new Runner($"engine ({(s == "postgres" ? "PostgreSQL" : "SQLite")})", s)));
+                foreach (var runner in runners)
+                {
+                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers);
+                    Console.WriteLine(result.Row(scenario, runner));
+                    foreach (var note in result.Notes)
+                    {
+                        Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {note}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (postgres is not null)
+            {
+                await postgres.DisposeAsync();
+            }
+
+            await peers.DisposeAsync();
+        }
+    }
+
+    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers)
+    {
+        var prefix = $"c{Guid.NewGuid():N}"[..13];
+        var notes = new List<string>();
+        await using var provider = await ProviderSimulator.StartAsync(scenario.Rate, smsRate: 0, scenario.Latency, keepCalls: !scenario.Streaming);
+        await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
+        var sqs = aws.GetRequiredService<SqsClient>();
+        foreach (var queue in new[] { "requests", "dlq", "feedback", "feedback-dlq" })
+        {
+            await sqs.CreateQueueAsync($"{prefix}-{queue}", null, null, default);
+        }
+
+        var queueUrl = (await sqs.GetQueueUrlAsync($"{prefix}-requests", default)).Value;
+        var producer = new Producer(sqs, queueUrl, prefix, scenario.Recipients);
+        if (!scenario.Streaming)
+        {
+            // The backlog is queued before the runner starts: the clock measures the runner, not the producer.
+            await producer.EnqueueAsync(scenario.Requests);
+        }
+
+        var directory = Path.Combine(Path.GetTempPath(), $"messaging-compare-{prefix}");
+        var processes = runner.Store is null
+            ? StartPeer(peers, provider, queueUrl, peerProcesses, peerConsumers)
+            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync())];
+        try
+        {
+            using var feeding = new CancellationTokenSource();
+            var feeder = scenario.Streaming
+                ? producer.StreamAsync(scenario.Requests, () => provider.DistinctMessages, StreamingDepth, feeding.Token)
+                : Task.CompletedTask;
+
+            // CPU and time at 20 % and 80 % of the backlog: start-up and the tail are left out.
+            var marks = new List<(long At, TimeSpan Cpu)>();
+            var lastProgress = (Count: 0, At: Stopwatch.GetTimestamp());
+            var lastReport = Stopwatch.GetTimestamp();
+            foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
+            {
+                var target = (int)(scenario.Requests * fraction);
+                while (provider.DistinctMessages < target)
+                {
+                    if (provider.DistinctMessages > lastProgress.Count)
+                    {
+                        lastProgress = (provider.DistinctMessages, Stopwatch.GetTimestamp());
+                    }
+                    else if (Stopwatch.GetElapsedTime(lastProgress.At) > TimeSpan.FromSeconds(90) || processes.Any(p => p.HasExited) || feeder.IsFaulted)
+                    {
+                        notes.Add($"stopped waiting at {provider.DistinctMessages:N0} of {scenario.Requests:N0}: no progress for 90 s or a process exited");
+                        notes.AddRange(processes.Select(p => p.Tail()));
+                        goto measured;
+                    }
+
+                    await Task.Delay(20);
+                    if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(15))
+                    {
+                        lastReport = Stopwatch.GetTimestamp();
+                        Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {provider.DistinctMessages:N0} of {scenario.Requests:N0} sent, {provider.Throttled:N0} calls throttled");
+                    }
+                }
+
+                marks.Add((Stopwatch.GetTimestamp(), Cpu(processes)));
+            }
+
+        measured:
+            await feeding.CancelAsync();
+            await feeder.ContinueWith(_ => { }, TaskScheduler.Default);
+            var backlogAccepted = provider.Accepted;
+
+            // Latency below the limit: requests arrive one by one at half the account's rate, onto an idle runner.
+            IReadOnlyList<double> latencies = [];
+            if (scenario.Paced > 0 && marks.Count == 3)
+            {
+                var enqueuedAt = await producer.PaceAsync(scenario.Paced, scenario.Rate / 2);
+                var expected = scenario.Requests + scenario.Paced;
+                await AwaitCondition.UntilAsync(() => Task.FromResult(provider.DistinctMessages >= expected), TimeSpan.FromSeconds(120), "the paced requests sent");
+                var firstSend = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var send in provider.Accepted)
+                {
+                    firstSend.TryAdd(send.MessageId, send.ArrivedAt);
+                }
+
+                latencies = enqueuedAt.Select(e => Stopwatch.GetElapsedTime(e.Value, firstSend[e.Key]).TotalMilliseconds).Order().ToList();
+            }
+
+            var peakRss = processes.Sum(p => p.PeakRssBytes) / 1024.0 / 1024.0;
+            var totalRequests = scenario.Requests + (latencies.Count > 0 ? scenario.Paced : 0);
+            if (provider.Rejections.Count > 0)
+            {
+                notes.Add($"{provider.Rejections.Count} call(s) rejected by the simulator; first: {provider.Rejections[0]}");
+            }
+
+            if (runner.Store is not null)
+            {
+                var deadLetters = await CountAsync(sqs, $"{prefix}-dlq");
+                if (deadLetters > 0)
+                {
+                    notes.Add($"{deadLetters} request(s) on the dead-letter queue");
+                }
+            }
+
+            if (runner.Store is null)
+            {
+                notes.Add($"{processes.Sum(p => p.PeerFailures ?? 0):N0} handler run(s) failed after the SDK's retries; those messages reappeared after the visibility timeout");
+            }
+
+            notes.AddRange(processes.SelectMany(p => p.Warnings()).Take(5));
+            return new Result(
+                Sent: provider.DistinctMessages,
+                Requests: totalRequests,
+                Doubled: provider.Doubled,
+                Throttled: provider.Throttled,
+                AcceptedCount: provider.AcceptedCount,
+                Marks: marks,
+                Backlog: scenario.Requests,
+                Accepted: backlogAccepted,
+                Calls: provider.CallTimes,
+                Latencies: latencies,
+                PeakRssMb: peakRss,
+                Fairness: scenario.Recipients < scenario.Requests && marks.Count == 3 ? Fairness(backlogAccepted, scenario.Recipients) : null,
+                Notes: notes);
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            NpgsqlConnection.ClearAllPools();
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private static RunnerProcess StartEngine(LocalAwsPeers peers, ProviderSimulator provider, string prefix, Scenario scenario, string store, string directory, string? database)
+    {
+        var environment = EngineProcess.PeerEnvironment(peers, provider.Endpoint, prefix);
+        environment["Engine__Aws__SmsEndpoint"] = provider.Endpoint.ToString();
+        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{prefix}-requests";
+        environment["Engine__Ingest__RequestQueues__0__Pollers"] = "8";
+        environment["Engine__Ingest__RequestQueues__0__MaxInFlight"] = "400";
+        // The local SQS peer holds a long poll until it has 10 messages (real SQS answers as soon as it has one);
+        // both runners poll without waiting so a trickle of requests is not held back by the peer.
+        environment["Engine__Ingest__WaitTime"] = "00:00:00";
+        environment["Engine__Ingest__VisibilityTimeout"] = "00:00:30";
+        environment["Logging__LogLevel__Default"] = "Warning";
+        if (scenario.Rate <= 0)
+        {
+            environment["Engine__Throttling__EmailMaxSendRate"] = "0";
+        }
+
+        // Otherwise the rate is the account's, from the simulator's GetAccount, as in production.
+        if (store == "postgres")
+        {
+            environment["Engine__Persistence__Provider"] = "Postgres";
+            environment["Engine__Persistence__PostgresConnectionString"] = database!;
+        }
+        else
+        {
+            environment["Engine__Persistence__SqlitePath"] = Path.Combine(directory, "engine.db");
+        }
+
+        return RunnerProcess.Engine(EngineProcess.Start(typeof(Messaging.Host.Auth.OperatorRoles).Assembly.Location, environment));
+    }
+
+    private static List<RunnerProcess> StartPeer(LocalAwsPeers peers, ProviderSimulator provider, string queueUrl, int processes, int consumers)
+    {
+        var folder = RepositoryLayout.PathOf("bench", "node-peer");
+        if (!Directory.Exists(Path.Combine(folder, "node_modules", "sqs-consumer")))
+        {
+            throw new InvalidOperationException($"The Node peer is not installed in {folder}: run ./bench/run.sh, or 'npm ci' in that folder.");
+        }
+
+        return Enumerable.Range(0, processes).Select(_ =>
+        {
+            var start = new ProcessStartInfo("node", ["worker.mjs"])
+            {
+                WorkingDirectory = folder,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            start.Environment["QUEUE_URL"] = queueUrl;
+            start.Environment["SQS_ENDPOINT"] = peers.SqsEndpoint.ToString();
+            start.Environment["SES_ENDPOINT"] = provider.Endpoint.ToString();
+            start.Environment["AWS_REGION"] = SmsFixtureServer.Region;
+            start.Environment["AWS_ACCESS_KEY_ID"] = SmsFixtureServer.AccessKey;
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = SmsFixtureServer.SecretKey;
+            start.Environment["CONSUMERS"] = consumers.ToString(CultureInfo.InvariantCulture);
+            start.Environment["WAIT_TIME_SECONDS"] = "0";
+            return RunnerProcess.Node(Process.Start(start) ?? throw new InvalidOperationException("node did not start"));
+        }).ToList();
+    }
+
+    private static TimeSpan Cpu(IEnumerable<RunnerProcess> processes) => processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.TotalProcessorTime);
+
+    private static async Task<int> CountAsync(SqsClient sqs, string queue)
+    {
+        var url = (await sqs.GetQueueUrlAsync(queue, default)).Value;
+        var attributes = (await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+        return attributes.Values.Sum(int.Parse);
+    }
+
+    /// <summary>
+    /// At the moment half the backlog was sent, each recipient's sends as a share of its fair half (1.0 = exactly
+    /// half its requests): the lowest and highest shares. A starved recipient shows as a low minimum.
+    /// </summary>
+    private static (double Min, double Max) Fairness(IReadOnlyList<ProviderSimulator.AcceptedSend> accepted, int recipients)
+    {
+        var firsts = accepted.DistinctBy(a => a.MessageId).OrderBy(a => a.ArrivedAt).ToList();
+        var perRecipient = new int[recipients];
+        foreach (var send in firsts.Take(firsts.Count / 2))
+        {
+            perRecipient[Producer.RecipientOf(send.MessageId, recipients)]++;
+        }
+
+        var fair = firsts.Count / 2.0 / recipients;
+        return (perRecipient.Min() / fair, perRecipient.Max() / fair);
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    private static string NodeVersion()
+    {
+        using var node = Process.Start(new ProcessStartInfo("node", ["--version"]) { RedirectStandardOutput = true })!;
+        return node.StandardOutput.ReadToEnd().Trim();
+    }
+
+    private sealed record Scenario(
+        string Key, string Name, double Rate, TimeSpan Latency, int Requests, int Recipients,
+        int Paced = 0, bool Streaming = false, bool WithPeer = true)
+    {
+        public Scenario Scaled(double scale) => scale == 1 ? this : this with
+        {
+            Requests = Math.Max(100, (int)(Requests * scale)),
+            Recipients = Recipients == Requests ? Math.Max(100, (int)(Requests * scale)) : Recipients,
+            Paced = (int)(Paced * scale),
+        };
+    }
+
+    private sealed record Runner(string Name, string? Store);
+
+    private sealed record Result(
+        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu)> Marks, int Backlog,
+        IReadOnlyList<ProviderSimulator.AcceptedSend> Accepted, IReadOnlyList<long> Calls, IReadOnlyList<double> Latencies,
+        double PeakRssMb, (double Min, double Max)? Fairness, List<string> Notes)
+    {
+        public string Row(Scenario scenario, Runner runner)
+        {
+            var invariant = CultureInfo.InvariantCulture;
+            string rate = "–", ratio = "–", cpu = "–";
+            if (Marks.Count >= 2)
+            {
+                var emails = (int)(Backlog * 0.8) - (int)(Backlog * 0.2);
+                var seconds = Stopwatch.GetElapsedTime(Marks[0].At, Marks[1].At).TotalSeconds;
+                rate = (emails / seconds).ToString("N0", invariant);
+                ratio = scenario.Rate > 0 ? (emails / seconds / scenario.Rate).ToString("0.000", invariant) : "–";
+                cpu = ((Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / emails * 1000).ToString("0.00", invariant);
+            }
+
+            var busiest = Accepted.Count > 0 ? $"{Busiest(Accepted.Select(a => a.ArrivedAt).Order().ToList()):N0} / {Busiest(Calls.Order().ToList()):N0}" : "–";
+            var latency = Latencies.Count > 0
+                ? $"{Percentile(Latencies, 0.50).ToString("0", invariant)} / {Percentile(Latencies, 0.99).ToString("0", invariant)}"
+                : "–";
+            var fairness = Fairness is { } f ? string.Create(invariant, $" (halfway, recipients at {f.Min:0.00}–{f.Max:0.00}× their share)") : string.Empty;
+            return string.Create(invariant,
+                $"| {scenario.Key}) {scenario.Name}{fairness} | {runner.Name} | {Sent:N0} / {Requests:N0} | {Requests - Sent:N0} | {Doubled:N0} | {rate} | {ratio} | {(Sent > 0 ? (double)Throttled / Sent : 0):0.000} | {busiest} | {latency} | {cpu} | {PeakRssMb:N0} |");
+        }
+
+        private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+        private static int Busiest(List<long> sorted)
+        {
+            var busiest = 0;
+            var second = Stopwatch.Frequency;
+            for (int start = 0, end = 0; start < sorted.Count; start++)
+            {
+                while (end < sorted.Count && sorted[end] - sorted[start] < second)
+                {
+                    end++;
+                }
+
+                busiest = Math.Max(busiest, end - start);
+            }
+
+            return busiest;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using Messaging.Testing;
+
+namespace Messaging.Load;
+
+/// <summary>One process of a runner (an engine, or one Node peer worker): its CPU, peak RSS and what it wrote.</summary>
+internal sealed class RunnerProcess : IAsyncDisposable
+{
+    private readonly EngineProcess? _engine;
+    private readonly Process? _node;
+    private readonly StringBuilder _nodeOutput = new();
+
+    private RunnerProcess(EngineProcess? engine, Process? node)
+    {
+        _engine = engine;
+        _node = node;
+    }
+
+    public static RunnerProcess Engine(EngineProcess engine) => new(engine, null);
+
+    public static RunnerProcess Node(Process node)
+    {
+        var runner = new RunnerProcess(null, node);
+        node.OutputDataReceived += (_, e) => runner.Append(e.Data);
+        node.ErrorDataReceived += (_, e) => runner.Append(e.Data);
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        return runner;
+    }
+
+    public bool HasExited => _engine?.HasExited ?? _node!.HasExited;
+
+    public TimeSpan TotalProcessorTime
+    {
+        get
+        {
+            if (_engine is not null)
+            {
+                return _engine.TotalProcessorTime;
+            }
+
+            _node!.Refresh();
+            return _node.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>The most resident memory the process has held (VmHWM).</summary>
+    public long PeakRssBytes
+    {
+        get
+        {
+            if (_engine is not null)
+            {
+                return _engine.PeakWorkingSetBytes;
+            }
+
+            _node!.Refresh();
+            return _node.PeakWorkingSet64;
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            if (_engine is not null)
+            {
+                return _engine.Output;
+            }
+
+            lock (_nodeOutput)
+            {
+                return _nodeOutput.ToString();
+            }
+        }
+    }
+
+    public string Tail() => string.Join('\n', Output.Split('\n').TakeLast(15));
+
+    /// <summary>The engine's warning and error lines; the peer's failure lines (it logs only those, and its counters).</summary>
+    public IEnumerable<string> Warnings() => Output.Split('\n')
+        .Where(l => l.StartsWith("warn", StringComparison.Ordinal) || l.StartsWith("fail", StringComparison.Ordinal) || l.StartsWith("crit", StringComparison.Ordinal)
+            || l.Contains("error", StringComparison.OrdinalIgnoreCase))
+        .Select(l => l.Trim())
+        .Take(5);
+
+    /// <summary>The peer's count of sends that failed after the SDK's retries (left to reappear), from its last report.</summary>
+    public int? PeerFailures => _node is null
+        ? null
+        : Output.Split('\n').Where(l => l.StartsWith("{\"failed\":", StringComparison.Ordinal)).Select(l => (int?)System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("failed").GetInt32()).LastOrDefault();
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_nodeOutput)
+            {
+                _nodeOutput.AppendLine(line);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_engine is not null)
+        {
+            await _engine.DisposeAsync();
+            return;
+        }
+
+        if (!_node!.HasExited)
+        {
+            _node.Kill(entireProcessTree: true);
+            await _node.WaitForExitAsync();
+        }
+
+        _node.Dispose();
+    }
+}
