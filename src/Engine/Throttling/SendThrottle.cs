@@ -11,14 +11,17 @@ namespace Messaging.Engine.Throttling;
 /// HTTP pipeline as each request leaves, so nothing between permit and wire (a journal write, a busy thread pool)
 /// can bunch calls up.</item>
 /// <item>While there is work, permits flow at the rate: the pacing clock advances by whole intervals, so a late
-/// wake-up is caught up rather than lost (the window above still caps the catch-up).</item>
+/// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
+/// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
 /// </list>
-/// When the provider throttles anyway, <see cref="OnThrottled"/> halves the pace (at most once a second); every quiet
-/// second then adds back a twentieth of the limit (AIMD).
+/// When the provider throttles anyway, <see cref="OnThrottled"/> slows the pace (at most once a second): by 2 % when our
+/// own last second was at the limit (the provider's clock saw our calls a little bunched), by half when it was well
+/// below (the account's real rate is lower); every quiet second then adds back a twentieth of the limit (AIMD).
 /// </summary>
 public sealed class SendThrottle : IAsyncDisposable, IDisposable
 {
     private const double RecoveryPerSecond = 0.05;
+    private const double AtLimitDecrease = 0.98;
 
     // The window is checked over a hair more than a second, for the last step between the check and the bytes
     // leaving (the connection pool, a thread preempted on a busy machine: 2 ms was not always enough on 2 cores).
@@ -30,6 +33,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(50);
     private const double FloorFraction = 0.02;
+
+    // At most this much of the rate goes at once after a quiet spell (a quarter second's permits).
+    internal static readonly TimeSpan BurstSpan = TimeSpan.FromMilliseconds(250);
 
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
@@ -218,8 +224,26 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
             _lastThrottled = now;
             _lastRecovery = now;
-            _pace = Math.Max(_limit * FloorFraction, _pace / 2);
+            // Throttled while our own last second was at the limit: the provider counted the same calls a few
+            // milliseconds apart from us (network and scheduling jitter), so ease off a little. Throttled well below
+            // the limit: the account's real rate is lower (another sender shares it), so halve.
+            _pace = Math.Max(_limit * FloorFraction, _pace * (CallsInLastSecond(now) >= 0.9 * _recentCalls.Length ? AtLimitDecrease : 0.5));
         }
+    }
+
+    private int CallsInLastSecond(DateTimeOffset now)
+    {
+        var since = (now - TimeSpan.FromSeconds(1)).UtcTicks;
+        var count = 0;
+        foreach (var at in _recentCalls)
+        {
+            if (at != long.MinValue && at > since)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>No permits until <paramref name="until"/> (the daily quota is used up).</summary>
@@ -237,7 +261,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private async Task PumpAsync()
     {
         var stopping = _stopping.Token;
-        var next = _time.GetUtcNow();
+        // Nothing sent yet counts as a quiet spell: the first requests get the quarter second's permits too.
+        var next = _time.GetUtcNow() - TimeSpan.FromDays(1);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -284,11 +309,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 return TimeSpan.Zero;
             }
 
-            // After an idle spell the clock restarts at now: unused time is not saved up as a burst.
-            var interval = TimeSpan.FromSeconds(1 / _pace);
-            if (next < now - interval)
+            // After an idle spell the clock restarts at most a quarter second back: requests arrive from SQS ten at
+            // a time, and below the rate they should not queue behind one another (at 50/s the tenth would wait
+            // 180 ms). Longer unused time is not saved up; the window still caps every second at the limit.
+            var interval = PaceInterval();
+            var credit = interval * Math.Max(0, Math.Floor(_pace * BurstSpan.TotalSeconds) - 1);
+            if (next < now - (credit > interval ? credit : interval))
             {
-                next = now;
+                next = now - credit;
             }
 
             return next - Lead > now ? next - Lead - now : TimeSpan.Zero;
@@ -343,9 +371,13 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     {
         lock (_gate)
         {
-            return double.IsPositiveInfinity(_pace) ? TimeSpan.Zero : TimeSpan.FromSeconds(1 / _pace);
+            return double.IsPositiveInfinity(_pace) ? TimeSpan.Zero : PaceInterval();
         }
     }
+
+    // Paced over the window's length, not a bare second: a pump a hair faster than the window lets through would pile
+    // calls up in EnterWindowAsync, each waking at the same moment for one free place.
+    private TimeSpan PaceInterval() => Window / _pace;
 
     private bool HasWaiters()
     {

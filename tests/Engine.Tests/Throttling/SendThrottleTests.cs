@@ -39,6 +39,23 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task After_a_quiet_spell_a_quarter_seconds_permits_go_at_once_and_the_rest_are_paced()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 40, priorities: 1, time);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var start = time.GetUtcNow();
+
+        // Eleven requests arrive together (a receive's worth and one), well below 40/s over the last seconds.
+        var permits = Enumerable.Range(0, 11).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        await Task.WhenAll(permits).WaitAsync(Deadline);
+
+        // 40/s for 250 ms is ten permits now; the next is paced 25 ms on (handed out up to 50 ms ahead of its slot).
+        var slots = permits.Select(p => Math.Round((p.Result.SlotAt - start).TotalMilliseconds)).Order().ToList();
+        Assert.Equal([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25], slots);
+    }
+
+    [Fact]
     public async Task A_new_share_keeps_the_last_seconds_calls_so_a_rebalance_allows_no_burst()
     {
         var time = new ManualTimeProvider();
@@ -89,6 +106,26 @@ public sealed class SendThrottleTests
 
         Assert.Equal(60, throttle.CurrentRate, precision: 6); // + 5 % of the limit per quiet second
         Assert.Equal(100, throttle.Limit);
+    }
+
+    [Fact]
+    public async Task Throttled_while_our_last_second_was_at_the_limit_eases_off_by_two_percent_not_half()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        for (var i = 0; i < 10; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        // Our window was full, so the provider saw the same calls a little bunched: its clock, not a lower rate.
+        throttle.OnThrottled();
+        Assert.Equal(9.8, throttle.CurrentRate, precision: 6);
+
+        // A second later, with nothing sent since, a 429 means the account's rate is really lower.
+        time.Advance(TimeSpan.FromSeconds(1.5));
+        throttle.OnThrottled();
+        Assert.Equal(4.9, throttle.CurrentRate, precision: 6);
     }
 
     [Fact]
