@@ -113,40 +113,21 @@ internal static class CompareRun
                 ? producer.StreamAsync(scenario.Requests, () => provider.DistinctMessages, StreamingDepth, feeding.Token)
                 : Task.CompletedTask;
 
-            // CPU and time at 20 % and 80 % of the backlog: start-up and the tail are left out.
-            var marks = new List<(long At, TimeSpan Cpu)>();
-            var lastProgress = (Count: 0, At: Stopwatch.GetTimestamp());
-            var lastReport = Stopwatch.GetTimestamp();
-            foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
+            var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, feeder, notes);
+            await feeding.CancelAsync();
+            try
             {
-                var target = (int)(scenario.Requests * fraction);
-                while (provider.DistinctMessages < target)
-                {
-                    if (provider.DistinctMessages > lastProgress.Count)
-                    {
-                        lastProgress = (provider.DistinctMessages, Stopwatch.GetTimestamp());
-                    }
-                    else if (Stopwatch.GetElapsedTime(lastProgress.At) > TimeSpan.FromSeconds(90) || processes.Any(p => p.HasExited) || feeder.IsFaulted)
-                    {
-                        notes.Add($"stopped waiting at {provider.DistinctMessages:N0} of {scenario.Requests:N0}: no progress for 90 s or a process exited");
-                        notes.AddRange(processes.Select(p => p.Tail()));
-                        goto measured;
-                    }
-
-                    await Task.Delay(20);
-                    if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(15))
-                    {
-                        lastReport = Stopwatch.GetTimestamp();
-                        Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {provider.DistinctMessages:N0} of {scenario.Requests:N0} sent, {provider.Throttled:N0} calls throttled");
-                    }
-                }
-
-                marks.Add((Stopwatch.GetTimestamp(), Cpu(processes)));
+                await feeder;
+            }
+            catch (OperationCanceledException) when (feeding.IsCancellationRequested)
+            {
+                // Stopped on purpose once the backlog was sent (or the wait gave up).
+            }
+            catch (Exception e)
+            {
+                notes.Add($"the producer failed: {e.Message}");
             }
 
-        measured:
-            await feeding.CancelAsync();
-            await feeder.ContinueWith(_ => { }, TaskScheduler.Default);
             var backlogAccepted = provider.Accepted;
 
             // Latency below the limit: requests arrive one by one at half the account's rate, onto an idle runner.
@@ -215,6 +196,46 @@ internal static class CompareRun
                 Directory.Delete(directory, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits for the backlog, taking CPU and time at 20 %, 80 % and 100 % of it (start-up and tail are left out of the
+    /// 20–80 % figures). Gives up after 90 s without progress or when a process exits; fewer than three marks say so.
+    /// </summary>
+    private static async Task<List<(long At, TimeSpan Cpu)>> AwaitBacklogAsync(
+        ProviderSimulator provider, Scenario scenario, Runner runner, IReadOnlyList<RunnerProcess> processes, Task feeder, List<string> notes)
+    {
+        var marks = new List<(long At, TimeSpan Cpu)>();
+        var lastProgress = (Count: 0, At: Stopwatch.GetTimestamp());
+        var lastReport = Stopwatch.GetTimestamp();
+        foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
+        {
+            var target = (int)(scenario.Requests * fraction);
+            while (provider.DistinctMessages < target)
+            {
+                if (provider.DistinctMessages > lastProgress.Count)
+                {
+                    lastProgress = (provider.DistinctMessages, Stopwatch.GetTimestamp());
+                }
+                else if (Stopwatch.GetElapsedTime(lastProgress.At) > TimeSpan.FromSeconds(90) || processes.Any(p => p.HasExited) || feeder.IsFaulted)
+                {
+                    notes.Add($"stopped waiting at {provider.DistinctMessages:N0} of {scenario.Requests:N0}: no progress for 90 s, a process exited or the producer failed");
+                    notes.AddRange(processes.Select(p => p.Tail()));
+                    return marks;
+                }
+
+                await Task.Delay(20);
+                if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(15))
+                {
+                    lastReport = Stopwatch.GetTimestamp();
+                    Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {provider.DistinctMessages:N0} of {scenario.Requests:N0} sent, {provider.Throttled:N0} calls throttled");
+                }
+            }
+
+            marks.Add((Stopwatch.GetTimestamp(), Cpu(processes)));
+        }
+
+        return marks;
     }
 
     private static RunnerProcess StartEngine(LocalAwsPeers peers, ProviderSimulator provider, string prefix, Scenario scenario, string store, string directory, string? database)
