@@ -45,8 +45,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private readonly Task _pump;
     private double _limit;
     private double _pace;
-    private long[] _recentCalls = [];
-    private int _recentIndex;
+    // The last Limit calls made (the window at the wire), and the last Limit slots handed out with permits.
+    private readonly TimeRing _calls = new();
+    private readonly TimeRing _slots = new();
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -109,33 +110,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             _limit = limit;
             _pace = Math.Min(_pace <= 0 ? limit : _pace, limit);
+            // When this node's share moves (nodes joined or left) the latest times are kept, so the last second's
+            // calls still count against the new limit: emptying the window would allow a second's worth at once.
             var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));
-            if (window != _recentCalls.Length)
-            {
-                ResizeWindow(window);
-            }
+            _calls.Resize(window);
+            _slots.Resize(window);
         }
 
         _signal.Release();
-    }
-
-    /// <summary>
-    /// Keeps the latest calls when the window changes size (this node's share moved as nodes joined or left), so the
-    /// calls of the last second still count against the new limit: emptying it would allow a second's worth at once.
-    /// </summary>
-    private void ResizeWindow(int window)
-    {
-        var resized = Enumerable.Repeat(long.MinValue, window).ToArray();
-        var kept = Math.Min(window, _recentCalls.Length);
-        for (var k = 0; k < kept; k++)
-        {
-            // Oldest first: the ring's oldest entry is at _recentIndex, its newest just before it.
-            var from = (_recentIndex + _recentCalls.Length - kept + k) % _recentCalls.Length;
-            resized[window - kept + k] = _recentCalls[from];
-        }
-
-        _recentCalls = resized;
-        _recentIndex = 0;
     }
 
     /// <summary>When the last call entered the window (<see cref="DateTimeOffset.MinValue"/> if none has).</summary>
@@ -145,13 +127,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                if (_recentCalls.Length == 0)
-                {
-                    return _lastUnlimitedCall;
-                }
-
-                var newest = _recentCalls[(_recentIndex + _recentCalls.Length - 1) % _recentCalls.Length];
-                return newest == long.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(newest, TimeSpan.Zero);
+                return _calls.Length == 0 ? _lastUnlimitedCall : _calls.Newest;
             }
         }
     }
@@ -190,18 +166,16 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             lock (_gate)
             {
                 var now = _time.GetUtcNow();
-                if (_recentCalls.Length == 0)
+                if (_calls.Length == 0)
                 {
                     _lastUnlimitedCall = now;
                     return now;
                 }
 
-                var oldest = _recentCalls[_recentIndex];
-                wait = oldest == long.MinValue ? TimeSpan.Zero : new DateTimeOffset(oldest, TimeSpan.Zero) + Window - now;
+                wait = _calls.Oldest + Window - now;
                 if (wait <= TimeSpan.Zero)
                 {
-                    _recentCalls[_recentIndex] = now.UtcTicks;
-                    _recentIndex = (_recentIndex + 1) % _recentCalls.Length;
+                    _calls.Add(now);
                     return now;
                 }
             }
@@ -227,23 +201,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // Throttled while our own last second was at the limit: the provider counted the same calls a few
             // milliseconds apart from us (network and scheduling jitter), so ease off a little. Throttled well below
             // the limit: the account's real rate is lower (another sender shares it), so halve.
-            _pace = Math.Max(_limit * FloorFraction, _pace * (CallsInLastSecond(now) >= 0.9 * _recentCalls.Length ? AtLimitDecrease : 0.5));
+            _pace = Math.Max(_limit * FloorFraction, _pace * (_calls.CountAfter(now - TimeSpan.FromSeconds(1)) >= 0.9 * _calls.Length ? AtLimitDecrease : 0.5));
         }
-    }
-
-    private int CallsInLastSecond(DateTimeOffset now)
-    {
-        var since = (now - TimeSpan.FromSeconds(1)).UtcTicks;
-        var count = 0;
-        foreach (var at in _recentCalls)
-        {
-            if (at != long.MinValue && at > since)
-            {
-                count++;
-            }
-        }
-
-        return count;
     }
 
     /// <summary>No permits until <paramref name="until"/> (the daily quota is used up).</summary>
@@ -319,6 +278,15 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 next = now - credit;
             }
 
+            // Nor may the permits run ahead of the window: a slot a second after the slot handed out Limit permits
+            // ago at the earliest. Else a burst followed by full-rate demand would leave the burst's worth of calls
+            // waiting at the window for as long as the demand lasts — each with its send intent already durable,
+            // so each a send recorded unknown if the process dies meanwhile.
+            if (_slots.Length > 0 && _slots.Oldest + Window is var earliest && next < earliest)
+            {
+                next = earliest;
+            }
+
             return next - Lead > now ? next - Lead - now : TimeSpan.Zero;
         }
     }
@@ -349,6 +317,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         if (waiter is null || !waiter.TryGrant(new SendPermit(slotAt)))
         {
             return false;
+        }
+
+        lock (_gate)
+        {
+            if (_slots.Length > 0)
+            {
+                _slots.Add(slotAt);
+            }
         }
 
         Interlocked.Increment(ref _granted);
@@ -457,5 +433,47 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
 
         public void Cancel() => _permit.TrySetCanceled();
+    }
+
+    /// <summary>The last few times something happened, oldest overwritten first; unused places read as long ago.</summary>
+    private sealed class TimeRing
+    {
+        private long[] _ticks = [];
+        private int _oldest;
+
+        public int Length => _ticks.Length;
+
+        public DateTimeOffset Oldest => At(_oldest);
+
+        public DateTimeOffset Newest => At((_oldest + _ticks.Length - 1) % _ticks.Length);
+
+        public void Add(DateTimeOffset at)
+        {
+            _ticks[_oldest] = at.UtcTicks;
+            _oldest = (_oldest + 1) % _ticks.Length;
+        }
+
+        public int CountAfter(DateTimeOffset since) => _ticks.Count(t => t != long.MinValue && t > since.UtcTicks);
+
+        /// <summary>Changes the length, keeping the newest times.</summary>
+        public void Resize(int length)
+        {
+            if (length == _ticks.Length)
+            {
+                return;
+            }
+
+            var resized = Enumerable.Repeat(long.MinValue, length).ToArray();
+            var kept = Math.Min(length, _ticks.Length);
+            for (var k = 0; k < kept; k++)
+            {
+                resized[length - kept + k] = _ticks[(_oldest + _ticks.Length - kept + k) % _ticks.Length];
+            }
+
+            (_ticks, _oldest) = (resized, 0);
+        }
+
+        private DateTimeOffset At(int index) =>
+            _ticks[index] == long.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(_ticks[index], TimeSpan.Zero);
     }
 }

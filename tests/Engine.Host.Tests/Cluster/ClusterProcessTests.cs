@@ -100,7 +100,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
 
         var statuses = await StatusesAsync();
         Assert.Equal(4_000, statuses.Count);
-        Assert.All(statuses, s => Assert.Equal("sent", s.Value));
+        await AssertAllSentAsync(statuses);
         AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: 4_000);
         await AssertQueueEmptyAsync($"{_prefix}-dlq");
 
@@ -197,7 +197,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         // A graceful stop finishes its sends: nothing is left unknown.
         var statuses = await StatusesAsync();
         Assert.Equal(4_500, statuses.Count);
-        Assert.All(statuses, s => Assert.Equal("sent", s.Value));
+        await AssertAllSentAsync(statuses);
         AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: 4_500);
         await AssertQueueEmptyAsync($"{_prefix}-dlq");
     }
@@ -300,6 +300,13 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
             var output = string.Join("\n", _engines.Select((engine, i) => $"--- engine {i}:\n{Tail(engine.Output)}"));
             throw new TimeoutException($"{e.Message}\nstatuses: {summary}; sends: {Sends().Count}\n{output}", e);
         }
+    }
+
+    private async Task AssertAllSentAsync(Dictionary<string, string> statuses)
+    {
+        var notSent = statuses.Where(s => s.Value != "sent").Select(s => $"{s.Key}: {s.Value}").ToList();
+        Assert.True(notSent.Count == 0,
+            $"not sent: {string.Join(", ", notSent.Take(20))}\n{await HistoryAsync(notSent.Take(3).Select(n => n.Split(':')[0]))}");
     }
 
     /// <summary>For a failure message: what the proxy, the journal and the nodes' output say about these ids.</summary>

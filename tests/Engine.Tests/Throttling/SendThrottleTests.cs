@@ -56,6 +56,25 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task After_the_burst_permits_never_run_ahead_of_the_window_while_demand_stays_at_the_rate()
+    {
+        await using var throttle = new SendThrottle("email", 20, priorities: 1, TimeProvider.System);
+
+        // More demand than the rate, from a quiet start: five permits go at once, then they are paced.
+        var permits = Enumerable.Range(0, 50).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        await Task.WhenAll(permits).WaitAsync(Deadline);
+
+        // Each slot is a second after the slot 20 permits before it, or later. A burst followed by full-rate pacing
+        // would put the 21st slot 5 intervals early, and those calls would wait at the window with their intents
+        // durable for as long as the demand lasted.
+        var slots = permits.Select(p => p.Result.SlotAt).Order().ToList();
+        Assert.Equal(5, slots.Count(s => s - slots[0] < TimeSpan.FromMilliseconds(25)));
+        var early = Enumerable.Range(20, slots.Count - 20).Where(n => slots[n] - slots[n - 20] < SendThrottle.Window)
+            .Select(n => $"#{n} {(slots[n] - slots[n - 20]).TotalMilliseconds:0} ms after #{n - 20}").ToList();
+        Assert.True(early.Count == 0, string.Join(", ", early));
+    }
+
+    [Fact]
     public async Task A_new_share_keeps_the_last_seconds_calls_so_a_rebalance_allows_no_burst()
     {
         var time = new ManualTimeProvider();
