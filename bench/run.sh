@@ -8,7 +8,9 @@
 #   ./bench/run.sh --scenarios d --stores sqlite     a million distinct recipients (memory with passivation)
 #   ./bench/run.sh --scale 0.1                       a tenth of every scenario's requests, for a quick look
 #
-# Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process).
+# Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process),
+# --trace DIR (each engine run writes its CPU samples to DIR; read them with `dotnet-trace report FILE topN`),
+# --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

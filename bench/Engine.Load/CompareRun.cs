@@ -34,6 +34,12 @@ internal static class CompareRun
         var scale = double.Parse(Option(args, "--scale", "1"), CultureInfo.InvariantCulture);
         var peerProcesses = int.Parse(Option(args, "--peer-processes", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var peerConsumers = int.Parse(Option(args, "--peer-consumers", "20"), CultureInfo.InvariantCulture);
+        // A folder to write each engine run's CPU samples to (EventPipe, read with `dotnet-trace report FILE topN`).
+        var traceDirectory = Option(args, "--trace", "") is { Length: > 0 } trace ? Path.GetFullPath(trace) : null;
+        // Extra environment for the engine only (NAME=VALUE,…), to try a runtime setting on it alone.
+        var engineEnvironment = Option(args, "--engine-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
+        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment);
 
         var peers = new LocalAwsPeers();
         await peers.InitializeAsync();
@@ -62,7 +68,7 @@ internal static class CompareRun
                 runners.AddRange(stores.Select(s => new Runner($"engine ({(s == "postgres" ? "PostgreSQL" : "SQLite")})", s)));
                 foreach (var runner in runners)
                 {
-                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers);
+                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup);
                     Console.WriteLine(result.Row(scenario, runner));
                     foreach (var note in result.Notes)
                     {
@@ -82,7 +88,7 @@ internal static class CompareRun
         }
     }
 
-    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers)
+    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers, EngineSetup setup)
     {
         var prefix = $"c{Guid.NewGuid():N}"[..13];
         var notes = new List<string>();
@@ -105,7 +111,7 @@ internal static class CompareRun
         var directory = Path.Combine(Path.GetTempPath(), $"messaging-compare-{prefix}");
         var processes = runner.Store is null
             ? StartPeer(peers, provider, queueUrl, peerProcesses, peerConsumers)
-            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync())];
+            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, setup, postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync())];
         try
         {
             using var feeding = new CancellationTokenSource();
@@ -129,6 +135,13 @@ internal static class CompareRun
             }
 
             var backlogAccepted = provider.Accepted;
+            if (scenario.Rate > 0 && backlogAccepted.Count > 0)
+            {
+                // Where a rate is missed: each second's sends while the backlog drained (calls beyond them were 429s).
+                var start = backlogAccepted.Min(a => a.ArrivedAt);
+                notes.Add("sends per second through the backlog: " + string.Join(" ", backlogAccepted
+                    .GroupBy(a => (int)Stopwatch.GetElapsedTime(start, a.ArrivedAt).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count())));
+            }
 
             // Latency below the limit: requests arrive one by one at half the account's rate, onto an idle runner.
             IReadOnlyList<double> latencies = [];
@@ -238,7 +251,7 @@ internal static class CompareRun
         return marks;
     }
 
-    private static RunnerProcess StartEngine(LocalAwsPeers peers, ProviderSimulator provider, string prefix, Scenario scenario, string store, string directory, string? database)
+    private static RunnerProcess StartEngine(LocalAwsPeers peers, ProviderSimulator provider, string prefix, Scenario scenario, string store, string directory, EngineSetup setup, string? database)
     {
         var environment = EngineProcess.PeerEnvironment(peers, provider.Endpoint, prefix);
         environment["Engine__Aws__SmsEndpoint"] = provider.Endpoint.ToString();
@@ -264,6 +277,20 @@ internal static class CompareRun
         else
         {
             environment["Engine__Persistence__SqlitePath"] = Path.Combine(directory, "engine.db");
+        }
+
+        foreach (var (name, value) in setup.Environment)
+        {
+            environment[name] = value;
+        }
+
+        if (setup.TraceDirectory is { } traceDirectory)
+        {
+            // CPU samples of every thread from start to a graceful stop, with the method names written at the end.
+            Directory.CreateDirectory(traceDirectory);
+            environment["DOTNET_EnableEventPipe"] = "1";
+            environment["DOTNET_EventPipeOutputPath"] = Path.Combine(traceDirectory, $"engine-{scenario.Key}-{store}-{{pid}}.nettrace");
+            environment["DOTNET_EventPipeConfig"] = "Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x14C14FCCBD:4";
         }
 
         return RunnerProcess.Engine(EngineProcess.Start(typeof(Messaging.Host.Auth.OperatorRoles).Assembly.Location, environment));
@@ -349,6 +376,9 @@ internal static class CompareRun
     }
 
     private sealed record Runner(string Name, string? Store);
+
+    /// <summary>What the engine runs with beyond its scenario: a folder for CPU samples, extra environment.</summary>
+    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment);
 
     private sealed record Result(
         int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu)> Marks, int Backlog,

@@ -105,6 +105,19 @@ internal sealed class RunnerProcess : IAsyncDisposable
     {
         if (_engine is not null)
         {
+            // A graceful stop first, so what it writes at exit (a trace, its last log lines) is complete.
+            if (!_engine.HasExited)
+            {
+                try
+                {
+                    await _engine.StopAsync(TimeSpan.FromSeconds(60));
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("  the engine did not stop within 60 s of SIGTERM; killed");
+                }
+            }
+
             await _engine.DisposeAsync();
             return;
         }

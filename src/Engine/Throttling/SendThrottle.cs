@@ -108,8 +108,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         lock (_gate)
         {
+            // The pace keeps its place relative to the limit. At the limit it follows a new one at once (the account's
+            // rate read at start, this node's share after others left) instead of climbing 5 % of it a second from
+            // the old; slowed by a 429, it stays as far below.
+            var fraction = _limit > 0 && !double.IsPositiveInfinity(_limit) && !double.IsPositiveInfinity(_pace) ? _pace / _limit : 1;
             _limit = limit;
-            _pace = Math.Min(_pace <= 0 ? limit : _pace, limit);
+            _pace = double.IsPositiveInfinity(limit) ? limit : limit * fraction;
             // When this node's share moves (nodes joined or left) the latest times are kept, so the last second's
             // calls still count against the new limit: emptying the window would allow a second's worth at once.
             var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));

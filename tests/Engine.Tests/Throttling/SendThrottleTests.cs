@@ -110,6 +110,24 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_new_limit_moves_the_pace_with_it_at_once_keeping_a_slowdown_from_throttling()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 1, priorities: 1, time);
+
+        // The account's rate read at start: followed at once, not climbed to at 5 % of it a second.
+        throttle.SetLimit(500);
+        Assert.Equal(500, throttle.CurrentRate);
+
+        // Throttled well below the limit: half the pace. The share then doubles (a node left): still half of it.
+        throttle.OnThrottled();
+        throttle.SetLimit(1_000);
+        Assert.Equal(500, throttle.CurrentRate);
+        throttle.SetLimit(100);
+        Assert.Equal(50, throttle.CurrentRate);
+    }
+
+    [Fact]
     public async Task Provider_throttling_halves_the_pace_once_a_second_and_quiet_seconds_bring_it_back()
     {
         var time = new ManualTimeProvider();
