@@ -10,7 +10,7 @@
 #
 # Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process),
 # --trace DIR (each engine run writes its CPU samples to DIR; read them with `dotnet-trace report FILE topN`),
-# --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting).
+# --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting), --without-peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

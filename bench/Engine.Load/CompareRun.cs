@@ -60,7 +60,7 @@ internal static class CompareRun
             foreach (var scenario in All.Where(s => scenarios.Contains(s.Key)).Select(s => s.Scaled(scale)))
             {
                 var runners = new List<Runner>();
-                if (scenario.WithPeer)
+                if (scenario.WithPeer && !args.Contains("--without-peer"))
                 {
                     runners.Add(new Runner("node peer", Store: null));
                 }

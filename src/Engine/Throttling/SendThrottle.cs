@@ -14,14 +14,14 @@ namespace Messaging.Engine.Throttling;
 /// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
 /// </list>
-/// When the provider throttles anyway, <see cref="OnThrottled"/> slows the pace (at most once a second): by 2 % when our
+/// When the provider throttles anyway, <see cref="OnThrottled"/> slows the pace (at most once a second): by 0.5 % when our
 /// own last second was at the limit (the provider's clock saw our calls a little bunched), by half when it was well
 /// below (the account's real rate is lower); every quiet second then adds back a twentieth of the limit (AIMD).
 /// </summary>
 public sealed class SendThrottle : IAsyncDisposable, IDisposable
 {
     private const double RecoveryPerSecond = 0.05;
-    private const double AtLimitDecrease = 0.98;
+    private const double AtLimitDecrease = 0.995;
 
     // The window is checked over a hair more than a second, for the last step between the check and the bytes
     // leaving (the connection pool, a thread preempted on a busy machine: 2 ms was not always enough on 2 cores).

@@ -146,7 +146,7 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
-    public async Task Throttled_while_our_last_second_was_at_the_limit_eases_off_by_two_percent_not_half()
+    public async Task Throttled_while_our_last_second_was_at_the_limit_eases_off_by_half_a_percent_not_half()
     {
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
@@ -157,12 +157,12 @@ public sealed class SendThrottleTests
 
         // Our window was full, so the provider saw the same calls a little bunched: its clock, not a lower rate.
         throttle.OnThrottled();
-        Assert.Equal(9.8, throttle.CurrentRate, precision: 6);
+        Assert.Equal(9.95, throttle.CurrentRate, precision: 6);
 
         // A second later, with nothing sent since, a 429 means the account's rate is really lower.
         time.Advance(TimeSpan.FromSeconds(1.5));
         throttle.OnThrottled();
-        Assert.Equal(4.9, throttle.CurrentRate, precision: 6);
+        Assert.Equal(4.975, throttle.CurrentRate, precision: 6);
     }
 
     [Fact]
