@@ -56,6 +56,9 @@ internal sealed partial class ActorCell<TMessage>
     public ValueTask PostAsync(Envelope<TMessage> envelope, CancellationToken cancellationToken) =>
         _mailbox.Writer.WriteAsync(envelope, cancellationToken);
 
+    /// <summary>When the actor last received or handled a message (UTC ticks).</summary>
+    public long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
+
     /// <summary>Closes the mailbox if the actor has been idle since <paramref name="idleSinceTicks"/> and has nothing queued.</summary>
     public bool TryPassivate(long idleSinceTicks)
     {

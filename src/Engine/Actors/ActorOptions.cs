@@ -14,6 +14,13 @@ public sealed class ActorOptions
     /// <summary>How often idle entities are looked for.</summary>
     public TimeSpan PassivationScanInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Entities of one kind kept in memory at most: beyond it the least recently active idle ones are passivated
+    /// at once, down to nine tenths of it, so memory stays bounded however fast new recipients arrive (at
+    /// thousands a second, <see cref="PassivateAfter"/> alone would keep hundreds of thousands live).
+    /// </summary>
+    public int MaxLive { get; set; } = 50_000;
+
     /// <summary>Failures of one message in a row before it is escalated as poison.</summary>
     public int MaxConsecutiveFailures { get; set; } = 3;
 
@@ -35,6 +42,11 @@ public sealed class ActorOptions
         if (MaxConsecutiveFailures < 1)
         {
             yield return $"{SectionName}:MaxConsecutiveFailures must be at least 1.";
+        }
+
+        if (MaxLive < 10)
+        {
+            yield return $"{SectionName}:MaxLive must be at least 10.";
         }
 
         if (Throughput < 1)

@@ -6,7 +6,8 @@ namespace Messaging.Engine.Actors;
 /// <summary>
 /// Actors addressed by key (entities): the first message to a key creates its actor, which loads its state; an actor
 /// idle for <see cref="ActorOptions.PassivateAfter"/> is passivated (dropped from memory) and the next message revives
-/// it from storage. At most one live actor per key in this process.
+/// it from storage. At most one live actor per key in this process, and at most <see cref="ActorOptions.MaxLive"/>:
+/// beyond it the least recently active idle actors are passivated at once.
 /// </summary>
 public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     where TKey : notnull
@@ -17,6 +18,9 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     private readonly ActorRuntime _runtime;
     private readonly CancellationTokenSource _stopScanning = new();
     private readonly Task _scanner;
+    // Wakes the scanner when creations pass MaxLive; released only when _overCapSignalled goes from 0 to 1.
+    private readonly SemaphoreSlim _overCap = new(0, 1);
+    private int _overCapSignalled;
     private volatile bool _stopping;
     private Task? _stopped;
     private long _passivated;
@@ -58,6 +62,37 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         foreach (var cell in _cells.Values)
         {
             if (cell.TryPassivate(idleSince))
+            {
+                count++;
+            }
+        }
+
+        Interlocked.Add(ref _passivated, count);
+        return count;
+    }
+
+    /// <summary>
+    /// Above <see cref="ActorOptions.MaxLive"/>, passivates the least recently active idle actors until nine tenths of
+    /// it are left (busy ones and ones with mail stay); returns how many.
+    /// </summary>
+    public int PassivateOverCap()
+    {
+        var excess = _cells.Count - (_runtime.Options.MaxLive / 10 * 9);
+        if (_cells.Count <= _runtime.Options.MaxLive || excess <= 0)
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var (cell, lastActive) in _cells.Values.Select(c => (Cell: c, At: c.LastActivityTicks)).OrderBy(c => c.At))
+        {
+            if (count >= excess)
+            {
+                break;
+            }
+
+            // Passivated only if nothing happened to it since it was looked at.
+            if (cell.TryPassivate(lastActive))
             {
                 count++;
             }
@@ -114,6 +149,11 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         if (ReferenceEquals(cell, fresh))
         {
             fresh.Start();
+            if (_cells.Count > _runtime.Options.MaxLive && Interlocked.CompareExchange(ref _overCapSignalled, 1, 0) == 0)
+            {
+                _overCap.Release();
+            }
+
             if (_stopping)
             {
                 // Stop raced with this creation: the new actor handles what it gets, then stops with the rest.
@@ -137,9 +177,27 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         using var timer = new PeriodicTimer(_runtime.Options.PassivationScanInterval, _runtime.Time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            var tick = timer.WaitForNextTickAsync(cancellationToken).AsTask();
+            var overCap = _overCap.WaitAsync(cancellationToken);
+            while (true)
             {
-                PassivateIdle();
+                if (await Task.WhenAny(tick, overCap).ConfigureAwait(false) == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    PassivateIdle();
+                    tick = timer.WaitForNextTickAsync(cancellationToken).AsTask();
+                }
+                else
+                {
+                    await overCap.ConfigureAwait(false);
+                    PassivateOverCap();
+                    Volatile.Write(ref _overCapSignalled, 0);
+                    overCap = _overCap.WaitAsync(cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -181,5 +239,6 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopScanning.Dispose();
+        _overCap.Dispose();
     }
 }

@@ -188,7 +188,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The provider said slow down: halve the pace, at most once a second.</summary>
+    /// <summary>The provider said slow down: ease the pace off a little or halve it (see the class), at most once a second.</summary>
     public void OnThrottled()
     {
         Interlocked.Increment(ref _throttled);

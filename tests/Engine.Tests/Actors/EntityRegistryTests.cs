@@ -75,6 +75,40 @@ public sealed class EntityRegistryTests
     }
 
     [Fact]
+    public async Task Past_the_live_cap_the_least_recently_active_actors_are_passivated_at_once()
+    {
+        await using var kit = new ActorTestKit(o => (o.MaxLive, o.PassivateAfter) = (20, TimeSpan.FromHours(1)));
+        var counters = new Counters();
+        var registry = kit.Host.CreateRegistry<string, Probe>("counter", counters.Create);
+        for (var i = 0; i < 20; i++)
+        {
+            await registry.AskAsync<string>($"k{i}", r => new Probe("x", r), ActorTestKit.Deadline, default);
+            kit.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // k0 is used again: now k1, k2 and k3 are the least recently active. None has been idle for an hour.
+        await registry.AskAsync<string>("k0", r => new Probe("x", r), ActorTestKit.Deadline, default);
+        kit.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(20, registry.LiveCount);
+
+        // The 21st goes past the cap: down to nine tenths of it, the three least recently active leave.
+        await registry.AskAsync<string>("k20", r => new Probe("x", r), ActorTestKit.Deadline, default);
+        await AwaitCondition.UntilAsync(() => Task.FromResult(registry.LiveCount == 18), ActorTestKit.Deadline, "the registry is back under its cap");
+        Assert.Equal(3, registry.PassivatedCount);
+        var started = counters.Started;
+        foreach (var key in new[] { "k0" }.Concat(Enumerable.Range(4, 17).Select(i => $"k{i}")))
+        {
+            await registry.AskAsync<string>(key, r => new Probe("x", r), ActorTestKit.Deadline, default);
+        }
+
+        Assert.Equal(started, counters.Started);
+
+        // A passivated one comes back with its state.
+        Assert.Equal("k1=2", await registry.AskAsync<string>("k1", r => new Probe("x", r), ActorTestKit.Deadline, default));
+        Assert.Equal(started + 1, counters.Started);
+    }
+
+    [Fact]
     public async Task An_actor_with_queued_messages_is_not_passivated()
     {
         await using var kit = new ActorTestKit();
