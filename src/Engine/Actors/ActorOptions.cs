@@ -19,7 +19,7 @@ public sealed class ActorOptions
     /// at once, down to nine tenths of it, so memory stays bounded however fast new recipients arrive (at
     /// thousands a second, <see cref="PassivateAfter"/> alone would keep hundreds of thousands live).
     /// </summary>
-    public int MaxLive { get; set; } = 50_000;
+    public int MaxLive { get; set; } = 25_000;
 
     /// <summary>Failures of one message in a row before it is escalated as poison.</summary>
     public int MaxConsecutiveFailures { get; set; } = 3;
