@@ -66,6 +66,14 @@ internal static class CompareRun
                 }
 
                 runners.AddRange(stores.Select(s => new Runner($"engine ({(s == "postgres" ? "PostgreSQL" : "SQLite")})", s)));
+                if (scenario.Paced > 0)
+                {
+                    // The floor under every runner's latency: the local SQS peer alone, polled as the engine polls.
+                    await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
+                    var floor = await ReceiveFloor.MeasureAsync(aws.GetRequiredService<SqsClient>(), $"f{Guid.NewGuid():N}"[..13], scenario.Paced, scenario.Rate / 2.0);
+                    Console.WriteLine($"| {scenario.Key}) {scenario.Name} | the SQS peer alone, enqueue → receive (8 receivers, no wait) | – | – | – | – | – | – | – | {ReceiveFloor.Describe(floor)} | – | – |");
+                }
+
                 foreach (var runner in runners)
                 {
                     var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup);

@@ -204,8 +204,13 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             _lastRecovery = now;
             // Throttled while our own last second was at the limit: the provider counted the same calls a few
             // milliseconds apart from us (network and scheduling jitter), so ease off a little. Throttled well below
-            // the limit: the account's real rate is lower (another sender shares it), so halve.
-            _pace = Math.Max(_limit * FloorFraction, _pace * (_calls.CountAfter(now - TimeSpan.FromSeconds(1)) >= 0.9 * _calls.Length ? AtLimitDecrease : 0.5));
+            // the limit: the account's real rate is lower (another sender shares it), so halve. In the first second of
+            // sending, "at the limit" is the limit's share of the time since the first call.
+            var atLimit = _calls.Oldest != DateTimeOffset.MinValue
+                ? _calls.Length
+                : Math.Max(1, _calls.Length * Math.Min(1, (now - _calls.EarliestUsed).TotalSeconds));
+            var wasAtLimit = _calls.CountAfter(now - TimeSpan.FromSeconds(1)) >= 0.9 * atLimit;
+            _pace = Math.Max(_limit * FloorFraction, _pace * (wasAtLimit ? AtLimitDecrease : 0.5));
         }
     }
 
@@ -458,6 +463,23 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
 
         public int CountAfter(DateTimeOffset since) => _ticks.Count(t => t != long.MinValue && t > since.UtcTicks);
+
+        /// <summary>The oldest time held (<see cref="DateTimeOffset.MinValue"/> if none): before the ring fills, when it began filling.</summary>
+        public DateTimeOffset EarliestUsed
+        {
+            get
+            {
+                for (var k = 0; k < _ticks.Length; k++)
+                {
+                    if (At((_oldest + k) % _ticks.Length) is var at && at != DateTimeOffset.MinValue)
+                    {
+                        return at;
+                    }
+                }
+
+                return DateTimeOffset.MinValue;
+            }
+        }
 
         /// <summary>Changes the length, keeping the newest times.</summary>
         public void Resize(int length)

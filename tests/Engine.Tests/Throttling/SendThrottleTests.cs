@@ -166,6 +166,24 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_429_in_the_first_second_of_sending_at_the_rate_eases_off_rather_than_halving()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        time.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 5; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Five calls in the half second since sending began is the limit's pace: the window is not full yet, but
+        // the engine was at the limit all along.
+        throttle.OnThrottled();
+        Assert.Equal(9.95, throttle.CurrentRate, precision: 6);
+    }
+
+    [Fact]
     public async Task A_pause_holds_every_permit_until_it_ends()
     {
         var time = new ManualTimeProvider();

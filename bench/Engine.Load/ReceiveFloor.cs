@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Messaging.Engine.Aws.Sqs;
+
+namespace Messaging.Load;
+
+/// <summary>
+/// How long the local SQS peer alone takes from <c>SendMessage</c> to a receive, polled as the engine polls (8 receivers,
+/// no long-poll wait), at the pace of a latency phase: the floor under any runner's request-to-send latency here. The
+/// peer answers a receive at once only when it has 10 messages; with fewer it answers after about 40 ms.
+/// </summary>
+internal static class ReceiveFloor
+{
+    private const int Receivers = 8;
+
+    /// <returns>Latencies in milliseconds, sorted.</returns>
+    public static async Task<IReadOnlyList<double>> MeasureAsync(SqsClient sqs, string queueName, int count, double perSecond)
+    {
+        await sqs.CreateQueueAsync(queueName, null, null, default);
+        var queueUrl = (await sqs.GetQueueUrlAsync(queueName, default)).Value;
+        var sentAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var receivedAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var stop = new CancellationTokenSource();
+        var receivers = Enumerable.Range(0, Receivers).Select(_ => ReceiveAsync(sqs, queueUrl, receivedAt, stop.Token)).ToList();
+
+        var start = Stopwatch.GetTimestamp();
+        for (var k = 0; k < count; k++)
+        {
+            var due = TimeSpan.FromSeconds(k / perSecond) - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+
+            var before = Stopwatch.GetTimestamp();
+            var sent = await sqs.SendMessageAsync(queueUrl, new SqsOutgoingMessage { Id = $"f{k}", Body = $"floor {k}" }, default);
+            sentAt[sent.IsSuccess ? sent.Value.MessageId : throw new InvalidOperationException($"Enqueueing failed: {sent}")] = before;
+        }
+
+        var deadline = Stopwatch.GetTimestamp();
+        while (receivedAt.Count < count && Stopwatch.GetElapsedTime(deadline) < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(receivers);
+        if (receivedAt.Count < count)
+        {
+            throw new InvalidOperationException($"Only {receivedAt.Count} of {count} floor messages were received within 30 s.");
+        }
+
+        return sentAt.Select(s => Stopwatch.GetElapsedTime(s.Value, receivedAt[s.Key]).TotalMilliseconds).Order().ToList();
+    }
+
+    public static string Describe(IReadOnlyList<double> sorted) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Percentile(sorted, 0.50):0} / {Percentile(sorted, 0.99):0}");
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static async Task ReceiveAsync(SqsClient sqs, string queueUrl, ConcurrentDictionary<string, long> receivedAt, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var received = await sqs.ReceiveMessagesAsync(queueUrl, SqsClient.MaxBatchSize, TimeSpan.Zero, null, CancellationToken.None);
+            if (!received.IsSuccess)
+            {
+                throw new InvalidOperationException($"Receiving failed: {received}");
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            foreach (var message in received.Value)
+            {
+                receivedAt.TryAdd(message.MessageId, now);
+            }
+
+            if (received.Value.Count > 0)
+            {
+                var deleted = await sqs.DeleteMessageBatchAsync(queueUrl, received.Value.Select((m, i) => new SqsReceipt($"d{i}", m.ReceiptHandle)).ToList(), CancellationToken.None);
+                if (!deleted.IsSuccess)
+                {
+                    throw new InvalidOperationException($"Deleting failed: {deleted}");
+                }
+            }
+        }
+    }
+}
