@@ -204,12 +204,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             _lastRecovery = now;
             // Throttled while our own last second was at the limit: the provider counted the same calls a few
             // milliseconds apart from us (network and scheduling jitter), so ease off a little. Throttled well below
-            // the limit: the account's real rate is lower (another sender shares it), so halve. In the first second of
-            // sending, "at the limit" is the limit's share of the time since the first call.
-            var atLimit = _calls.Oldest != DateTimeOffset.MinValue
-                ? _calls.Length
-                : Math.Max(1, _calls.Length * Math.Min(1, (now - _calls.EarliestUsed).TotalSeconds));
-            var wasAtLimit = _calls.CountAfter(now - TimeSpan.FromSeconds(1)) >= 0.9 * atLimit;
+            // the limit: the account's real rate is lower (another sender shares it), so halve. Our rate is the calls
+            // the window holds over the time since the oldest of them: a burst at the start of a second, or a first
+            // second not yet full, is still at the limit.
+            var held = _calls.CountAfter(DateTimeOffset.MinValue);
+            var ourRate = held / Math.Max((now - _calls.EarliestUsed).TotalSeconds, 0.001);
+            var wasAtLimit = held > 0 && ourRate >= 0.9 * _calls.Length;
             _pace = Math.Max(_limit * FloorFraction, _pace * (wasAtLimit ? AtLimitDecrease : 0.5));
         }
     }

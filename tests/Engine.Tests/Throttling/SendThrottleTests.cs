@@ -184,6 +184,23 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_429_just_after_a_seconds_burst_at_the_limit_eases_off_rather_than_halving()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        for (var i = 0; i < 10; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        // The ten calls went at the start of the second just gone, so none is "in the last second" any more, but
+        // ten calls in 1.05 s is the limit.
+        time.Advance(TimeSpan.FromSeconds(1.05));
+        throttle.OnThrottled();
+        Assert.Equal(9.95, throttle.CurrentRate, precision: 6);
+    }
+
+    [Fact]
     public async Task A_pause_holds_every_permit_until_it_ends()
     {
         var time = new ManualTimeProvider();
