@@ -15,7 +15,7 @@ namespace Messaging.Engine.Throttling;
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
 /// </list>
 /// When the provider throttles anyway, <see cref="OnThrottled"/> slows the pace (at most once a second): by 0.5 % when our
-/// own last second was at the limit (the provider's clock saw our calls a little bunched), by half when it was well
+/// own rate was at the limit (the provider's clock saw our calls a little bunched), by half when it was well
 /// below (the account's real rate is lower); every quiet second then adds back a twentieth of the limit (AIMD).
 /// </summary>
 public sealed class SendThrottle : IAsyncDisposable, IDisposable
