@@ -71,7 +71,7 @@ internal static class CompareRun
                     // The floor under every runner's latency: the local SQS peer alone, polled as the engine polls.
                     await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
                     var floor = await ReceiveFloor.MeasureAsync(aws.GetRequiredService<SqsClient>(), $"f{Guid.NewGuid():N}"[..13], scenario.Paced, scenario.Rate / 2.0);
-                    Console.WriteLine($"| {scenario.Key}) {scenario.Name} | the SQS peer alone, enqueue → receive (8 receivers, no wait) | – | – | – | – | – | – | – | {ReceiveFloor.Describe(floor)} | – | – |");
+                    Console.WriteLine($"| {scenario.Key}) {scenario.Name} | the SQS peer alone, enqueue → receive (8 receivers, no wait) | – | – | – | – | – | – | – | {Percentiles.P50AndP99(floor)} | – | – |");
                 }
 
                 foreach (var runner in runners)
@@ -408,14 +408,13 @@ internal static class CompareRun
 
             var busiest = Accepted.Count > 0 ? $"{Busiest(Accepted.Select(a => a.ArrivedAt).Order().ToList()):N0} / {Busiest(Calls.Order().ToList()):N0}" : "–";
             var latency = Latencies.Count > 0
-                ? $"{Percentile(Latencies, 0.50).ToString("0", invariant)} / {Percentile(Latencies, 0.99).ToString("0", invariant)}"
+                ? Percentiles.P50AndP99(Latencies)
                 : "–";
             var fairness = Fairness is { } f ? string.Create(invariant, $" (halfway, recipients at {f.Min:0.00}–{f.Max:0.00}× their share)") : string.Empty;
             return string.Create(invariant,
                 $"| {scenario.Key}) {scenario.Name}{fairness} | {runner.Name} | {Sent:N0} / {Requests:N0} | {Requests - Sent:N0} | {Doubled:N0} | {rate} | {ratio} | {(Sent > 0 ? (double)Throttled / Sent : 0):0.000} | {busiest} | {latency} | {cpu} | {PeakRssMb:N0} |");
         }
 
-        private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
         private static int Busiest(List<long> sorted)
         {

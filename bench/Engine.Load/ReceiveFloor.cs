@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Messaging.Engine.Aws.Sqs;
 
 namespace Messaging.Load;
@@ -53,11 +52,6 @@ internal static class ReceiveFloor
 
         return sentAt.Select(s => Stopwatch.GetElapsedTime(s.Value, receivedAt[s.Key]).TotalMilliseconds).Order().ToList();
     }
-
-    public static string Describe(IReadOnlyList<double> sorted) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Percentile(sorted, 0.50):0} / {Percentile(sorted, 0.99):0}");
-
-    private static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static async Task ReceiveAsync(SqsClient sqs, string queueUrl, ConcurrentDictionary<string, long> receivedAt, CancellationToken stop)
     {

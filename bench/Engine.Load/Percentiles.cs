@@ -1,0 +1,13 @@
+using System.Globalization;
+
+namespace Messaging.Load;
+
+/// <summary>Percentiles of sorted latencies, as the result tables print them.</summary>
+internal static class Percentiles
+{
+    /// <summary>"p50 / p99" in whole milliseconds.</summary>
+    public static string P50AndP99(IReadOnlyList<double> sorted) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Of(sorted, 0.50):0} / {Of(sorted, 0.99):0}");
+
+    public static double Of(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
