@@ -21,6 +21,8 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     // Wakes the scanner when creations pass MaxLive; released only when _overCapSignalled goes from 0 to 1.
     private readonly SemaphoreSlim _overCap = new(0, 1);
     private int _overCapSignalled;
+    // Kept beside the dictionary: its Count takes every bucket lock, too dear for each creation.
+    private int _live;
     private volatile bool _stopping;
     private Task? _stopped;
     private long _passivated;
@@ -34,7 +36,7 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     }
 
     /// <summary>Actors in memory now.</summary>
-    public int LiveCount => _cells.Count;
+    public int LiveCount => Volatile.Read(ref _live);
 
     /// <summary>Actors passivated since start.</summary>
     public long PassivatedCount => Interlocked.Read(ref _passivated);
@@ -77,11 +79,12 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
     /// </summary>
     public int PassivateOverCap()
     {
-        var excess = _cells.Count - (_runtime.Options.MaxLive / 10 * 9);
-        if (_cells.Count <= _runtime.Options.MaxLive || excess <= 0)
+        if (LiveCount <= _runtime.Options.MaxLive)
         {
             return 0;
         }
+
+        var excess = LiveCount - (_runtime.Options.MaxLive / 10 * 9);
 
         var count = 0;
         foreach (var (cell, lastActive) in _cells.Values.Select(c => (Cell: c, At: c.LastActivityTicks)).OrderBy(c => c.At))
@@ -144,12 +147,12 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         }
 
         ThrowIfStopping();
-        var fresh = new ActorCell<TMessage>($"{_kind}/{key}", () => _factory(key), _runtime, c => _cells.TryRemove(new(key, c)));
+        var fresh = new ActorCell<TMessage>($"{_kind}/{key}", () => _factory(key), _runtime, c => Remove(key, c));
         var cell = _cells.GetOrAdd(key, fresh);
         if (ReferenceEquals(cell, fresh))
         {
             fresh.Start();
-            if (_cells.Count > _runtime.Options.MaxLive && Interlocked.CompareExchange(ref _overCapSignalled, 1, 0) == 0)
+            if (Interlocked.Increment(ref _live) > _runtime.Options.MaxLive && Interlocked.CompareExchange(ref _overCapSignalled, 1, 0) == 0)
             {
                 _overCap.Release();
             }
@@ -162,6 +165,15 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
         }
 
         return cell;
+    }
+
+    /// <summary>A stopped cell leaves the registry (it is still the one registered for its key).</summary>
+    private void Remove(TKey key, ActorCell<TMessage> cell)
+    {
+        if (_cells.TryRemove(new(key, cell)))
+        {
+            Interlocked.Decrement(ref _live);
+        }
     }
 
     private void ThrowIfStopping()

@@ -207,7 +207,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // the limit: the account's real rate is lower (another sender shares it), so halve. Our rate is the calls
             // the window holds over the time since the oldest of them: a burst at the start of a second, or a first
             // second not yet full, is still at the limit.
-            var held = _calls.CountAfter(DateTimeOffset.MinValue);
+            var held = _calls.Held;
             var ourRate = held / Math.Max((now - _calls.EarliestUsed).TotalSeconds, 0.001);
             var wasAtLimit = held > 0 && ourRate >= 0.9 * _calls.Length;
             _pace = Math.Max(_limit * FloorFraction, _pace * (wasAtLimit ? AtLimitDecrease : 0.5));
@@ -462,7 +462,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             _oldest = (_oldest + 1) % _ticks.Length;
         }
 
-        public int CountAfter(DateTimeOffset since) => _ticks.Count(t => t != long.MinValue && t > since.UtcTicks);
+        /// <summary>How many places hold a time.</summary>
+        public int Held => _ticks.Count(t => t != long.MinValue);
 
         /// <summary>The oldest time held (<see cref="DateTimeOffset.MinValue"/> if none): before the ring fills, when it began filling.</summary>
         public DateTimeOffset EarliestUsed
