@@ -201,6 +201,8 @@ public sealed class EntityRegistry<TKey, TMessage> : IAsyncDisposable
                     }
 
                     PassivateIdle();
+                    // Creations during the last trim did not signal; if none came since, the cap is held here.
+                    PassivateOverCap();
                     tick = timer.WaitForNextTickAsync(cancellationToken).AsTask();
                 }
                 else
