@@ -84,6 +84,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly GroupCommitWriter _writer;
+    private WriterConnection? _writerConnection; // the group-commit loop's alone: one batch at a time
     private int _disposed;
 
     internal SqlJournal(SqlDialect dialect, JournalOptions options, TimeProvider timeProvider, ILogger logger)
@@ -187,9 +188,27 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private async Task<AppendResult[]> WriteInTransactionAsync(
         IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)
     {
-        var connection = await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false);
-        await using var _ = connection.ConfigureAwait(false);
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        _writerConnection ??= new WriterConnection(
+            await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false));
+        var writer = _writerConnection;
+        try
+        {
+            return await WriteInTransactionAsync(writer, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The failure may have broken the connection (the server gone, the file unreadable): the next batch, or
+            // the retry of this one append by append, opens a fresh one.
+            _writerConnection = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<AppendResult[]> WriteInTransactionAsync(
+        WriterConnection writer, IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        var transaction = await writer.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var __ = transaction.ConfigureAwait(false);
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -198,7 +217,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         // whichever recipients and nodes race for it). Then every guarded event insert of the batch (one round trip
         // where the provider batches), then, knowing which appends won, their message rows and snapshots, and the
         // undoing of any partly written loser (and of a claim it made).
-        var statements = new StatementBatch(connection, transaction);
+        var statements = new StatementBatch(writer, transaction);
         var claimLost = new bool[batch.Count];
         var claims = new List<int>();
         for (var i = 0; i < batch.Count; i++)
@@ -342,8 +361,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         foreach (var i in conflicts)
         {
             var request = batch[i].Request;
-            using var highest = Command(connection, transaction, HighestSql);
-            AddParameter(highest, "pid").Value = request.PersistenceId;
+            var highest = writer.Command(HighestSql, transaction, [("@pid", request.PersistenceId)]);
             var actual = Convert.ToInt64(
                 await highest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             results[i] = new AppendResult.Conflict(request.ExpectedSequenceNr, actual);
@@ -524,6 +542,12 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);
+        if (_writerConnection is { } writer)
+        {
+            _writerConnection = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _dialect.DisposeAsync().ConfigureAwait(false);
     }
 

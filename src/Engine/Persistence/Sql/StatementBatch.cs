@@ -5,9 +5,10 @@ namespace Messaging.Engine.Persistence.Sql;
 /// <summary>
 /// Statements to run in order inside one transaction, answering how many rows each touched. Where the provider
 /// supports <see cref="DbBatch"/> (Npgsql) they go to the server in one round trip; otherwise (SQLite, in-process,
-/// where a round trip costs nothing) they run one by one on commands prepared once per SQL text.
+/// where a round trip costs nothing) they run one by one on the writer connection's commands, prepared once per SQL
+/// text for as long as the connection lives.
 /// </summary>
-internal sealed class StatementBatch(DbConnection connection, DbTransaction transaction)
+internal sealed class StatementBatch(WriterConnection writer, DbTransaction transaction)
 {
     private readonly List<(string Sql, (string Name, object Value)[] Parameters)> _statements = [];
 
@@ -24,6 +25,7 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
             return affected;
         }
 
+        var connection = writer.Connection;
         if (connection.CanCreateBatch)
         {
             using var batch = connection.CreateBatch();
@@ -51,41 +53,11 @@ internal sealed class StatementBatch(DbConnection connection, DbTransaction tran
         }
         else
         {
-            var prepared = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
-            try
+            for (var i = 0; i < _statements.Count; i++)
             {
-                for (var i = 0; i < _statements.Count; i++)
-                {
-                    var (sql, parameters) = _statements[i];
-                    if (!prepared.TryGetValue(sql, out var command))
-                    {
-                        command = connection.CreateCommand();
-                        command.Transaction = transaction;
-                        command.CommandText = sql;
-                        foreach (var (name, _) in parameters)
-                        {
-                            var parameter = command.CreateParameter();
-                            parameter.ParameterName = name;
-                            command.Parameters.Add(parameter);
-                        }
-
-                        prepared.Add(sql, command);
-                    }
-
-                    for (var p = 0; p < parameters.Length; p++)
-                    {
-                        command.Parameters[p].Value = parameters[p].Value;
-                    }
-
-                    affected[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                foreach (var command in prepared.Values)
-                {
-                    await command.DisposeAsync().ConfigureAwait(false);
-                }
+                var (sql, parameters) = _statements[i];
+                affected[i] = await writer.Command(sql, transaction, parameters)
+                    .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -1,0 +1,61 @@
+using System.Data.Common;
+
+namespace Messaging.Engine.Persistence.Sql;
+
+/// <summary>
+/// The group-commit loop's connection, kept open from one batch to the next, with one command per SQL text kept on it.
+/// </summary>
+/// <remarks>
+/// Only the group-commit loop uses it, one batch at a time, so nothing here is shared. Opening a pooled connection
+/// per batch cost SQLite its write pragmas each time, and a command made per batch is prepared anew (Microsoft.Data.Sqlite
+/// keeps a statement prepared only for the life of its command): 7 % of the engine's CPU at full speed. A command
+/// kept here stays prepared across batches; only its parameter values change. After a failure the journal disposes
+/// this and opens a fresh one, so a broken connection is never reused.
+/// </remarks>
+internal sealed class WriterConnection(DbConnection connection) : IAsyncDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    public DbConnection Connection { get; } = connection;
+
+    /// <summary>The command for <paramref name="sql"/> in <paramref name="transaction"/>, its parameters set.</summary>
+    public DbCommand Command(string sql, DbTransaction transaction, (string Name, object Value)[] parameters)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, _) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+
+            _commands.Add(sql, command);
+        }
+        else if (command.Parameters.Count != parameters.Length)
+        {
+            throw new ArgumentException($"The statement was first run with {command.Parameters.Count} parameters, now with {parameters.Length}.", nameof(parameters));
+        }
+
+        command.Transaction = transaction;
+        for (var p = 0; p < parameters.Length; p++)
+        {
+            command.Parameters[p].Value = parameters[p].Value;
+        }
+
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _commands.Clear();
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}
