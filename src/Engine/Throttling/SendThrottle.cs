@@ -37,6 +37,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // At most this much of the rate goes at once after a quiet spell (a quarter second's permits).
     internal static readonly TimeSpan BurstSpan = TimeSpan.FromMilliseconds(250);
 
+    // From two permits per step of this grid up (100/s), paced slots are rounded up onto it and the pump hands permits
+    // out a step at a time: at 500/s the pump, the callers' slot timers and the pool threads they wake then wake 50
+    // times a second instead of 500 (those wake-ups were a third of the engine's CPU at 500/s). The rate is unchanged:
+    // only when within its 20 ms a permit's call goes moves. Below 100/s each permit has a step to itself anyway.
+    internal static readonly TimeSpan SlotGrid = TimeSpan.FromMilliseconds(20);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Queue<Waiter>[] _waiters;
@@ -239,16 +245,19 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 while (HasWaiters())
                 {
                     var now = _time.GetUtcNow();
-                    var wait = NextPermitIn(now, ref next);
+                    var wait = NextPermitIn(now, ref next, out var onGrid);
                     if (wait > TimeSpan.Zero)
                     {
-                        // Short naps, so a new limit, a pause or its end is noticed promptly.
+                        // Short naps, so a new limit, a pause or its end is noticed promptly; on the grid, at least a
+                        // step, to wake once for the step's permits.
+                        var nap = wait < MaxNap ? wait : MaxNap;
                         Interlocked.Increment(ref _naps);
-                        await Task.Delay(wait < MaxNap ? wait : MaxNap, _time, stopping).ConfigureAwait(false);
+                        await Task.Delay(onGrid && nap < SlotGrid ? SlotGrid : nap, _time, stopping).ConfigureAwait(false);
                         continue;
                     }
 
-                    if (Grant(next < now ? now : next))
+                    var slotAt = next <= now ? now : next;
+                    if (Grant(onGrid && slotAt > now ? OnGrid(slotAt) : slotAt, paced: slotAt))
                     {
                         next += Interval();
                     }
@@ -261,11 +270,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>How long until the next permit may go; zero when it may go now.</summary>
-    private TimeSpan NextPermitIn(DateTimeOffset now, ref DateTimeOffset next)
+    /// <summary>How long until the next permit may go; zero when it may go now. Also whether slots go on the grid.</summary>
+    private TimeSpan NextPermitIn(DateTimeOffset now, ref DateTimeOffset next, out bool onGrid)
     {
         lock (_gate)
         {
+            onGrid = _pace * SlotGrid.TotalSeconds >= 2;
             if (_pausedUntil > now)
             {
                 return _pausedUntil - now;
@@ -300,7 +310,18 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    private bool Grant(DateTimeOffset slotAt)
+    /// <summary>The first step of the slot grid at or after <paramref name="slotAt"/>.</summary>
+    private static DateTimeOffset OnGrid(DateTimeOffset slotAt)
+    {
+        var past = slotAt.UtcTicks % SlotGrid.Ticks;
+        return past == 0 ? slotAt : slotAt.AddTicks(SlotGrid.Ticks - past);
+    }
+
+    /// <summary>
+    /// Hands the first waiter a permit for <paramref name="slotAt"/>; the slots ring keeps <paramref name="paced"/>,
+    /// the slot before any rounding onto the grid, so the rounding never holds the pace back.
+    /// </summary>
+    private bool Grant(DateTimeOffset slotAt, DateTimeOffset paced)
     {
         Waiter? waiter = null;
         lock (_gate)
@@ -332,7 +353,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             if (_slots.Length > 0)
             {
-                _slots.Add(slotAt);
+                _slots.Add(paced);
             }
         }
 

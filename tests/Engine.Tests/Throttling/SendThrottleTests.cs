@@ -75,6 +75,30 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task At_500_per_second_paced_permits_share_20_ms_steps_and_the_pump_wakes_once_a_step_at_the_same_pace()
+    {
+        await using var throttle = new SendThrottle("email", 500, priorities: 1, TimeProvider.System);
+
+        // From a quiet start: a quarter second's 125 permits at once, then 275 paced at 500/s (0.55 s).
+        var naps = throttle.Naps;
+        var permits = Enumerable.Range(0, 400).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        await Task.WhenAll(permits).WaitAsync(Deadline);
+
+        var slots = permits.Select(p => p.Result.SlotAt).Order().ToList();
+        var paced = slots.Where(s => s - slots[0] > TimeSpan.FromMilliseconds(1)).ToList();
+        Assert.InRange(paced.Count, 270, 275);
+        var offGrid = paced.Where(s => s.UtcTicks % SendThrottle.SlotGrid.Ticks != 0).ToList();
+        Assert.True(offGrid.Count == 0, $"{offGrid.Count} paced slots off the 20 ms grid");
+        // Ten permits a step, the rate kept: the last paced slot is 275 intervals on, give or take a step.
+        var steps = paced.Distinct().ToList();
+        Assert.InRange(paced.Count / (double)steps.Count, 9, 11);
+        var span = paced[^1] - slots[0];
+        Assert.InRange(span.TotalMilliseconds, (275 * SendThrottle.Window.TotalMilliseconds / 500) - 20, (275 * SendThrottle.Window.TotalMilliseconds / 500) + 20);
+        // The pump slept once a step, not once a permit (275 naps before the grid).
+        Assert.InRange(throttle.Naps - naps, 1, steps.Count + 5);
+    }
+
+    [Fact]
     public async Task A_new_share_keeps_the_last_seconds_calls_so_a_rebalance_allows_no_burst()
     {
         var time = new ManualTimeProvider();
