@@ -99,6 +99,31 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_call_half_a_millisecond_from_room_in_the_window_waits_on_a_timer_rather_than_spinning()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 5, priorities: 1, time);
+        for (var i = 0; i < 5; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        time.Advance(SendThrottle.Window - TimeSpan.FromMilliseconds(0.5));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // On a pool thread: Task.Delay drops a wait's fraction of a millisecond, so a call asking for 0.5 ms would get
+        // no wait at all and go round again on this thread, without end while the clock stands still.
+        var sixth = Task.Run(() => throttle.EnterWindowAsync(default).AsTask());
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.WindowWaits >= 1), Deadline, "the sixth call waits at the window");
+        Assert.False(sixth.IsCompleted);
+
+        time.Advance(TimeSpan.FromMilliseconds(0.5));
+        await sixth.WaitAsync(Deadline);
+
+        // On a timer it looks again about once a millisecond of real time; spinning, tens of thousands of times.
+        Assert.InRange(throttle.WindowWaits, 1, (long)watch.Elapsed.TotalMilliseconds + 10);
+    }
+
+    [Fact]
     public async Task A_new_share_keeps_the_last_seconds_calls_so_a_rebalance_allows_no_burst()
     {
         var time = new ManualTimeProvider();
