@@ -16,30 +16,14 @@ internal sealed class RequestLane(RequestQueueOptions queue, string url, SqsAckn
 
     public int Pollers => queue.Pollers;
 
-    public SemaphoreSlim Slots { get; } = new(queue.MaxInFlight, queue.MaxInFlight);
+    public InFlightSlots Slots { get; } = new(queue.MaxInFlight, InFlightSlots.DefaultGatherLinger);
 
     public SqsAcknowledger Acknowledger => acknowledger;
 
-    /// <summary>Waits for at least one free slot, then takes up to <paramref name="most"/>; returns how many.</summary>
-    public async Task<int> TakeSlotsAsync(int most, CancellationToken cancellationToken)
-    {
-        await Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var taken = 1;
-        while (taken < most && Slots.Wait(0, CancellationToken.None))
-        {
-            taken++;
-        }
+    /// <summary>Waits for a free slot, then takes up to <paramref name="most"/> (see <see cref="InFlightSlots"/>).</summary>
+    public Task<int> TakeSlotsAsync(int most, CancellationToken cancellationToken) => Slots.TakeAsync(most, cancellationToken);
 
-        return taken;
-    }
-
-    public void ReleaseSlots(int count)
-    {
-        if (count > 0)
-        {
-            Slots.Release(count);
-        }
-    }
+    public void ReleaseSlots(int count) => Slots.Release(count);
 
     public async ValueTask DisposeAsync()
     {
