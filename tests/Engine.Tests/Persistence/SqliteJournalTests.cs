@@ -1,5 +1,8 @@
+using System.Text;
+using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Persistence.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Messaging.Engine.Tests.Persistence;
 
@@ -18,6 +21,43 @@ public sealed class SqliteJournalTests : JournalConformanceTests, IDisposable
 
     // A directory where the database file should be: SQLite cannot open it.
     private protected override SqlDialect UnreachableDialect() => new SqliteDialect(_directory, "FULL");
+
+    [Fact]
+    public async Task Under_steady_reads_and_writes_the_write_ahead_log_is_started_over_instead_of_growing_without_end()
+    {
+        // A checkpoint pass every 100 ms instead of 10 s, so that a few seconds show what hours would.
+        var path = Path.Combine(_directory, "engine.db");
+        var dialect = new SqliteDialect(path, "NORMAL", checkpointInterval: TimeSpan.FromMilliseconds(100));
+        await using var journal = await SqlJournal.OpenAsync(
+            dialect, new JournalOptions(), TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+
+        var walBytes = new List<long>();
+        var next = new long[100];
+        for (var round = 0; round < 6; round++)
+        {
+            // Each round appends the same amount: 100 recipients, 10 events each, a 1 KiB payload.
+            for (var step = 0; step < 10; step++)
+            {
+                // As recipient actors do: read, then append; so reads and writes overlap all along.
+                await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+                {
+                    await journal.ReadEventsAsync($"email:r{i}@x.test", 1, default);
+                    var payload = Encoding.UTF8.GetBytes(new string('x', 1024));
+                    var written = await journal.AppendAsync(new($"email:r{i}@x.test", next[i], new NewEvent("test.event.v1", payload)), default);
+                    next[i] = Assert.IsType<AppendResult.Written>(written).HighestSequenceNr;
+                }));
+            }
+
+            walBytes.Add(new FileInfo(path + "-wal").Length);
+        }
+
+        Assert.True(dialect.WalRestarts >= 1, "the writer never started the WAL over");
+        // Started over, the WAL file is written again from its start: it stops growing once it holds what is written
+        // between two restarts. Never started over, every round makes it longer.
+        var sizes = string.Join(", ", walBytes.Select(b => $"{b:N0}"));
+        Assert.True(Enumerable.Range(1, walBytes.Count - 1).Any(r => walBytes[r] <= walBytes[r - 1]),
+            $"the WAL grew in every round: {sizes} bytes");
+    }
 
     public void Dispose()
     {

@@ -38,6 +38,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual string? SkipCommitFlush => null;
 
+    /// <summary>
+    /// Runs on the group commit's own connection after each batch it commits, between batches: upkeep that must not
+    /// race the writer (SQLite starts its write-ahead log over here).
+    /// </summary>
+    public virtual ValueTask AfterCommitAsync(DbConnection writer, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>

@@ -193,7 +193,9 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         var writer = _writerConnection;
         try
         {
-            return await WriteInTransactionAsync(writer, batch, cancellationToken).ConfigureAwait(false);
+            var results = await WriteInTransactionAsync(writer, batch, cancellationToken).ConfigureAwait(false);
+            await _dialect.AfterCommitAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
+            return results;
         }
         catch
         {
