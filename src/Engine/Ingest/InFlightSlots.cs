@@ -6,10 +6,10 @@ namespace Messaging.Engine.Ingest;
 /// </summary>
 /// <remarks>
 /// While the lane is full, slots come back one at a time as sends finish. Handing each one to a waiting receiver
-/// made a receive per message (at 500 sends/s, 500 receives of one message each, a twelfth of the engine's CPU and
-/// as much of the SQS peer's). So one receiver at a time gathers: it takes what is free, and if that is less than a
-/// full receive, it waits up to <see cref="DefaultGatherLinger"/> (20 ms) for the rest. A lane with free slots is not held up: a
-/// full receive's worth is there at once.
+/// made a receive per message (at 500 sends/s, 500 receives of one message each: a twelfth of the engine's CPU, and
+/// as many receives for SQS to answer). So one receiver at a time gathers: it takes what is free, and if that is less
+/// than a full receive, it waits up to <see cref="DefaultGatherLinger"/> (20 ms) for the rest. A lane with free slots
+/// is not held up: a full receive's worth is there at once.
 /// </remarks>
 internal sealed class InFlightSlots(int capacity, TimeSpan gatherLinger) : IDisposable
 {
@@ -18,8 +18,6 @@ internal sealed class InFlightSlots(int capacity, TimeSpan gatherLinger) : IDisp
 
     private readonly SemaphoreSlim _free = new(capacity, capacity);
     private readonly SemaphoreSlim _gathering = new(1, 1);
-
-    public int Capacity => capacity;
 
     /// <summary>Slots free now.</summary>
     public int Free => _free.CurrentCount;

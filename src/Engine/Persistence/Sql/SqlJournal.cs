@@ -191,11 +191,10 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         _writerConnection ??= new WriterConnection(
             await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false));
         var writer = _writerConnection;
+        AppendResult[] results;
         try
         {
-            var results = await WriteInTransactionAsync(writer, batch, cancellationToken).ConfigureAwait(false);
-            await _dialect.AfterCommitAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
-            return results;
+            results = await WriteInTransactionAsync(writer, batch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -205,6 +204,10 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             await writer.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+
+        // Outside the try: the batch is committed, and the dialect's upkeep reports its own failures.
+        await _dialect.AfterCommitAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
+        return results;
     }
 
     private async Task<AppendResult[]> WriteInTransactionAsync(

@@ -146,7 +146,6 @@ internal sealed partial class SqliteDialect : SqlDialect
     /// <summary>Times the writer started the WAL over (for tests and benchmarks).</summary>
     internal long WalRestarts => Interlocked.Read(ref _restarts);
 
-
     public override async ValueTask AfterCommitAsync(DbConnection writer, CancellationToken cancellationToken)
     {
         // At most one try every 50 ms: a try that copies frames also fsyncs the database file.
