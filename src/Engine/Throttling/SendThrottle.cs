@@ -163,7 +163,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     public ValueTask WaitForSlotAsync(SendPermit permit, CancellationToken cancellationToken)
     {
         var wait = permit.SlotAt - _time.GetUtcNow();
-        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(Task.Delay(WholeMilliseconds(wait), _time, cancellationToken));
+        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(_time.WaitAtLeastAsync(wait, cancellationToken));
     }
 
     /// <summary>
@@ -195,7 +195,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             }
 
             Interlocked.Increment(ref _windowWaits);
-            await Task.Delay(WholeMilliseconds(wait), _time, cancellationToken).ConfigureAwait(false);
+            await _time.WaitAtLeastAsync(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -257,7 +257,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                         // step, to wake once for the step's permits.
                         var nap = wait < MaxNap ? wait : MaxNap;
                         Interlocked.Increment(ref _naps);
-                        await Task.Delay(WholeMilliseconds(onGrid && nap < SlotGrid ? SlotGrid : nap), _time, stopping).ConfigureAwait(false);
+                        await _time.WaitAtLeastAsync(onGrid && nap < SlotGrid ? SlotGrid : nap, stopping).ConfigureAwait(false);
                         continue;
                     }
 
@@ -314,13 +314,6 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             return next - Lead > now ? next - Lead - now : TimeSpan.Zero;
         }
     }
-
-    /// <summary>
-    /// A wait rounded up to whole milliseconds: <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/>
-    /// drops the fraction, so a wait under a millisecond ends at once, and a loop that checks the time again (the
-    /// window, the pump) would spin until the moment came. At 500/s that spinning was a twentieth of the engine's CPU.
-    /// </summary>
-    private static TimeSpan WholeMilliseconds(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
 
     /// <summary>The first step of the slot grid at or after <paramref name="slotAt"/>.</summary>
     private static DateTimeOffset OnGrid(DateTimeOffset slotAt)

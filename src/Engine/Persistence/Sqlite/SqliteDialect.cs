@@ -39,7 +39,7 @@ internal sealed partial class SqliteDialect : SqlDialect
     private int _checkpointsStarted;
     // Set by each background pass, cleared once the writer has started the WAL over.
     private int _restartDue;
-    private long _restartTried;
+    private long _restartTried; // the writer loop's alone
     private long _restarts;
     private int _disposed;
 
@@ -150,12 +150,12 @@ internal sealed partial class SqliteDialect : SqlDialect
     {
         // At most one try every 50 ms: a try that copies frames also fsyncs the database file.
         var now = Environment.TickCount64;
-        if (Volatile.Read(ref _restartDue) == 0 || now - Interlocked.Read(ref _restartTried) < 50)
+        if (Volatile.Read(ref _restartDue) == 0 || now - _restartTried < 50)
         {
             return;
         }
 
-        Interlocked.Exchange(ref _restartTried, now);
+        _restartTried = now;
         try
         {
             using var restart = writer.CreateCommand();
