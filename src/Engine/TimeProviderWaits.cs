@@ -1,15 +1,16 @@
 namespace Messaging.Engine;
 
-/// <summary>Waits that must not end early.</summary>
+/// <summary>Waits that should not end early.</summary>
 internal static class TimeProviderWaits
 {
     /// <summary>
-    /// Waits at least <paramref name="wait"/>. <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/>
-    /// drops a wait's fraction of a millisecond (1.6 ms waits 1 ms, 0.4 ms not at all), so this asks for whole
-    /// milliseconds, rounded up: code that must not act before a moment (a send slot, room in the window) is never
-    /// early, and a loop that checks the time again after waiting does not spin through the last fraction. At 500
-    /// sends/s that spinning in the send throttle was a twentieth of the engine's CPU.
+    /// Waits about <paramref name="wait"/>, asking for whole milliseconds, rounded up.
+    /// <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> drops the fraction (1.6 ms waits 1 ms, 0.4 ms
+    /// not at all), and the system timer, which counts whole milliseconds, may end a wait up to one early besides.
+    /// Rounded up, a wait is at most that one tick early, and a loop that checks the time again after waiting goes
+    /// round once or twice more instead of spinning through the last fraction (at 500 sends/s that spinning in the
+    /// send throttle was a twentieth of the engine's CPU).
     /// </summary>
-    public static Task WaitAtLeastAsync(this TimeProvider time, TimeSpan wait, CancellationToken cancellationToken) =>
+    public static Task WaitRoundedUpAsync(this TimeProvider time, TimeSpan wait, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken);
 }

@@ -112,7 +112,7 @@ public sealed partial class ClusterMembership : IHostedService
             var wait = _throttles.QuietAt - _time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
             }
 
             // Leaving: the others raise their share at their next heartbeat instead of after the timeout.

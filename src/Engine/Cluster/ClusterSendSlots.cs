@@ -66,7 +66,7 @@ public sealed class ClusterSendSlots
             // The slot began between asking and the answer plus the wait: waiting from the answer is never early.
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
             }
 
             // ...and at most this late: the next slot's holder may be on time, so a later send could crowd it.

@@ -163,7 +163,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     public ValueTask WaitForSlotAsync(SendPermit permit, CancellationToken cancellationToken)
     {
         var wait = permit.SlotAt - _time.GetUtcNow();
-        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(_time.WaitAtLeastAsync(wait, cancellationToken));
+        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(_time.WaitRoundedUpAsync(wait, cancellationToken));
     }
 
     /// <summary>
@@ -195,7 +195,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             }
 
             Interlocked.Increment(ref _windowWaits);
-            await _time.WaitAtLeastAsync(wait, cancellationToken).ConfigureAwait(false);
+            await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -257,7 +257,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                         // step, to wake once for the step's permits.
                         var nap = wait < MaxNap ? wait : MaxNap;
                         Interlocked.Increment(ref _naps);
-                        await _time.WaitAtLeastAsync(onGrid && nap < SlotGrid ? SlotGrid : nap, stopping).ConfigureAwait(false);
+                        await _time.WaitRoundedUpAsync(onGrid && nap < SlotGrid ? SlotGrid : nap, stopping).ConfigureAwait(false);
                         continue;
                     }
 
