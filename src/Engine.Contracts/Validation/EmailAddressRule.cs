@@ -93,7 +93,7 @@ public static class EmailAddressRule
         }
 
         var sender = value.Trim();
-        if (SplitSender(sender, out var displayName, out var address) is { } problem)
+        if (SplitSender(sender, out var displayName, out var address, out var bracketed) is { } problem)
         {
             return problem;
         }
@@ -103,7 +103,6 @@ public static class EmailAddressRule
             return badName;
         }
 
-        var bracketed = !ReferenceEquals(address, sender);
         return Check(address) is { } badAddress ? (bracketed ? $"has an address in angle brackets that {badAddress}" : badAddress) : null;
     }
 
@@ -126,10 +125,11 @@ public static class EmailAddressRule
     }
 
     /// <summary>Splits a sender at its angle brackets, refusing lists, comments and stray brackets or quotes.</summary>
-    private static string? SplitSender(string sender, out string displayName, out string address)
+    private static string? SplitSender(string sender, out string displayName, out string address, out bool bracketed)
     {
         displayName = string.Empty;
         address = sender;
+        bracketed = false;
         int open = -1, close = -1;
         var quoted = false;
         for (var i = 0; i < sender.Length; i++)
@@ -188,6 +188,7 @@ public static class EmailAddressRule
 
         displayName = sender[..open].TrimEnd();
         address = sender[(open + 1)..close];
+        bracketed = true;
         return null;
     }
 
