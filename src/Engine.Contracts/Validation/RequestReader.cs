@@ -137,8 +137,11 @@ public static class RequestReader
             var messageId = ReadMessageId(fields);
             var channel = ReadChannel(fields);
             var to = ReadTo(fields, channel);
+            // null stands for an absent field, as it does for every optional one: "template": null is no template.
+            var hasTemplate = IsGiven(fields, "template");
+            var hasContent = IsGiven(fields, "content");
             var template = ReadName(fields, "template", 64);
-            var data = ReadData(fields, fields.ContainsKey("template"));
+            var data = ReadData(fields, hasTemplate);
             var content = ReadContent(fields, channel);
             var from = ReadFrom(fields, channel);
             var configurationSet = ReadName(fields, "configurationSet", 64);
@@ -146,8 +149,6 @@ public static class RequestReader
             var tags = ReadTags(fields, channel);
             var notBefore = ReadNotBefore(fields);
 
-            var hasTemplate = fields.ContainsKey("template");
-            var hasContent = fields.ContainsKey("content");
             if (hasTemplate && hasContent)
             {
                 Problem("$", "has both \"template\" and \"content\"; give exactly one");
@@ -187,6 +188,9 @@ public static class RequestReader
                 },
             };
         }
+
+        private static bool IsGiven(Dictionary<string, JsonElement> fields, string name) =>
+            fields.TryGetValue(name, out var element) && element.ValueKind != JsonValueKind.Null;
 
         private static bool IsKnownField(string name) => name is "schema" or "messageId" or "channel" or "to"
             or "template" or "data" or "content" or "from" or "configurationSet" or "category" or "tags" or "notBefore";
@@ -282,7 +286,7 @@ public static class RequestReader
 
         private MessageContent? ReadContent(Dictionary<string, JsonElement> fields, Channel? channel)
         {
-            if (!fields.TryGetValue("content", out var element))
+            if (!fields.TryGetValue("content", out var element) || element.ValueKind == JsonValueKind.Null)
             {
                 return null;
             }
@@ -306,7 +310,7 @@ public static class RequestReader
 
                 switch (property.Name)
                 {
-                    case "subject": subject = NonEmptyString(property.Value, path); break;
+                    case "subject": subject = HeaderString(property.Value, path); break;
                     case "html": html = NonEmptyString(property.Value, path); break;
                     case "text": text = NonEmptyString(property.Value, path); break;
                     default: Problem(path, $"is not a field of content; use {string.Join(", ", ContentFields.Select(f => $"\"{f}\""))}"); break;
@@ -547,6 +551,13 @@ public static class RequestReader
             }
 
             return value;
+        }
+
+        /// <summary>A non-empty string that goes into a mail header: one line, no control characters.</summary>
+        private string? HeaderString(JsonElement element, string path)
+        {
+            var value = NonEmptyString(element, path);
+            return value is not null && HeaderTextRule.Check(value) is { } reason ? Problem(path, reason) : value;
         }
 
         private string? String(JsonElement element, string path) =>

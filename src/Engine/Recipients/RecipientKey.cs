@@ -1,11 +1,13 @@
 using Messaging.Contracts.Requests;
+using Messaging.Contracts.Validation;
 
 namespace Messaging.Engine.Recipients;
 
 /// <summary>
-/// Who a recipient actor is: <c>email:ana@example.com</c> (trimmed, lower-cased) or <c>sms:+15551234567</c>. Two
-/// requests to the same person reach the same actor whatever case or spacing the producer used. It is also the
-/// actor's persistence id.
+/// Who a recipient actor is: <c>email:ana@example.com</c> (by <see cref="EmailAddressRule.Normalize"/>: trimmed,
+/// lower-cased, a quoted local part that needs no quotes unquoted) or <c>sms:+15551234567</c>. Two requests to the same
+/// person reach the same actor whatever case, spacing or quoting the producer used, so suppression cannot be passed by
+/// spelling an address differently. It is also the actor's persistence id.
 /// </summary>
 public readonly record struct RecipientKey
 {
@@ -25,7 +27,7 @@ public readonly record struct RecipientKey
         var trimmed = address.Trim();
         return channel switch
         {
-            Channel.Email => new RecipientKey(channel, trimmed.ToLowerInvariant()),
+            Channel.Email => new RecipientKey(channel, EmailAddressRule.Normalize(trimmed)),
             Channel.Sms => new RecipientKey(channel, trimmed),
             _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "Unknown channel."),
         };

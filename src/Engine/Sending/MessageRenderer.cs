@@ -14,7 +14,8 @@ public sealed record RenderResult(RenderedMessage? Message, string? Problem)
 /// Turns a request into a <see cref="RenderedMessage"/>. Content: the named template's current version rendered with
 /// the request's data, or the inline content. Sender: request → template → configured default. Configuration set:
 /// request → template → category mapping → configured default. An SMS longer than
-/// <see cref="SendingOptions.SmsMaxSegments"/> is refused.
+/// <see cref="SendingOptions.SmsMaxSegments"/> is refused, and so is a message whose header-bound values (subject, sender,
+/// configuration set) are not clean single lines (<see cref="RenderedMessageRule"/>).
 /// </summary>
 public sealed class MessageRenderer(TemplateCatalog templates, IOptions<SendingOptions> options)
 {
@@ -92,9 +93,12 @@ public sealed class MessageRenderer(TemplateCatalog templates, IOptions<SendingO
             // Feedback events carry the tags back: this is how a bounce finds its request.
             ["messageId"] = request.MessageId,
         };
-        return new RenderResult(new RenderedMessage(
+        var message = new RenderedMessage(
             request.MessageId, request.Channel, request.To, from, configurationSet,
-            content.Subject, content.Html, content.Text, tags, templateLabel), null);
+            content.Subject, content.Html, content.Text, tags, templateLabel);
+        return RenderedMessageRule.Check(message, request, template, sending) is { } unsafeHeader
+            ? RenderResult.Refused(unsafeHeader)
+            : new RenderResult(message, null);
     }
 
     /// <summary>The sender and configuration set of a request, by the resolution rules (the request always wins).</summary>

@@ -63,6 +63,21 @@ public sealed class SendingOptions
 
     internal IEnumerable<string> Validate()
     {
+        // Checked here as well as on every message, so that a bad default stops the engine at start, not each send.
+        if (DefaultEmailFrom is { } from && Contracts.Validation.EmailAddressRule.CheckSender(from) is { } badSender)
+        {
+            yield return $"{SectionName}:DefaultEmailFrom {badSender}.";
+        }
+
+        foreach (var (scope, set) in ConfigurationSetByCategory.Select(e => ($"ConfigurationSetByCategory:{e.Key}", (string?)e.Value))
+                     .Prepend(("DefaultConfigurationSet", DefaultConfigurationSet)))
+        {
+            if (set is not null && Contracts.Validation.ConfigurationSetRule.Check(set) is { } badSet)
+            {
+                yield return $"{SectionName}:{scope} {badSet}.";
+            }
+        }
+
         if (MaxAttempts < 1)
         {
             yield return $"{SectionName}:MaxAttempts must be at least 1.";

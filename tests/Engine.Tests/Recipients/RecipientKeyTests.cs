@@ -8,6 +8,8 @@ public sealed class RecipientKeyTests
     [Theory]
     [InlineData(Channel.Email, "  Ana@Example.COM ", "email:ana@example.com")]
     [InlineData(Channel.Email, "ana@example.com", "email:ana@example.com")]
+    [InlineData(Channel.Email, "\"Ana\"@Example.COM", "email:ana@example.com")]
+    [InlineData(Channel.Email, "\"a\\na\"@example.com", "email:ana@example.com")]
     [InlineData(Channel.Sms, " +15551234567 ", "sms:+15551234567")]
     public void For_normalizes_the_address_so_one_person_has_one_key(Channel channel, string address, string expected)
     {
@@ -23,6 +25,7 @@ public sealed class RecipientKeyTests
 
     [Theory]
     [InlineData("email:Ana@Example.com", true, "email:ana@example.com")]
+    [InlineData("email:\"ana\"@example.com", true, "email:ana@example.com")]
     [InlineData("sms:+15551234567", true, "sms:+15551234567")]
     [InlineData("fax:+15551234567", false, null)]
     [InlineData("email:", false, null)]
