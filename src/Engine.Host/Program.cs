@@ -4,7 +4,6 @@ using Messaging.Host.Api;
 using Messaging.Host.Auth;
 using Messaging.Host.Cli;
 using Messaging.Host.Metrics;
-using Microsoft.AspNetCore.Authentication;
 using Messaging.Host.Health;
 
 // `engine init`, `engine send`, `engine templates …`, `engine token`, `engine recipient|message|dlq|reputation …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
@@ -33,13 +32,7 @@ builder.Services.AddMessagingEngine(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
 
 // Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
-builder.Services.AddOptions<OperatorAuthOptions>().Bind(builder.Configuration.GetSection(OperatorAuthOptions.SectionName));
-builder.Services.AddSingleton<OperatorTokenValidation>();
-builder.Services.AddAuthentication(JwtBearerHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, JwtBearerHandler>(JwtBearerHandler.SchemeName, _ => { });
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(OperatorRoles.ReadPolicy, policy => policy.RequireRole(OperatorRoles.Reader, OperatorRoles.Operator))
-    .AddPolicy(OperatorRoles.WritePolicy, policy => policy.RequireRole(OperatorRoles.Operator));
+builder.Services.AddOperatorAuthentication(builder.Configuration);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DependencyFailureHandler>();
 builder.Services.AddOpenApi();
