@@ -30,6 +30,7 @@ builder.Configuration
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 builder.Services.AddMessagingEngine(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
+builder.Services.StartQueueWorkOnceListening();
 
 // Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
 builder.Services.AddOperatorAuthentication(builder.Configuration);
@@ -66,7 +67,22 @@ if (!app.Configuration.GetValue<bool>($"{OperatorAuthOptions.SectionName}:{nameo
     ready.RequireAuthorization(OperatorRoles.ReadPolicy);
 }
 
-await app.RunAsync().ConfigureAwait(false);
+try
+{
+    await app.StartAsync().ConfigureAwait(false);
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // The queue workers start only once the server listens, so nothing was received or sent; what did start (the
+    // cluster membership, the actors) stops in order before the one line that says why.
+    await app.StopAsync().ConfigureAwait(false);
+    await app.DisposeAsync().ConfigureAwait(false);
+    await Console.Error.WriteLineAsync($"engine: cannot start: {e.Message} Nothing was received or sent.").ConfigureAwait(false);
+    return 1;
+}
+
+await app.WaitForShutdownAsync().ConfigureAwait(false);
+await app.DisposeAsync().ConfigureAwait(false);
 return EngineCommands.Done;
 
 /// <summary>The host's entry point, visible to the host tests' WebApplicationFactory.</summary>
