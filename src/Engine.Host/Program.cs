@@ -34,8 +34,11 @@ builder.Services.StartQueueWorkOnceListening();
 
 // Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
 builder.Services.AddOperatorAuthentication(builder.Configuration);
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusProblems.Describe);
 builder.Services.AddExceptionHandler<DependencyFailureHandler>();
+builder.Services.AddExceptionHandler<BadRequestHandler>();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.WebHost.ConfigureKestrel(RequestSizeLimits.ConfigureServer);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<PrometheusExposition>();
 
@@ -44,6 +47,7 @@ var app = builder.Build();
 app.Services.GetRequiredService<PrometheusExposition>();
 
 app.UseExceptionHandler();
+app.UseRequestSizeLimits();
 app.UseStatusCodePages();
 // The dashboard's page, script and styles, all served from here (no CDN); its data calls carry the operator's token.
 app.UseStaticFiles();
