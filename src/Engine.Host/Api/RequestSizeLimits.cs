@@ -15,6 +15,15 @@ internal static class RequestSizeLimits
     /// <summary>The most header bytes (names and values) the engine takes.</summary>
     public const int Headers = 32 * 1024;
 
+    /// <summary>The largest body an operator endpoint takes (reasons, selections, versions), in bytes.</summary>
+    public const long Body = 64 * 1024;
+
+    /// <summary>The largest preview body: as much data as a request on SQS can carry (1 MiB), so any request can be previewed.</summary>
+    public const long PreviewBody = 1024 * 1024;
+
+    /// <summary>The longest reason (suppression, unsuppression, pause, resume), in characters: a note, not a document.</summary>
+    public const int Reason = 1_000;
+
     /// <summary>Kestrel's limits, above the engine's: past these only a bare answer is possible.</summary>
     public const int ServerRequestLine = 64 * 1024;
 
