@@ -41,7 +41,7 @@ public sealed class EngineMetrics : IDisposable
     private readonly Lock _depthGate = new();
 
     /// <param name="liveActors">Read at collection time: the recipient registry depends (through the sender) on these metrics.</param>
-    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal)
+    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal, ProviderHealth providers)
     {
         _received = _meter.CreateCounter<long>("messaging.requests.received", "{request}", "Requests received from the request queues");
         _outcomes = _meter.CreateCounter<long>("messaging.requests.outcomes", "{request}",
@@ -71,6 +71,12 @@ public sealed class EngineMetrics : IDisposable
         _meter.CreateObservableCounter("messaging.journal.batches", () => journal.WriterCounts.Batches, "{batch}",
             "Journal transactions committed (appends ÷ batches = the mean batch size)");
         _meter.CreateObservableCounter("messaging.journal.appends", () => journal.WriterCounts.Appends, "{append}", "Journal appends committed");
+        _meter.CreateObservableGauge("messaging.provider.up", () => providers.Now().Select(p =>
+                new Measurement<int>(p.Up ? 1 : 0, new KeyValuePair<string, object?>("provider", p.Provider))).ToList(),
+            null, "1 while the provider answers (below 500), 0 after a call could not reach it, timed out or got a 5xx");
+        _meter.CreateObservableGauge("messaging.provider.last_failure_timestamp", () => providers.Now().Where(p => p.LastFailureAt is not null).Select(p =>
+                new Measurement<double>(p.LastFailureAt!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("provider", p.Provider))).ToList(),
+            "s", "When a call to the provider last failed (Unix time); the reason is in /health/ready and on the dashboard");
         _meter.CreateObservableGauge("messaging.queue.depth", QueueDepths, "{message}",
             "Messages on a queue (visible, in flight and delayed), as SQS last reported them");
     }
