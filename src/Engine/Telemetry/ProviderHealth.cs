@@ -16,7 +16,8 @@ public sealed partial class ProviderHealth(TimeProvider time, ILogger<ProviderHe
     /// <summary>The providers, by the label they carry on metrics, in display order.</summary>
     public static IReadOnlyList<AwsService> Providers { get; } = [AwsService.Sqs, AwsService.SesV2, AwsService.SmsVoiceV2];
 
-    private readonly Dictionary<string, State> _states = Providers.ToDictionary(Label, _ => new State(), StringComparer.Ordinal);
+    // By display name (SES, SQS, SMS): cheap to look up on every call.
+    private readonly Dictionary<string, State> _states = Providers.ToDictionary(p => p.DisplayName, _ => new State(), StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     /// <summary>The metric label of <paramref name="service"/>: <c>sqs</c>, <c>ses</c>, <c>sms</c>.</summary>
@@ -25,7 +26,12 @@ public sealed partial class ProviderHealth(TimeProvider time, ILogger<ProviderHe
     /// <summary>A call got an answer below 500: the provider is there.</summary>
     public void Answered(AwsService service)
     {
-        var state = _states[Label(service)];
+        var state = _states[service.DisplayName];
+        if (state.Up)
+        {
+            return; // Every successful call passes here: no lock while nothing changes.
+        }
+
         int failures;
         lock (_gate)
         {
@@ -47,7 +53,7 @@ public sealed partial class ProviderHealth(TimeProvider time, ILogger<ProviderHe
     /// <summary>A call could not reach the provider, or it answered 5xx.</summary>
     public void Failed(ProviderError error)
     {
-        var state = _states[Label(error.Service)];
+        var state = _states[error.Service.DisplayName];
         var now = time.GetUtcNow();
         int suppressed;
         lock (_gate)
@@ -77,7 +83,7 @@ public sealed partial class ProviderHealth(TimeProvider time, ILogger<ProviderHe
         {
             return Providers.Select(p =>
             {
-                var state = _states[Label(p)];
+                var state = _states[p.DisplayName];
                 return new ProviderStatus(Label(p), state.Up, state.LastFailureAt, state.LastFailure, state.FailuresSinceUp);
             }).ToList();
         }
@@ -92,7 +98,13 @@ public sealed partial class ProviderHealth(TimeProvider time, ILogger<ProviderHe
 
     private sealed class State
     {
-        public bool Up { get; set; } = true;
+        private volatile bool _up = true;
+
+        public bool Up
+        {
+            get => _up;
+            set => _up = value;
+        }
 
         public int FailuresSinceUp { get; set; }
 
