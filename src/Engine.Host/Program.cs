@@ -4,7 +4,6 @@ using Messaging.Host.Api;
 using Messaging.Host.Auth;
 using Messaging.Host.Cli;
 using Messaging.Host.Metrics;
-using Microsoft.AspNetCore.Authentication;
 using Messaging.Host.Health;
 
 // `engine init`, `engine send`, `engine templates …`, `engine token`, `engine recipient|message|dlq|reputation …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
@@ -31,17 +30,15 @@ builder.Configuration
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 builder.Services.AddMessagingEngine(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
+builder.Services.StartQueueWorkOnceListening();
 
 // Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
-builder.Services.AddOptions<OperatorAuthOptions>().Bind(builder.Configuration.GetSection(OperatorAuthOptions.SectionName));
-builder.Services.AddSingleton<OperatorTokenValidation>();
-builder.Services.AddAuthentication(JwtBearerHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, JwtBearerHandler>(JwtBearerHandler.SchemeName, _ => { });
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(OperatorRoles.ReadPolicy, policy => policy.RequireRole(OperatorRoles.Reader, OperatorRoles.Operator))
-    .AddPolicy(OperatorRoles.WritePolicy, policy => policy.RequireRole(OperatorRoles.Operator));
-builder.Services.AddProblemDetails();
+builder.Services.AddOperatorAuthentication(builder.Configuration);
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = StatusProblems.Describe);
 builder.Services.AddExceptionHandler<DependencyFailureHandler>();
+builder.Services.AddExceptionHandler<BadRequestHandler>();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.WebHost.ConfigureKestrel(RequestSizeLimits.ConfigureServer);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<PrometheusExposition>();
 
@@ -50,6 +47,7 @@ var app = builder.Build();
 app.Services.GetRequiredService<PrometheusExposition>();
 
 app.UseExceptionHandler();
+app.UseRequestSizeLimits();
 app.UseStatusCodePages();
 // The dashboard's page, script and styles, all served from here (no CDN); its data calls carry the operator's token.
 app.UseStaticFiles();
@@ -73,7 +71,22 @@ if (!app.Configuration.GetValue<bool>($"{OperatorAuthOptions.SectionName}:{nameo
     ready.RequireAuthorization(OperatorRoles.ReadPolicy);
 }
 
-await app.RunAsync().ConfigureAwait(false);
+try
+{
+    await app.StartAsync().ConfigureAwait(false);
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // The queue workers start only once the server listens, so nothing was received or sent; what did start (the
+    // cluster membership, the actors) stops in order before the one line that says why.
+    await app.StopAsync().ConfigureAwait(false);
+    await app.DisposeAsync().ConfigureAwait(false);
+    await Console.Error.WriteLineAsync($"engine: cannot start: {e.Message} Nothing was received or sent.").ConfigureAwait(false);
+    return 1;
+}
+
+await app.WaitForShutdownAsync().ConfigureAwait(false);
+await app.DisposeAsync().ConfigureAwait(false);
 return EngineCommands.Done;
 
 /// <summary>The host's entry point, visible to the host tests' WebApplicationFactory.</summary>

@@ -56,6 +56,7 @@ public static class EngineServiceCollectionExtensions
             .AddHttpMessageHandler<ProviderRateHandler>()
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<ProviderHealth>();
         services.TryAddSingleton<AwsJsonTransport>();
         services.TryAddSingleton<SqsClient>();
         services.TryAddSingleton<SesClient>();
@@ -145,7 +146,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
             () => provider.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().LiveCount,
-            provider.GetRequiredService<SqlJournal>()));
+            provider.GetRequiredService<SqlJournal>(),
+            provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
         services.TryAddSingleton(provider => new ClusterSendSlots(provider.GetRequiredService<SqlJournal>, provider.GetRequiredService<TimeProvider>()));

@@ -26,7 +26,8 @@ public sealed class EngineProcess : IAsyncDisposable
         }
     }
 
-    public static EngineProcess Start(string hostAssembly, IReadOnlyDictionary<string, string> environment)
+    /// <param name="urls">Where it listens; by default a free loopback port.</param>
+    public static EngineProcess Start(string hostAssembly, IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0")
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,7 +39,7 @@ public sealed class EngineProcess : IAsyncDisposable
         start.ArgumentList.Add(hostAssembly);
         start.ArgumentList.Add("run");
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.ArgumentList.Add(urls);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -106,6 +107,14 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for the process to end on its own; returns the exit code.</summary>
+    public async Task<int> ExitedAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
 
     /// <summary>
     /// The address the host listens on, from its "Now listening on" line (the process must log

@@ -15,13 +15,14 @@ public static class OperatorTokens
     public const string Audience = "messaging-engine";
 
     public static string Hs256(string role, string subject = "ops@example.com", string audience = Audience, TimeSpan? lifetime = null,
-        string secret = Secret, DateTime? notBefore = null)
+        string secret = Secret, DateTime? notBefore = null, string? issuer = null)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("role", role)]),
             Audience = audience,
+            Issuer = issuer,
             IssuedAt = (notBefore ?? now).AddMinutes(-1),
             NotBefore = notBefore ?? now.AddMinutes(-1),
             Expires = (notBefore ?? now) + (lifetime ?? TimeSpan.FromMinutes(10)),
@@ -37,4 +38,23 @@ public static class OperatorTokens
             Expires = DateTime.UtcNow.AddMinutes(10),
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(key) { KeyId = "ops" }, SecurityAlgorithms.RsaSha256),
         });
+
+    /// <summary>
+    /// A token put together by hand, as an attacker would: <paramref name="header"/> and <paramref name="payload"/> are
+    /// JSON, <paramref name="sign"/> signs the encoded <c>header.payload</c> (null leaves the signature empty).
+    /// </summary>
+    public static string Forge(string header, string payload, Func<byte[], byte[]>? sign)
+    {
+        var signed = $"{Base64UrlEncoder.Encode(header)}.{Base64UrlEncoder.Encode(payload)}";
+        return $"{signed}.{(sign is null ? "" : Base64UrlEncoder.Encode(sign(Encoding.ASCII.GetBytes(signed))))}";
+    }
+
+    /// <summary>The claims of a reader's token as JSON, expiring <paramref name="expiresIn"/> from now (no <c>exp</c> at all unless <paramref name="withExpiry"/>).</summary>
+    public static string Claims(string? role = "reader", TimeSpan? expiresIn = null, bool withExpiry = true)
+    {
+        var exp = DateTimeOffset.UtcNow.Add(expiresIn ?? TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+        var roleClaim = role is null ? "" : $",\"role\":\"{role}\"";
+        var expiry = withExpiry ? $",\"exp\":{exp}" : "";
+        return $"{{\"sub\":\"ops@example.com\",\"aud\":\"{Audience}\"{roleClaim}{expiry}}}";
+    }
 }

@@ -1,4 +1,5 @@
 using Messaging.Engine.Reputation;
+using Messaging.Engine.Telemetry;
 using Messaging.Host.Auth;
 using Messaging.Host.Metrics;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ public sealed record DashboardSummary(
     IReadOnlyDictionary<string, double> QueueDepths,
     double LiveActors,
     ReputationStatus Reputation,
-    ReputationThresholds Thresholds);
+    ReputationThresholds Thresholds,
+    IReadOnlyList<ProviderStatus> Providers);
 
 /// <summary>The guard's warn and pause levels, for drawing the rates against them.</summary>
 public sealed record ReputationThresholds(double WarnBounceRate, double PauseBounceRate, double WarnComplaintRate, double PauseComplaintRate);
@@ -29,7 +31,7 @@ internal static class DashboardApi
     public static void MapDashboard(this WebApplication app)
     {
         app.MapGet("/dashboard", () => Results.Redirect("/dashboard/index.html"));
-        app.MapGet("/dashboard/summary", (PrometheusExposition metrics, ReputationGuard guard, IOptions<ReputationOptions> options, TimeProvider time) =>
+        app.MapGet("/dashboard/summary", (PrometheusExposition metrics, ReputationGuard guard, IOptions<ReputationOptions> options, ProviderHealth providers, TimeProvider time) =>
         {
             var values = metrics.Snapshot();
             IReadOnlyDictionary<string, double> ByLabel(string metric, string label) => values
@@ -47,7 +49,8 @@ internal static class DashboardApi
                 ByLabel("messaging_queue_depth", "queue"),
                 values.GetValueOrDefault("messaging_actors_live"),
                 guard.Status,
-                new ReputationThresholds(settings.WarnBounceRate, settings.PauseBounceRate, settings.WarnComplaintRate, settings.PauseComplaintRate)));
+                new ReputationThresholds(settings.WarnBounceRate, settings.PauseBounceRate, settings.WarnComplaintRate, settings.PauseComplaintRate),
+                providers.Now()));
         }).RequireAuthorization(OperatorRoles.ReadPolicy).WithTags("operator").WithSummary("What the dashboard draws");
     }
 

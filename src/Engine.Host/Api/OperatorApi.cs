@@ -10,6 +10,7 @@ using Messaging.Engine.Reputation;
 using Messaging.Engine.Templates;
 using Messaging.Host.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Messaging.Host.Api;
 
@@ -23,8 +24,11 @@ internal static class OperatorApi
 
     public static void MapOperatorApi(this WebApplication app)
     {
-        var read = app.MapGroup("").RequireAuthorization(OperatorRoles.ReadPolicy).WithTags("operator");
-        var write = app.MapGroup("").RequireAuthorization(OperatorRoles.WritePolicy).WithTags("operator");
+        // Routing applies the size limit to the body before the endpoint reads it: over it, 413 with the limit.
+        var read = app.MapGroup("").RequireAuthorization(OperatorRoles.ReadPolicy).WithTags("operator")
+            .WithMetadata(new RequestSizeLimitAttribute(RequestSizeLimits.Body));
+        var write = app.MapGroup("").RequireAuthorization(OperatorRoles.WritePolicy).WithTags("operator")
+            .WithMetadata(new RequestSizeLimitAttribute(RequestSizeLimits.Body));
 
         read.MapGet("/recipients/{channel}/{address}", GetRecipientAsync).WithSummary("A recipient's live or stored state");
         write.MapPut("/recipients/{channel}/{address}/suppression", SuppressAsync).WithSummary("Suppress a recipient (with a reason)");
@@ -40,7 +44,8 @@ internal static class OperatorApi
         read.MapGet("/templates/{name}", GetTemplateAsync).WithSummary("A template version (?version=, current by default; ?partial=true)");
         read.MapGet("/templates/{name}/versions", GetVersionsAsync).WithSummary("Every version, newest first");
         write.MapPut("/templates/{name}/current", MakeCurrentAsync).WithSummary("Make a stored version current (rollback)");
-        read.MapPost("/templates/{name}/preview", PreviewAsync).WithSummary("Render a template with given or sample data");
+        read.MapPost("/templates/{name}/preview", PreviewAsync).WithSummary("Render a template with given or sample data")
+            .WithMetadata(new RequestSizeLimitAttribute(RequestSizeLimits.PreviewBody));
 
         read.MapGet("/reputation", (ReputationGuard guard) => TypedResults.Ok(guard.Status)).WithSummary("Pauses, warnings and this hour's rates");
         write.MapPost("/reputation/{category}/pause", (string category, ReasonRequest body, ReputationGuard guard, ClaimsPrincipal user, CancellationToken ct) =>
@@ -57,6 +62,12 @@ internal static class OperatorApi
 
     private static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: detail);
+
+    /// <summary>Why a reason cannot be recorded (missing, or longer than a note), or null.</summary>
+    private static string? ReasonProblem(string? reason, string example) =>
+        string.IsNullOrWhiteSpace(reason) ? $"a reason is required: {example}"
+        : reason.Length > RequestSizeLimits.Reason ? $"the reason is {reason.Length} characters; at most {RequestSizeLimits.Reason} are recorded"
+        : null;
 
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
@@ -81,9 +92,9 @@ internal static class OperatorApi
         string channel, string address, ReasonRequest body, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
-        if (problem is not null || string.IsNullOrWhiteSpace(body.Reason))
+        if ((problem ?? ReasonProblem(body.Reason, "{\"reason\": \"…\"}")) is { } refused)
         {
-            return BadRequest(problem ?? "a reason is required: {\"reason\": \"…\"}");
+            return BadRequest(refused);
         }
 
         var change = await recipients.AskAsync<SuppressionChange>(key, r => new SuppressRecipient(Who(user), body.Reason!, r), AskTimeout, ct);
@@ -94,9 +105,9 @@ internal static class OperatorApi
         string channel, string address, string? reason, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
-        if (problem is not null || string.IsNullOrWhiteSpace(reason))
+        if ((problem ?? ReasonProblem(reason, "?reason=…")) is { } refused)
         {
-            return BadRequest(problem ?? "a reason is required: ?reason=…");
+            return BadRequest(refused);
         }
 
         var change = await recipients.AskAsync<SuppressionChange>(key, r => new UnsuppressRecipient(Who(user), reason!, r), AskTimeout, ct);
@@ -213,13 +224,17 @@ internal static class OperatorApi
     private static async Task<Results<Ok<ReputationStatus>, ProblemHttpResult>> ChangePauseAsync(
         string category, ReasonRequest body, ClaimsPrincipal user, Func<Category, string, string, Task<bool>> change, ReputationGuard guard)
     {
-        var parsed = OperatorInput.Category(category);
-        if (parsed is null || string.IsNullOrWhiteSpace(body.Reason))
+        if (OperatorInput.Category(category) is not { } parsed)
         {
-            return BadRequest(parsed is null ? $"category '{category}' is not 'marketing' or 'transactional'" : "a reason is required: {\"reason\": \"…\"}");
+            return BadRequest($"category '{category}' is not 'marketing' or 'transactional'");
         }
 
-        await change(parsed.Value, Who(user), body.Reason!);
+        if (ReasonProblem(body.Reason, "{\"reason\": \"…\"}") is { } refused)
+        {
+            return BadRequest(refused);
+        }
+
+        await change(parsed, Who(user), body.Reason!);
         return TypedResults.Ok(guard.Status);
     }
 

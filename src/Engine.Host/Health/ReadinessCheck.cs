@@ -10,9 +10,17 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Host.Health;
 
 /// <summary>Asks each dependency whether the engine could work right now, and says which one cannot.</summary>
+/// <remarks>
+/// A provider that does not answer (SQS, SES) marks its check <c>degraded</c> but leaves the node ready: an outage of a
+/// shared provider hits every node alike, and failing readiness would take them all out of the load balancer (and the
+/// operator API with them) while the engine itself keeps retrying. Storage is the node's own: without it, 503.
+/// </remarks>
 internal sealed class ReadinessCheck(
-    SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation, EngineMetrics metrics, IOptions<IngestOptions> ingest)
+    SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation, EngineMetrics metrics, IOptions<IngestOptions> ingest,
+    ProviderHealth providers)
 {
+    public const string Degraded = "degraded";
+
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
         // Both providers are asked at once; each call reports its own failure as a value.
@@ -26,17 +34,19 @@ internal sealed class ReadinessCheck(
         {
             queues.IsSuccess
                 ? new("sqs", true, $"{queues.Value.Count} queue(s) visible")
-                : new("sqs", false, queues.Error.ToString()),
+                : new("sqs", false, queues.Error.ToString(), Degraded),
             account.TryGetValue(out var quota, out var error)
                 ? new("ses", quota.SendingEnabled, quota.SendingEnabled
                     ? $"quota known: {quota.MaxSendRate:0.##}/s, {quota.SentLast24Hours:0}/{quota.Max24HourSend:0} in 24 h"
                     : "sending is paused for the account")
-                : new("ses", false, error.ToString()),
+                : new("ses", false, error.ToString(), Degraded),
             await storageCall.ConfigureAwait(false),
             Reputation(reputation.Status),
             Backlog(),
         };
-        return new ReadinessReport(checks.TrueForAll(c => c.Ok), checks);
+        var ready = checks.TrueForAll(c => c.Ok || c.Attention == Degraded);
+        var status = !ready ? "unready" : checks.TrueForAll(c => c.Ok) && providers.Now().All(p => p.Up) ? "ready" : Degraded;
+        return new ReadinessReport(ready, status, checks, providers.Now());
     }
 
     /// <summary>
@@ -89,8 +99,15 @@ internal sealed class ReadinessCheck(
     }
 }
 
-/// <summary>The answer of <c>GET /health/ready</c>.</summary>
-internal sealed record ReadinessReport(bool Ready, IReadOnlyList<ReadinessCheckResult> Checks);
+/// <summary>
+/// The answer of <c>GET /health/ready</c>: <paramref name="Status"/> is <c>ready</c>, <c>degraded</c> (a provider is
+/// down, or was at its last call; still ready) or <c>unready</c>; <paramref name="Providers"/> is each provider's health
+/// from the engine's own calls, with the last failure and its reason.
+/// </summary>
+internal sealed record ReadinessReport(bool Ready, string Status, IReadOnlyList<ReadinessCheckResult> Checks, IReadOnlyList<ProviderStatus> Providers);
 
-/// <summary>One dependency's state; <paramref name="Attention"/> marks what is working but needs an operator (<c>paused</c>, <c>warning</c>).</summary>
+/// <summary>
+/// One dependency's state; <paramref name="Attention"/> marks what needs an operator without making the node unready
+/// (<c>paused</c>, <c>warning</c>, <c>lagging</c>, <c>degraded</c>).
+/// </summary>
 internal sealed record ReadinessCheckResult(string Name, bool Ok, string Detail, string? Attention = null);

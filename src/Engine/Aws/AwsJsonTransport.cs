@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Messaging.Engine.Aws.Signing;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,8 @@ public sealed partial class AwsJsonTransport
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> HeldBeforeTheWire = new("messaging.held-before-the-wire");
 
+    private const string CredentialsUnavailable = "CredentialsUnavailable";
+
     private static readonly MediaTypeHeaderValue Json10 = new("application/x-amz-json-1.0");
     private static readonly MediaTypeHeaderValue RestJson = new("application/json");
 
@@ -38,6 +41,7 @@ public sealed partial class AwsJsonTransport
     private readonly AwsEndpointResolver _endpoints;
     private readonly TimeProvider _time;
     private readonly ILogger<AwsJsonTransport> _logger;
+    private readonly ProviderHealth _health;
     private readonly TimeSpan _requestTimeout;
     private readonly Dictionary<AwsService, AwsRequestSigner> _signers;
 
@@ -52,7 +56,8 @@ public sealed partial class AwsJsonTransport
         AwsEndpointResolver endpoints,
         IOptions<AwsOptions> options,
         TimeProvider time,
-        ILogger<AwsJsonTransport> logger)
+        ILogger<AwsJsonTransport> logger,
+        ProviderHealth health)
     {
         ArgumentNullException.ThrowIfNull(options);
         _httpClients = httpClients;
@@ -60,6 +65,7 @@ public sealed partial class AwsJsonTransport
         _endpoints = endpoints;
         _time = time;
         _logger = logger;
+        _health = health;
         _requestTimeout = options.Value.RequestTimeout;
         AwsService[] services = [AwsService.Sqs, AwsService.SesV2, AwsService.SmsVoiceV2];
         _signers = services.ToDictionary(s => s, s => new AwsRequestSigner(s.SigningName, endpoints.Region));
@@ -102,7 +108,34 @@ public sealed partial class AwsJsonTransport
         return SendAsync(service, method, path, body, request is null ? null : RestJson, null, responseType, TimeSpan.Zero, cancellationToken);
     }
 
+    /// <summary>One call, and what it says of the provider's health (warned about at most every 30 s, on metrics).</summary>
     private async Task<AwsResult<TResponse>> SendAsync<TResponse>(
+        AwsService service,
+        HttpMethod method,
+        string path,
+        byte[] body,
+        MediaTypeHeaderValue? contentType,
+        string? target,
+        JsonTypeInfo<TResponse> responseType,
+        TimeSpan extraWait,
+        CancellationToken cancellationToken)
+    {
+        var result = await CallAsync(service, method, path, body, contentType, target, responseType, extraWait, cancellationToken).ConfigureAwait(false);
+        if (result.TryGetValue(out _, out var error) || error.HttpStatus is < 500)
+        {
+            // A refusal or throttling is an answer too: the provider is there.
+            _health.Answered(service);
+        }
+        else if (error.Code != CredentialsUnavailable)
+        {
+            // Unreachable, timed out or 5xx. (Missing credentials say nothing of the provider: readiness reports them.)
+            _health.Failed(error);
+        }
+
+        return result;
+    }
+
+    private async Task<AwsResult<TResponse>> CallAsync<TResponse>(
         AwsService service,
         HttpMethod method,
         string path,
@@ -122,7 +155,7 @@ public sealed partial class AwsJsonTransport
         {
             // A missing or expired credential source may recover (instance role, SSO refresh); the
             // message says which, and readiness reports it.
-            return AwsResult<TResponse>.Failure(Error(service, ProviderErrorKind.Transient, "CredentialsUnavailable", ex.Message));
+            return AwsResult<TResponse>.Failure(Error(service, ProviderErrorKind.Transient, CredentialsUnavailable, ex.Message));
         }
 
         var slots = _callSlots[service];

@@ -14,6 +14,15 @@ public sealed class EngineMetrics : IDisposable
 {
     public const string MeterName = "Messaging.Engine";
 
+    /// <summary>
+    /// How many configuration sets get a label value of their own on the send counter; names come from requests, so
+    /// past these the rest count as <see cref="OtherConfigurationSets"/> and a scraper's series stay bounded.
+    /// </summary>
+    public const int ConfigurationSetLabels = 32;
+
+    /// <summary>The label value of the configuration sets past the first <see cref="ConfigurationSetLabels"/>.</summary>
+    public const string OtherConfigurationSets = "other";
+
     /// <summary>Latency buckets, in seconds, for provider calls and request-to-send times.</summary>
     public static readonly IReadOnlyList<double> SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -27,10 +36,12 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _providerDuration;
     private readonly Histogram<double> _sendLatency;
     private readonly Dictionary<string, long> _queueDepths = [];
+    private readonly HashSet<string> _configurationSets = new(StringComparer.Ordinal);
+    private readonly Lock _labelGate = new();
     private readonly Lock _depthGate = new();
 
     /// <param name="liveActors">Read at collection time: the recipient registry depends (through the sender) on these metrics.</param>
-    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal)
+    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal, ProviderHealth providers)
     {
         _received = _meter.CreateCounter<long>("messaging.requests.received", "{request}", "Requests received from the request queues");
         _outcomes = _meter.CreateCounter<long>("messaging.requests.outcomes", "{request}",
@@ -60,6 +71,12 @@ public sealed class EngineMetrics : IDisposable
         _meter.CreateObservableCounter("messaging.journal.batches", () => journal.WriterCounts.Batches, "{batch}",
             "Journal transactions committed (appends ÷ batches = the mean batch size)");
         _meter.CreateObservableCounter("messaging.journal.appends", () => journal.WriterCounts.Appends, "{append}", "Journal appends committed");
+        _meter.CreateObservableGauge("messaging.provider.up", () => providers.Now().Select(p =>
+                new Measurement<int>(p.Up ? 1 : 0, new KeyValuePair<string, object?>("provider", p.Provider))).ToList(),
+            null, "1 while the provider answers (below 500), 0 after a call could not reach it, timed out or got a 5xx");
+        _meter.CreateObservableGauge("messaging.provider.last_failure_timestamp", () => providers.Now().Where(p => p.LastFailureAt is not null).Select(p =>
+                new Measurement<double>(p.LastFailureAt!.Value.ToUnixTimeMilliseconds() / 1000.0, new KeyValuePair<string, object?>("provider", p.Provider))).ToList(),
+            "s", "When a call to the provider last failed (Unix time); the reason is in /health/ready and on the dashboard");
         _meter.CreateObservableGauge("messaging.queue.depth", QueueDepths, "{message}",
             "Messages on a queue (visible, in flight and delayed), as SQS last reported them");
     }
@@ -73,7 +90,22 @@ public sealed class EngineMetrics : IDisposable
 
     public void Sent(Channel channel, string? configurationSet) => _sends.Add(1,
         new KeyValuePair<string, object?>("channel", ContractNames.Of(channel)),
-        new KeyValuePair<string, object?>("configuration_set", configurationSet ?? ""));
+        new KeyValuePair<string, object?>("configuration_set", ConfigurationSetLabel(configurationSet)));
+
+    private string ConfigurationSetLabel(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return "";
+        }
+
+        lock (_labelGate)
+        {
+            return _configurationSets.Contains(name) || (_configurationSets.Count < ConfigurationSetLabels && _configurationSets.Add(name))
+                ? name
+                : OtherConfigurationSets;
+        }
+    }
 
     public void Throttled(Channel channel) => _throttled.Add(1, new KeyValuePair<string, object?>("channel", ContractNames.Of(channel)));
 

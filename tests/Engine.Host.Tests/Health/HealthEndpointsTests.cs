@@ -42,18 +42,25 @@ public sealed class HealthEndpointsTests(LocalAwsPeers peers) : IClassFixture<Lo
     }
 
     [Fact]
-    public async Task Readiness_fails_with_503_and_names_the_dependency_that_is_down()
+    public async Task A_provider_that_is_down_shows_as_degraded_with_its_reason_and_the_node_stays_ready()
     {
         await using var host = Host(peers.SqsEndpoint, new Uri("http://127.0.0.1:9"));
 
         var response = await Reader(host).GetAsync(new Uri("/health/ready", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        // An SES outage hits every node alike: failing readiness would take them all out of the load balancer.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("ready").GetBoolean());
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
         var checks = body.RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
         Assert.True(checks["sqs"].GetProperty("ok").GetBoolean());
         Assert.False(checks["ses"].GetProperty("ok").GetBoolean());
+        Assert.Equal("degraded", checks["ses"].GetProperty("attention").GetString());
         Assert.StartsWith("SES Transient ConnectionFailed", checks["ses"].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var ses = body.RootElement.GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("provider").GetString() == "ses");
+        Assert.False(ses.GetProperty("up").GetBoolean());
+        Assert.StartsWith("ConnectionFailed: ", ses.GetProperty("lastFailure").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

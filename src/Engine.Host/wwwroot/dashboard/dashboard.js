@@ -91,6 +91,12 @@ async function refreshSummary() {
   state.previous = { at, sent };
   drawRate();
 
+  fillTable("#providers", summary.providers.map((p) => {
+    const state = document.createElement("span");
+    state.className = p.up ? "up" : "down";
+    state.textContent = p.up ? "up" : `down (${p.failuresSinceUp} failed calls)`;
+    return [p.provider, state, p.lastFailureAt || "never", p.lastFailure || ""];
+  }));
   fillTable("#queues", Object.entries(summary.queueDepths).sort().map(([queue, depth]) => [queue, depth]));
   fillTable("#outcomes", Object.entries(summary.outcomes).sort().map(([outcome, count]) => [outcome, count]));
   const t = summary.thresholds;
