@@ -51,7 +51,8 @@ internal sealed partial class RequestProcessor(
         try
         {
             outcome = await recipients.AskAsync<DeliveryOutcome>(
-                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute)),
+                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken,
+                    message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive),
                 sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -86,11 +87,11 @@ internal sealed partial class RequestProcessor(
                 await lane.Acknowledger.AckAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.Scheduled scheduled:
-                await DelayAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await PutBackAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), $"scheduled for {scheduled.NotBefore:u}", request.MessageId, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.RetryLater retry:
                 metrics.Retried();
-                await DelayAsync(inFlight, retry.Delay, cancellationToken).ConfigureAwait(false);
+                await PutBackAsync(inFlight, retry.Delay, retry.Reason, request.MessageId, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.Paused paused:
                 await RequeueAsync(inFlight, paused.Delay, cancellationToken).ConfigureAwait(false);
@@ -132,7 +133,7 @@ internal sealed partial class RequestProcessor(
     private async Task RetryOrDeadLetterAsync(InFlightRequest inFlight, string messageId, string reason, CancellationToken cancellationToken)
     {
         var attempts = inFlight.Message.ApproximateReceiveCount;
-        if (attempts >= sending.Value.MaxAttempts)
+        if (attempts >= sending.Value.MaxAttempts || inFlight.IsLastReceive)
         {
             await DeadLetterAsync(inFlight, new DeadLetterReason(
                 $"gave up after {attempts} attempt(s); last error: {reason}", attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
@@ -141,6 +142,30 @@ internal sealed partial class RequestProcessor(
 
         LogRetry(messageId, attempts, reason);
         await DelayAsync(inFlight, sending.Value.RetryDelay(attempts), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hides the request until it is due again. On its queue's last allowed receive that would hand it to SQS's redrive
+    /// backstop (no reason); a standard queue then takes a fresh, delayed copy instead (receive count starts over), and a
+    /// FIFO queue, which takes no per-message delay, dead-letters it with the reason.
+    /// </summary>
+    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken)
+    {
+        if (!inFlight.IsLastReceive)
+        {
+            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!QueueDirectory.IsFifo(inFlight.Lane.Name))
+        {
+            await RequeueAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var attempts = inFlight.Message.ApproximateReceiveCount;
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"received {attempts} time(s), the most its queue allows before SQS moves it without a reason; last: {why}",
+                attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

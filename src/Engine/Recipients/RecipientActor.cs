@@ -120,6 +120,27 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
         }
 
+        if (entry is { SendPending: true } && Now - entry.UpdatedAt is var young && young < sending.InFlightGrace && command.LastReceive)
+        {
+            // Waiting out the grace would spend the queue's last receive: a crash then would leave the request to SQS's
+            // redrive backstop with its intent open and no reason. Decide now; the provider's Send event (or the
+            // reconciliation) still settles it.
+            var reason = $"a send of it began {young.TotalSeconds:0.#} s ago and its result was never recorded; its queue allows no more " +
+                "receives to wait for it, so it is not sent again";
+            if (!sending.AtLeastOnce)
+            {
+                return await TryPersistAsync([new SendUnconfirmed(id, reason, Now)], cancellationToken).ConfigureAwait(false)
+                    ? new DeliveryOutcome.Unconfirmed(reason)
+                    : null;
+            }
+
+            // At least once must not send while the first send may still be running: the operator redrives it.
+            var dead = new DeadLettered(id, reason, entry.FailedAttempts, Now);
+            return await TryPersistAsync([dead], cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.DeadLetter(reason, entry.FailedAttempts, entry.FirstFailureAt)
+                : null;
+        }
+
         if (entry is { SendPending: true } && Now - entry.UpdatedAt is var age && age < sending.InFlightGrace)
         {
             // Another node's send of it may still be running (SQS showed the request again to this one): neither
