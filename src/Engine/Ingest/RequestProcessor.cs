@@ -228,7 +228,6 @@ internal sealed partial class RequestProcessor(
 
     private async Task DeadLetterAsync(InFlightRequest inFlight, DeadLetterReason reason, CancellationToken cancellationToken)
     {
-        metrics.DeadLettered(inFlight.Lane.Name);
         inFlight.Settled = true;
         var sent = await deadLetters.SendAsync(
             inFlight.Lane.Name, inFlight.Message, reason, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -239,6 +238,8 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
+        // Counted only once it is written: a failed write is not a dead letter.
+        metrics.DeadLettered(inFlight.Lane.Name);
         LogDeadLettered(reason.MessageId, inFlight.Lane.Name, reason.Error);
         await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
     }
