@@ -55,8 +55,8 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 break;
             case RecordRejection rejection:
                 var recorded = await DecideAndPersistAsync(
-                    s => s.Find(rejection.MessageId) is null
-                        ? [new Rejected(rejection.MessageId, rejection.Reason, Now)]
+                    s => s.Find(rejection.MessageId) is null or { IsReusable: true }
+                        ? [new Rejected(rejection.MessageId, rejection.Reason, Now, Content: true)]
                         : [],
                     cancellationToken).ConfigureAwait(false);
                 rejection.Reply.Complete(recorded.Count > 0);
@@ -156,18 +156,20 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 : null;
         }
 
-        if (entry is not null && !entry.IsWaiting && !entry.SendPending)
+        // Refused before for its content only: the message id is not spent, and this (corrected) request is new.
+        var isNew = entry is null or { IsReusable: true };
+        if (!isNew && !entry!.IsWaiting && !entry.SendPending)
         {
             return new DeliveryOutcome.Duplicate(entry.Status);
         }
 
         var now = Now;
-        if (entry is null)
+        if (isNew)
         {
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
         }
 
-        if (RefusalOf(request, entry is null, now) is { } refusal)
+        if (RefusalOf(request, isNew, now) is { } refusal)
         {
             pending.Add(refusal);
             return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
@@ -191,7 +193,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         var (message, problem) = await services.Renderer.RenderAsync(request, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
-            var rejected = new Rejected(id, problem!, now);
+            var rejected = new Rejected(id, problem!, now, Content: true);
             pending.Add(rejected);
             return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
                 ? new DeliveryOutcome.Rejected(rejected.Reason, false)
