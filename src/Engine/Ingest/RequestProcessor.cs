@@ -73,6 +73,10 @@ internal sealed partial class RequestProcessor(
             // Not an error to retry, but the operator should know: the recipient may or may not have it.
             LogUnconfirmed(request.MessageId, key.ToString(), unconfirmed.Reason);
         }
+        else if (outcome is DeliveryOutcome.Reconciling { Reason: var unknownReason, Due: var due })
+        {
+            LogReconciling(request.MessageId, key.ToString(), unknownReason, due);
+        }
 
         metrics.RequestDecided(OutcomeName(outcome));
         if (outcome is DeliveryOutcome.Sent && message.SentAt is { } arrived)
@@ -85,6 +89,10 @@ internal sealed partial class RequestProcessor(
             case { IsFinal: true }:
                 inFlight.Settled = true;
                 await lane.Acknowledger.AckAsync(message, cancellationToken).ConfigureAwait(false);
+                break;
+            case DeliveryOutcome.Reconciling reconciling:
+                await PutBackAsync(inFlight, reconciling.Due - timeProvider.GetUtcNow(), $"recorded unknown, reconciled at {reconciling.Due:u}",
+                    request.MessageId, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.Scheduled scheduled:
                 await PutBackAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), $"scheduled for {scheduled.NotBefore:u}", request.MessageId, cancellationToken).ConfigureAwait(false);
@@ -219,6 +227,7 @@ internal sealed partial class RequestProcessor(
         DeliveryOutcome.Rejected => "rejected",
         DeliveryOutcome.Failed => "failed",
         DeliveryOutcome.Unconfirmed => "unconfirmed",
+        DeliveryOutcome.Reconciling => "reconciling",
         DeliveryOutcome.Scheduled => "scheduled",
         DeliveryOutcome.RetryLater => "retry",
         DeliveryOutcome.Paused => "paused",
@@ -252,6 +261,9 @@ internal sealed partial class RequestProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} to {RecipientKey} is recorded unknown: {Reason}")]
     private partial void LogUnconfirmed(string messageId, string recipientKey, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} to {RecipientKey} is recorded unknown ({Reason}); it is kept until {Due} for a provider Send event, then sent once more")]
+    private partial void LogReconciling(string messageId, string recipientKey, string reason, DateTimeOffset due);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Invalid request {MessageId} (SQS message {SqsMessageId}): {Problems}")]
     private partial void LogInvalid(string? messageId, string sqsMessageId, string problems);

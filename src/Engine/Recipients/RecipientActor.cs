@@ -120,6 +120,22 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
         }
 
+        if (entry is { Status: MessageStatus.Unknown } && sending.ReconcileUnknownAfter is { } reconcileAfter && !entry.ResentAfterUnknown)
+        {
+            // No provider Send event has settled it. Before the time is up one may still come; after, none will: the
+            // provider never took the message, so it is sent once more (and only once).
+            var due = entry.UpdatedAt + reconcileAfter;
+            if (Now < due)
+            {
+                return new DeliveryOutcome.Reconciling(entry.Reason ?? "recorded unknown", due);
+            }
+
+            var resent = new ResentAfterUnknown(id, Now,
+                $"no provider Send event within {reconcileAfter} of being recorded unknown ({entry.Reason}); sent once more");
+            pending.Add(resent);
+            entry = _state.Apply(resent).Find(id);
+        }
+
         if (entry is { SendPending: true } && Now - entry.UpdatedAt is var young && young < sending.InFlightGrace && command.LastReceive)
         {
             // Waiting out the grace would spend the queue's last receive: a crash then would leave the request to SQS's
@@ -130,7 +146,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             if (!sending.AtLeastOnce)
             {
                 return await TryPersistAsync([new SendUnconfirmed(id, reason, Now)], cancellationToken).ConfigureAwait(false)
-                    ? new DeliveryOutcome.Unconfirmed(reason)
+                    ? UnconfirmedOutcome(id, reason)
                     : null;
             }
 
@@ -152,7 +168,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         if (entry is { SendPending: true } && !sending.AtLeastOnce)
         {
             return await TryPersistAsync([new SendUnconfirmed(id, UnconfirmedAfterRestart, Now)], cancellationToken).ConfigureAwait(false)
-                ? new DeliveryOutcome.Unconfirmed(UnconfirmedAfterRestart)
+                ? UnconfirmedOutcome(id, UnconfirmedAfterRestart)
                 : null;
         }
 
@@ -258,6 +274,15 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         }
     }
 
+    /// <summary>
+    /// What a send just recorded <c>unknown</c> means for its request: finished (acked), or, when reconciliation is on and
+    /// the message was not resent before, kept on its queue until a <c>Send</c> event settles it or the time is up.
+    /// </summary>
+    private DeliveryOutcome UnconfirmedOutcome(string id, string reason) =>
+        services.Sending.ReconcileUnknownAfter is { } after && _state.Find(id) is { ResentAfterUnknown: false } entry
+            ? new DeliveryOutcome.Reconciling(reason, entry.UpdatedAt + after)
+            : new DeliveryOutcome.Unconfirmed(reason);
+
     /// <summary>Why this request must not be sent at all, or null.</summary>
     private Rejected? RefusalOf(MessageRequest request, bool isNew, DateTimeOffset now)
     {
@@ -284,7 +309,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         {
             var reason = $"the provider's answer never arrived, so the message may have been sent; not sent again: {error}";
             await RecordAsync([new SendUnconfirmed(id, reason, now)], cancellationToken).ConfigureAwait(false);
-            return new DeliveryOutcome.Unconfirmed(reason);
+            return UnconfirmedOutcome(id, reason);
         }
 
         await RecordAsync([new SendFailed(id, error.ToString(), false, now)], cancellationToken).ConfigureAwait(false);

@@ -25,7 +25,8 @@ public sealed record MessageEntry(
     DateTimeOffset? FirstFailureAt = null,
     bool SendPending = false,
     ImmutableList<string>? Feedback = null,
-    bool ContentRejected = false)
+    bool ContentRejected = false,
+    bool ResentAfterUnknown = false)
 {
     /// <summary>Provider events already applied to this message, newest last, so a duplicate is recognised.</summary>
     public const int FeedbackLimit = 20;
@@ -145,6 +146,11 @@ public sealed record RecipientState
         Redriven e => Update(e.MessageId, e.At, m => m with
         {
             Status = MessageStatus.Accepted, Reason = null, FailedAttempts = 0, FirstFailureAt = null, SendPending = false,
+        }),
+        // Sent once more: waiting for its send again, and never resent a second time.
+        ResentAfterUnknown e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Accepted, Reason = e.Reason, SendPending = false, ResentAfterUnknown = true,
         }),
         MessageRecalled e => Find(e.MessageId) is not null ? this : this with
         {
