@@ -120,7 +120,9 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
         }
 
-        if (entry is { Status: MessageStatus.Unknown } && sending.ReconcileUnknownAfter is { } reconcileAfter && !entry.ResentAfterUnknown)
+        // Any provider event about it (a delay, an open) proves the provider took it: then it is never resent.
+        if (entry is { Status: MessageStatus.Unknown, ResentAfterUnknown: false, Feedback: null or { Count: 0 } } &&
+            sending.ReconcileUnknownAfter is { } reconcileAfter)
         {
             // No provider Send event has settled it. Before the time is up one may still come; after, none will: the
             // provider never took the message, so it is sent once more (and only once).
@@ -279,7 +281,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
     /// the message was not resent before, kept on its queue until a <c>Send</c> event settles it or the time is up.
     /// </summary>
     private DeliveryOutcome UnconfirmedOutcome(string id, string reason) =>
-        services.Sending.ReconcileUnknownAfter is { } after && _state.Find(id) is { ResentAfterUnknown: false } entry
+        services.Sending.ReconcileUnknownAfter is { } after && _state.Find(id) is { ResentAfterUnknown: false, Feedback: null or { Count: 0 } } entry
             ? new DeliveryOutcome.Reconciling(reason, entry.UpdatedAt + after)
             : new DeliveryOutcome.Unconfirmed(reason);
 
