@@ -161,6 +161,7 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngestOptions>>(new ListedOptionsValidator<IngestOptions>(o => o.Validate()));
         services.TryAddSingleton<QueueDirectory>();
+        services.TryAddSingleton(provider => new DeadLetterBodyStore(provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<DeadLetterWriter>();
         services.TryAddSingleton<DeadLetterConsole>();
         services.TryAddSingleton<RequestProcessorFactory>();

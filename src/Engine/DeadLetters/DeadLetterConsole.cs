@@ -28,9 +28,11 @@ public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<
 /// <summary>
 /// The operator's view of a dead-letter queue: peek without taking, redrive (all or selected) back to the queue each
 /// message came from, purge (all or selected). A redriven request carries <see cref="DeadLetterWriter.RedrivenByAttribute"/>,
-/// so a message the engine had dead-lettered is tried again instead of dead-lettered once more.
+/// so a message the engine had dead-lettered is tried again instead of dead-lettered once more. A message whose body
+/// was too large to go to the DLQ with its reasons is shown and redriven with its original body from
+/// <see cref="DeadLetterBodyStore"/>.
 /// </summary>
-public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest)
+public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies)
 {
     // How long a message taken for a redrive or purge stays hidden while it is handled.
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
@@ -66,7 +68,13 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
             await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
 
-        return AwsResult<IReadOnlyList<DeadLetterEntry>>.Success(seen.Values.Select(Entry).ToList());
+        var entries = new List<DeadLetterEntry>(seen.Count);
+        foreach (var message in seen.Values)
+        {
+            entries.Add(Entry(message, await OriginalBodyAsync(message, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return AwsResult<IReadOnlyList<DeadLetterEntry>>.Success(entries);
     }
 
     /// <summary>Sends the selected messages (all when <paramref name="selected"/> is empty) back where they came from.</summary>
@@ -81,14 +89,28 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
                 return AwsResult<bool>.Failure(error);
             }
 
+            var body = await OriginalBodyAsync(message, ct).ConfigureAwait(false);
+            if (message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId && body == message.Body)
+            {
+                // Never send the reference in place of the request it stands for.
+                return AwsResult<bool>.Failure(new ProviderError(AwsService.Sqs, ProviderErrorKind.Permanent, "StoredBodyMissing",
+                    $"the body of {message.MessageId} (stored as {storedId}) is no longer in the engine's store; not redriven"));
+            }
+
             var attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
             {
                 [DeadLetterWriter.RedrivenByAttribute] = SqsMessageAttribute.String(by),
             };
+            if (!DeadLetterWriter.Fits(body, attributes))
+            {
+                // A body at SQS's limit has no room for the attribute: it goes back exactly as the producer sent it.
+                attributes.Clear();
+            }
+
             var fifo = QueueDirectory.IsFifo(source);
             var sent = await sqs.SendMessageAsync(sourceUrl, new SqsOutgoingMessage
             {
-                Body = message.Body,
+                Body = body,
                 Attributes = attributes,
                 MessageGroupId = fifo ? message.MessageGroupId ?? "redriven" : null,
                 DeduplicationId = fifo ? $"redrive-{message.MessageId}" : null,
@@ -147,7 +169,18 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
 
                     // Deleted only after it is safely back on its queue: a message is never in neither.
                     var deleted = await sqs.DeleteMessageBatchAsync(queueUrl, [new SqsReceipt(message.MessageId, message.ReceiptHandle)], cancellationToken).ConfigureAwait(false);
-                    (deleted is { IsSuccess: true, Value.Failed.Count: 0 } ? done : notDeleted).Add(message.MessageId);
+                    if (deleted is { IsSuccess: true, Value.Failed.Count: 0 })
+                    {
+                        done.Add(message.MessageId);
+                        if (message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId)
+                        {
+                            await bodies.DeleteAsync(storedId, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        notDeleted.Add(message.MessageId);
+                    }
                 }
 
                 if (selected.Count > 0 && selected.All(id => done.Contains(id) || notDeleted.Contains(id)))
@@ -172,8 +205,14 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
     private Task<AwsResult<string>> UrlAsync(DeadLetterQueueKind kind, CancellationToken cancellationToken) =>
         queues.UrlOfAsync(kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackDeadLetterQueue : ingest.Value.DeadLetterQueue, cancellationToken);
 
-    private static DeadLetterEntry Entry(SqsMessage m) => new(
-        m.MessageId, m.Body, m.StringAttribute(DeadLetterWriter.ErrorAttribute),
+    /// <summary>The body the message stands for: its own, or the original kept in the store when it carries a reference.</summary>
+    private async Task<string> OriginalBodyAsync(SqsMessage message, CancellationToken cancellationToken) =>
+        message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId
+            ? await bodies.LoadAsync(storedId, cancellationToken).ConfigureAwait(false) ?? message.Body
+            : message.Body;
+
+    private static DeadLetterEntry Entry(SqsMessage m, string body) => new(
+        m.MessageId, body, m.StringAttribute(DeadLetterWriter.ErrorAttribute),
         int.TryParse(m.StringAttribute(DeadLetterWriter.AttemptsAttribute), NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts : null,
         m.StringAttribute(DeadLetterWriter.SourceQueueAttribute), m.StringAttribute(DeadLetterWriter.MessageIdAttribute),
         m.StringAttribute(DeadLetterWriter.DeadLetteredAtAttribute), m.ApproximateReceiveCount);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
@@ -11,10 +12,14 @@ public sealed record DeadLetterReason(string Error, int Attempts, DateTimeOffset
 /// <summary>
 /// Copies a request to the dead-letter queue, body unchanged, with message attributes saying what went wrong, how
 /// many attempts were made, when the first failed and which queue it came from. The caller deletes the original only
-/// after this succeeded, so a request is never in neither queue.
+/// after this succeeded, so a request is never in neither queue. A body too large to travel with those attributes is
+/// kept in <see cref="DeadLetterBodyStore"/> and the DLQ message carries a reference (<see cref="StoredBodyAttribute"/>).
 /// </summary>
-public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues)
+public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues, DeadLetterBodyStore bodies)
 {
+    /// <summary>SQS's limit on a message: body, attribute names, types and values together must stay below it.</summary>
+    public const int MaxMessageBytes = 1_048_576;
+
     public const string ErrorAttribute = "error";
     public const string AttemptsAttribute = "attempts";
     public const string FirstFailureAttribute = "firstFailureAt";
@@ -24,6 +29,9 @@ public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues)
 
     /// <summary>On a request sent back from the DLQ: who redrove it (the engine then tries a dead-lettered message again).</summary>
     public const string RedrivenByAttribute = "redrivenBy";
+
+    /// <summary>On a DLQ message whose body is kept in the engine's store: the id it is kept under.</summary>
+    public const string StoredBodyAttribute = "storedBody";
 
     /// <summary>SQS attribute values are generous, but an error text longer than this is cut (its start says what it is).</summary>
     private const int MaxErrorLength = 4_000;
@@ -55,13 +63,34 @@ public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues)
             attributes[MessageIdAttribute] = SqsMessageAttribute.String(messageId);
         }
 
+        var body = original.Body;
+        if (!Fits(body, attributes))
+        {
+            var id = await bodies.SaveAsync(body, now, cancellationToken).ConfigureAwait(false);
+            attributes[StoredBodyAttribute] = SqsMessageAttribute.String(id);
+            body = $$"""{"storedBody":"{{id}}","bytes":{{Encoding.UTF8.GetByteCount(original.Body)}},"note":"the original body is kept in the engine's store; engine dlq peek shows it and redrive sends it back"}""";
+        }
+
         var fifo = QueueDirectory.IsFifo(dlqName);
         return await sqs.SendMessageAsync(dlqUrl, new SqsOutgoingMessage
         {
-            Body = original.Body,
+            Body = body,
             Attributes = attributes,
             MessageGroupId = fifo ? original.MessageGroupId ?? "dead-letters" : null,
             DeduplicationId = fifo ? original.MessageId : null,
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when a message with this body and these attributes is within SQS's size limit.</summary>
+    public static bool Fits(string body, IReadOnlyDictionary<string, SqsMessageAttribute>? attributes)
+    {
+        long size = Encoding.UTF8.GetByteCount(body);
+        foreach (var (name, attribute) in attributes ?? new Dictionary<string, SqsMessageAttribute>())
+        {
+            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(attribute.DataType)
+                + Encoding.UTF8.GetByteCount(attribute.StringValue ?? "") + (attribute.BinaryValue?.Length ?? 0);
+        }
+
+        return size < MaxMessageBytes;
     }
 }

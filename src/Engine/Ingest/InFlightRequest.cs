@@ -11,6 +11,9 @@ internal sealed class InFlightRequest(RequestLane lane, SqsMessage message, Date
 
     public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
+    /// <summary>True when this receive may not put the request back for later (see <see cref="RequestLane.IsLastReceive"/>).</summary>
+    public bool IsLastReceive => Lane.IsLastReceive(Message.ApproximateReceiveCount);
+
     /// <summary>When SQS will show the request to another receiver unless it is extended.</summary>
     public DateTimeOffset VisibleAt { get; set; } = visibleAt;
 

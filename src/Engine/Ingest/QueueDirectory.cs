@@ -139,6 +139,34 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
         return AwsResult<IReadOnlyList<string>>.Success(created);
     }
 
+    /// <summary>
+    /// The <c>maxReceiveCount</c> of the queue's <c>RedrivePolicy</c>: after that many receives SQS itself moves a message
+    /// to the dead-letter queue (without the engine's reason). Null when the queue has no redrive policy.
+    /// </summary>
+    public async Task<AwsResult<int?>> MaxReceiveCountAsync(string queueUrl, CancellationToken cancellationToken)
+    {
+        var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["RedrivePolicy"], cancellationToken).ConfigureAwait(false);
+        if (!attributes.TryGetValue(out var values, out var error))
+        {
+            return AwsResult<int?>.Failure(error);
+        }
+
+        return AwsResult<int?>.Success(values.GetValueOrDefault("RedrivePolicy") is { Length: > 0 } policy ? MaxReceiveCountOf(policy) : null);
+    }
+
+    /// <summary>SQS writes <c>maxReceiveCount</c> as a number or as a string, depending on who set the policy.</summary>
+    internal static int? MaxReceiveCountOf(string redrivePolicy)
+    {
+        using var document = JsonDocument.Parse(redrivePolicy);
+        if (!document.RootElement.TryGetProperty("maxReceiveCount", out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number ? value.GetInt32()
+            : int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+    }
+
     /// <summary>Receives of one feedback message before SQS moves it to the feedback DLQ.</summary>
     public const int FeedbackMaxReceives = 10;
 

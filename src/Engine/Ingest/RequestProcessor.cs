@@ -51,7 +51,8 @@ internal sealed partial class RequestProcessor(
         try
         {
             outcome = await recipients.AskAsync<DeliveryOutcome>(
-                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute)),
+                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken,
+                    message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive),
                 sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -72,6 +73,10 @@ internal sealed partial class RequestProcessor(
             // Not an error to retry, but the operator should know: the recipient may or may not have it.
             LogUnconfirmed(request.MessageId, key.ToString(), unconfirmed.Reason);
         }
+        else if (outcome is DeliveryOutcome.Reconciling { Reason: var unknownReason, Due: var due })
+        {
+            LogReconciling(request.MessageId, key.ToString(), unknownReason, due);
+        }
 
         metrics.RequestDecided(OutcomeName(outcome));
         if (outcome is DeliveryOutcome.Sent && message.SentAt is { } arrived)
@@ -85,12 +90,16 @@ internal sealed partial class RequestProcessor(
                 inFlight.Settled = true;
                 await lane.Acknowledger.AckAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
+            case DeliveryOutcome.Reconciling reconciling:
+                await PutBackAsync(inFlight, reconciling.Due - timeProvider.GetUtcNow(), $"recorded unknown, reconciled at {reconciling.Due:u}",
+                    request.MessageId, cancellationToken).ConfigureAwait(false);
+                break;
             case DeliveryOutcome.Scheduled scheduled:
-                await DelayAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await PutBackAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), $"scheduled for {scheduled.NotBefore:u}", request.MessageId, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.RetryLater retry:
                 metrics.Retried();
-                await DelayAsync(inFlight, retry.Delay, cancellationToken).ConfigureAwait(false);
+                await PutBackAsync(inFlight, retry.Delay, retry.Reason, request.MessageId, cancellationToken).ConfigureAwait(false);
                 break;
             case DeliveryOutcome.Paused paused:
                 await RequeueAsync(inFlight, paused.Delay, cancellationToken).ConfigureAwait(false);
@@ -132,7 +141,7 @@ internal sealed partial class RequestProcessor(
     private async Task RetryOrDeadLetterAsync(InFlightRequest inFlight, string messageId, string reason, CancellationToken cancellationToken)
     {
         var attempts = inFlight.Message.ApproximateReceiveCount;
-        if (attempts >= sending.Value.MaxAttempts)
+        if (attempts >= sending.Value.MaxAttempts || inFlight.IsLastReceive)
         {
             await DeadLetterAsync(inFlight, new DeadLetterReason(
                 $"gave up after {attempts} attempt(s); last error: {reason}", attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
@@ -141,6 +150,30 @@ internal sealed partial class RequestProcessor(
 
         LogRetry(messageId, attempts, reason);
         await DelayAsync(inFlight, sending.Value.RetryDelay(attempts), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hides the request until it is due again. On its queue's last allowed receive that would hand it to SQS's redrive
+    /// backstop (no reason); a standard queue then takes a fresh, delayed copy instead (receive count starts over), and a
+    /// FIFO queue, which takes no per-message delay, dead-letters it with the reason.
+    /// </summary>
+    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken)
+    {
+        if (!inFlight.IsLastReceive)
+        {
+            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!QueueDirectory.IsFifo(inFlight.Lane.Name))
+        {
+            await RequeueAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var attempts = inFlight.Message.ApproximateReceiveCount;
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"received {attempts} time(s), the most its queue allows before SQS moves it without a reason; last: {why}",
+                attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -194,6 +227,7 @@ internal sealed partial class RequestProcessor(
         DeliveryOutcome.Rejected => "rejected",
         DeliveryOutcome.Failed => "failed",
         DeliveryOutcome.Unconfirmed => "unconfirmed",
+        DeliveryOutcome.Reconciling => "reconciling",
         DeliveryOutcome.Scheduled => "scheduled",
         DeliveryOutcome.RetryLater => "retry",
         DeliveryOutcome.Paused => "paused",
@@ -203,7 +237,6 @@ internal sealed partial class RequestProcessor(
 
     private async Task DeadLetterAsync(InFlightRequest inFlight, DeadLetterReason reason, CancellationToken cancellationToken)
     {
-        metrics.DeadLettered(inFlight.Lane.Name);
         inFlight.Settled = true;
         var sent = await deadLetters.SendAsync(
             inFlight.Lane.Name, inFlight.Message, reason, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -214,6 +247,8 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
+        // Counted only once it is written: a failed write is not a dead letter.
+        metrics.DeadLettered(inFlight.Lane.Name);
         LogDeadLettered(reason.MessageId, inFlight.Lane.Name, reason.Error);
         await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
     }
@@ -226,6 +261,9 @@ internal sealed partial class RequestProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} to {RecipientKey} is recorded unknown: {Reason}")]
     private partial void LogUnconfirmed(string messageId, string recipientKey, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} to {RecipientKey} is recorded unknown ({Reason}); it is kept until {Due} for a provider Send event, then sent once more")]
+    private partial void LogReconciling(string messageId, string recipientKey, string reason, DateTimeOffset due);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Invalid request {MessageId} (SQS message {SqsMessageId}): {Problems}")]
     private partial void LogInvalid(string? messageId, string sqsMessageId, string problems);

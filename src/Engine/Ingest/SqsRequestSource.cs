@@ -102,7 +102,15 @@ public sealed partial class SqsRequestSource(
                     break;
                 }
 
-                lanes.Add(new RequestLane(queue, queueUrl, new SqsAcknowledger(sqs, queueUrl, _logger)));
+                // Read once: the engine decides a request on the receive before the last one SQS allows (see RequestLane).
+                var maxReceives = await queues.MaxReceiveCountAsync(queueUrl, stoppingToken).ConfigureAwait(false);
+                if (!maxReceives.TryGetValue(out var maxReceiveCount, out error))
+                {
+                    problem = $"{queue.Name}: {error}";
+                    break;
+                }
+
+                lanes.Add(new RequestLane(queue, queueUrl, new SqsAcknowledger(sqs, queueUrl, _logger), maxReceiveCount));
             }
 
             if (problem is null)

@@ -25,6 +25,12 @@ public abstract record DeliveryOutcome
     /// <summary>A send began but its result is unknown; at-most-once delivery does not send again. Ack.</summary>
     public sealed record Unconfirmed(string Reason) : DeliveryOutcome;
 
+    /// <summary>
+    /// Recorded <c>unknown</c>, and <c>ReconcileUnknownAfter</c> is set: keep the request hidden until
+    /// <paramref name="Due"/>; a provider <c>Send</c> event by then settles it as sent, otherwise it is sent once more.
+    /// </summary>
+    public sealed record Reconciling(string Reason, DateTimeOffset Due) : DeliveryOutcome;
+
     /// <summary>Not due until <paramref name="NotBefore"/>. Keep the request hidden until then.</summary>
     public sealed record Scheduled(DateTimeOffset NotBefore) : DeliveryOutcome;
 

@@ -55,8 +55,8 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
                 break;
             case RecordRejection rejection:
                 var recorded = await DecideAndPersistAsync(
-                    s => s.Find(rejection.MessageId) is null
-                        ? [new Rejected(rejection.MessageId, rejection.Reason, Now)]
+                    s => s.Find(rejection.MessageId) is null or { IsReusable: true }
+                        ? [new Rejected(rejection.MessageId, rejection.Reason, Now, Content: true)]
                         : [],
                     cancellationToken).ConfigureAwait(false);
                 rejection.Reply.Complete(recorded.Count > 0);
@@ -120,6 +120,45 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
             return new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt);
         }
 
+        // Any provider event about it (a delay, an open) proves the provider took it: then it is never resent.
+        if (entry is { Status: MessageStatus.Unknown, ResentAfterUnknown: false, Feedback: null or { Count: 0 } } &&
+            sending.ReconcileUnknownAfter is { } reconcileAfter)
+        {
+            // No provider Send event has settled it. Before the time is up one may still come; after, none will: the
+            // provider never took the message, so it is sent once more (and only once).
+            var due = entry.UpdatedAt + reconcileAfter;
+            if (Now < due)
+            {
+                return new DeliveryOutcome.Reconciling(entry.Reason ?? "recorded unknown", due);
+            }
+
+            var resent = new ResentAfterUnknown(id, Now,
+                $"no provider Send event within {reconcileAfter} of being recorded unknown ({entry.Reason}); sent once more");
+            pending.Add(resent);
+            entry = _state.Apply(resent).Find(id);
+        }
+
+        if (entry is { SendPending: true } && Now - entry.UpdatedAt is var young && young < sending.InFlightGrace && command.LastReceive)
+        {
+            // Waiting out the grace would spend the queue's last receive: a crash then would leave the request to SQS's
+            // redrive backstop with its intent open and no reason. Decide now; the provider's Send event (or the
+            // reconciliation) still settles it.
+            var reason = $"a send of it began {young.TotalSeconds:0.#} s ago and its result was never recorded; its queue allows no more " +
+                "receives to wait for it, so it is not sent again";
+            if (!sending.AtLeastOnce)
+            {
+                return await TryPersistAsync([new SendUnconfirmed(id, reason, Now)], cancellationToken).ConfigureAwait(false)
+                    ? UnconfirmedOutcome(id, reason)
+                    : null;
+            }
+
+            // At least once must not send while the first send may still be running: the operator redrives it.
+            var dead = new DeadLettered(id, reason, entry.FailedAttempts, Now);
+            return await TryPersistAsync([dead], cancellationToken).ConfigureAwait(false)
+                ? new DeliveryOutcome.DeadLetter(reason, entry.FailedAttempts, entry.FirstFailureAt)
+                : null;
+        }
+
         if (entry is { SendPending: true } && Now - entry.UpdatedAt is var age && age < sending.InFlightGrace)
         {
             // Another node's send of it may still be running (SQS showed the request again to this one): neither
@@ -131,22 +170,24 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         if (entry is { SendPending: true } && !sending.AtLeastOnce)
         {
             return await TryPersistAsync([new SendUnconfirmed(id, UnconfirmedAfterRestart, Now)], cancellationToken).ConfigureAwait(false)
-                ? new DeliveryOutcome.Unconfirmed(UnconfirmedAfterRestart)
+                ? UnconfirmedOutcome(id, UnconfirmedAfterRestart)
                 : null;
         }
 
-        if (entry is not null && !entry.IsWaiting && !entry.SendPending)
+        // Refused before for its content only: the message id is not spent, and this (corrected) request is new.
+        var isNew = entry is null or { IsReusable: true };
+        if (!isNew && !entry!.IsWaiting && !entry.SendPending)
         {
             return new DeliveryOutcome.Duplicate(entry.Status);
         }
 
         var now = Now;
-        if (entry is null)
+        if (isNew)
         {
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
         }
 
-        if (RefusalOf(request, entry is null, now) is { } refusal)
+        if (RefusalOf(request, isNew, now) is { } refusal)
         {
             pending.Add(refusal);
             return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
@@ -170,7 +211,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         var (message, problem) = await services.Renderer.RenderAsync(request, cancellationToken).ConfigureAwait(false);
         if (message is null)
         {
-            var rejected = new Rejected(id, problem!, now);
+            var rejected = new Rejected(id, problem!, now, Content: true);
             pending.Add(rejected);
             return await TryPersistAsync(pending, cancellationToken).ConfigureAwait(false)
                 ? new DeliveryOutcome.Rejected(rejected.Reason, false)
@@ -235,6 +276,15 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         }
     }
 
+    /// <summary>
+    /// What a send just recorded <c>unknown</c> means for its request: finished (acked), or, when reconciliation is on and
+    /// the message was not resent before, kept on its queue until a <c>Send</c> event settles it or the time is up.
+    /// </summary>
+    private DeliveryOutcome UnconfirmedOutcome(string id, string reason) =>
+        services.Sending.ReconcileUnknownAfter is { } after && _state.Find(id) is { ResentAfterUnknown: false, Feedback: null or { Count: 0 } } entry
+            ? new DeliveryOutcome.Reconciling(reason, entry.UpdatedAt + after)
+            : new DeliveryOutcome.Unconfirmed(reason);
+
     /// <summary>Why this request must not be sent at all, or null.</summary>
     private Rejected? RefusalOf(MessageRequest request, bool isNew, DateTimeOffset now)
     {
@@ -261,7 +311,7 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         {
             var reason = $"the provider's answer never arrived, so the message may have been sent; not sent again: {error}";
             await RecordAsync([new SendUnconfirmed(id, reason, now)], cancellationToken).ConfigureAwait(false);
-            return new DeliveryOutcome.Unconfirmed(reason);
+            return UnconfirmedOutcome(id, reason);
         }
 
         await RecordAsync([new SendFailed(id, error.ToString(), false, now)], cancellationToken).ConfigureAwait(false);

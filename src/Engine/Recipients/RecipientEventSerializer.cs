@@ -42,6 +42,7 @@ public sealed class RecipientEventSerializer
         (typeof(DeliveryFailed), "recipient.delivery-failed.v1", Json.DeliveryFailed),
         (typeof(MessageRecalled), "recipient.message-recalled.v1", Json.MessageRecalled),
         (typeof(Redriven), "recipient.redriven.v1", Json.Redriven),
+        (typeof(ResentAfterUnknown), "recipient.resent-after-unknown.v1", Json.ResentAfterUnknown),
     ];
 
     private readonly FrozenDictionary<Type, (string Name, JsonTypeInfo Info)> _writers;

@@ -31,5 +31,6 @@ namespace Messaging.Engine.Recipients;
 [JsonSerializable(typeof(DeliveryFailed))]
 [JsonSerializable(typeof(MessageRecalled))]
 [JsonSerializable(typeof(Redriven))]
+[JsonSerializable(typeof(ResentAfterUnknown))]
 [JsonSerializable(typeof(RecipientState))]
 internal sealed partial class RecipientJsonContext : JsonSerializerContext;

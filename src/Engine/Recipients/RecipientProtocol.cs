@@ -17,8 +17,11 @@ public abstract record RecipientCommand;
 /// </summary>
 /// <paramref name="RedrivenBy"/> is set when an operator redrove the request from the dead-letter queue: a
 /// dead-lettered message is then tried again instead of being dead-lettered once more.
+/// <paramref name="LastReceive"/> is set when the request may not be put back for later (its queue would move it to the
+/// dead-letter queue without a reason): a send that may still be in flight is then decided at once.
 public sealed record DeliverRequest(
-    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default, string? RedrivenBy = null) : RecipientCommand
+    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default, string? RedrivenBy = null,
+    bool LastReceive = false) : RecipientCommand
 {
     public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
 }

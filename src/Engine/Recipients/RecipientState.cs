@@ -24,7 +24,9 @@ public sealed record MessageEntry(
     int FailedAttempts = 0,
     DateTimeOffset? FirstFailureAt = null,
     bool SendPending = false,
-    ImmutableList<string>? Feedback = null)
+    ImmutableList<string>? Feedback = null,
+    bool ContentRejected = false,
+    bool ResentAfterUnknown = false)
 {
     /// <summary>Provider events already applied to this message, newest last, so a duplicate is recognised.</summary>
     public const int FeedbackLimit = 20;
@@ -46,6 +48,13 @@ public sealed record MessageEntry(
         MessageStatus.Complained => 4,
         _ => 5,
     };
+
+    /// <summary>
+    /// Refused for its content only (nothing was tried, nothing decided about the recipient): the message id is not
+    /// spent, and a corrected request with it is processed.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsReusable => Status is MessageStatus.Rejected && ContentRejected && !SendPending;
 
     /// <summary>Still to be sent: accepted or scheduled, with no send in flight.</summary>
     [JsonIgnore]
@@ -96,9 +105,14 @@ public sealed record RecipientState
         {
             ProviderMessageId = m.ProviderMessageId ?? e.ProviderMessageId, SendPending = false,
         }),
+        // A content rejection does not count toward the frequency cap: the corrected request counts when accepted.
+        Rejected { Content: true } e => Uncount(e.MessageId).Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Rejected, Reason = e.Reason, ContentRejected = true,
+        }),
         Rejected e => Update(e.MessageId, e.At, m => m with
         {
-            Status = e.Suppressed ? MessageStatus.Suppressed : MessageStatus.Rejected, Reason = e.Reason,
+            Status = e.Suppressed ? MessageStatus.Suppressed : MessageStatus.Rejected, Reason = e.Reason, ContentRejected = false,
         }),
         SendFailed { Permanent: true } e => Update(e.MessageId, e.At, m => m with
         {
@@ -133,6 +147,11 @@ public sealed record RecipientState
         {
             Status = MessageStatus.Accepted, Reason = null, FailedAttempts = 0, FirstFailureAt = null, SendPending = false,
         }),
+        // Sent once more: waiting for its send again, and never resent a second time.
+        ResentAfterUnknown e => Update(e.MessageId, e.At, m => m with
+        {
+            Status = MessageStatus.Accepted, Reason = e.Reason, SendPending = false, ResentAfterUnknown = true,
+        }),
         MessageRecalled e => Find(e.MessageId) is not null ? this : this with
         {
             Recent = Remember(new MessageEntry(e.MessageId, e.Category, e.Status, e.AcceptedAt, e.At, e.ProviderMessageId, Opens: e.Opens, Clicks: e.Clicks)),
@@ -155,6 +174,18 @@ public sealed record RecipientState
             Recent = Remember(entry),
             AcceptedToday = AcceptedToday.SetItem(e.Category, new CategoryCount(day, AcceptedOn(e.Category, day) + 1)),
         };
+    }
+
+    /// <summary>Takes back the cap count of a message accepted and not yet decided (when it is refused for its content).</summary>
+    private RecipientState Uncount(string messageId)
+    {
+        if (Find(messageId) is not { Status: MessageStatus.Accepted or MessageStatus.Scheduled } m ||
+            !AcceptedToday.TryGetValue(m.Category, out var count) || count.Day != DateOnly.FromDateTime(m.AcceptedAt.UtcDateTime) || count.Count == 0)
+        {
+            return this;
+        }
+
+        return this with { AcceptedToday = AcceptedToday.SetItem(m.Category, count with { Count = count.Count - 1 }) };
     }
 
     /// <summary>

@@ -51,6 +51,14 @@ public sealed class SendingOptions
     /// </summary>
     public TimeSpan InFlightGrace { get; set; } = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// Off (null, the default), a send recorded <c>unknown</c> stays so until a provider event settles it. Set (the
+    /// configuration set must publish <c>Send</c> events): its request is kept on its queue for this long, and if no
+    /// <c>Send</c> event for the message arrived by then the provider never took it, so it is sent once more (recorded
+    /// as <c>ResentAfterUnknown</c>; never a second time). Keep it well above the delay of the event pipeline.
+    /// </summary>
+    public TimeSpan? ReconcileUnknownAfter { get; set; }
+
     /// <summary>How long a DeliverRequest may take in the recipient actor, throttle waits included.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -109,6 +117,11 @@ public sealed class SendingOptions
         if (SmsMaxSegments is < 1 or > 10)
         {
             yield return $"{SectionName}:SmsMaxSegments must be between 1 and 10.";
+        }
+
+        if (ReconcileUnknownAfter is { } reconcile && (reconcile <= TimeSpan.Zero || reconcile > TimeSpan.FromDays(1)))
+        {
+            yield return $"{SectionName}:ReconcileUnknownAfter must be positive and at most a day (its request waits on the queue meanwhile).";
         }
 
         if (DeliveryTimeout <= TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using Messaging.Contracts.Requests;
+using Messaging.Contracts.Status;
 using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
@@ -104,6 +105,39 @@ public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<Loca
         Assert.Contains("$.category", record.Reason);
         await AwaitCondition.UntilAsync(async () => (await engine.TakeDeadLettersAsync()).Count == 1, Deadline, "the request is dead-lettered too");
         Assert.Empty(await engine.SentEmailsAsync(peers));
+    }
+
+    [Fact]
+    public async Task A_request_refused_for_its_content_does_not_spend_its_message_id_and_the_corrected_copy_is_sent_once()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var to = engine.Address("ana");
+        var unknownTemplate = $$$"""{"schema":"messaging.request.v1","messageId":"fix-template","channel":"email","to":"{{{to}}}","category":"marketing","template":"no-such-template","data":{}}""";
+        var badField = $$$"""{"schema":"messaging.request.v1","messageId":"fix-field","channel":"email","to":"{{{to}}}","category":"spam","content":{"subject":"s","text":"t"}}""";
+
+        await engine.EnqueueAsync([unknownTemplate, badField]);
+        Assert.Contains("no-such-template", (await SettledRecordAsync(engine, "fix-template", "rejected")).Reason);
+        Assert.Contains("$.category", (await SettledRecordAsync(engine, "fix-field", "rejected")).Reason);
+        await AwaitCondition.UntilAsync(async () => (await engine.TakeDeadLettersAsync()).Count == 1, Deadline, "the unreadable request is dead-lettered");
+
+        // The producer fixes both and sends them again under the same ids, twice each: one email per id.
+        var fixedTemplate = EngineUnderTest.EmailRequest("fix-template", to, "Fixed template");
+        var fixedField = EngineUnderTest.EmailRequest("fix-field", to, "Fixed field");
+        await engine.EnqueueAsync([fixedTemplate, fixedField]);
+        await SettledRecordAsync(engine, "fix-template", "sent");
+        await SettledRecordAsync(engine, "fix-field", "sent");
+        await engine.EnqueueAsync([fixedTemplate, fixedField]);
+        await AwaitCondition.UntilAsync(async () => await engine.QueueDepthAsync(engine.RequestQueueUrl) == 0, Deadline, "the repeats are finished with");
+
+        var subjects = (await engine.SentEmailsAsync(peers)).Select(e => e.GetProperty("subject").GetString()).Order().ToList();
+        Assert.Equal(["Fixed field", "Fixed template"], subjects);
+
+        // The rejections stay in the recipient's history, with their reasons.
+        var history = await engine.Services.GetRequiredService<RecipientJournal>().LoadAsync(RecipientKey.For(Channel.Email, to), default);
+        Assert.Equal(MessageStatus.Sent, history.State.Find("fix-template")!.Status);
+        var journal = engine.Services.GetRequiredService<IJournal>();
+        var events = await journal.ReadEventsAsync(RecipientKey.For(Channel.Email, to).ToString(), 1, default);
+        Assert.Equal(2, events.Count(e => e.Type == "recipient.rejected.v1"));
     }
 
     [Fact]

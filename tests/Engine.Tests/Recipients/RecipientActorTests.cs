@@ -42,7 +42,7 @@ public sealed class RecipientActorTests : IAsyncLifetime
 
     /// <summary>One engine process: its own journal connection and actor host over the shared database file.</summary>
     private async Task<(EntityRegistry<RecipientKey, RecipientCommand> Registry, SqlJournal Journal, ActorTestKit Kit)> StartNodeAsync(
-        int snapshotEvery = 100)
+        int snapshotEvery = 100, SendingOptions? sending = null)
     {
         var options = new JournalOptions { SnapshotEvery = snapshotEvery };
         var kit = new ActorTestKit();
@@ -55,7 +55,7 @@ public sealed class RecipientActorTests : IAsyncLifetime
         var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
         _disposables.Add(aws);
         var services = new RecipientServices(recipients, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
-            aws.GetRequiredService<SendThrottles>(), Options.Create(new SendingOptions()), kit.Time,
+            aws.GetRequiredService<SendThrottles>(), Options.Create(sending ?? new SendingOptions()), kit.Time,
             aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>());
         var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
             "recipient", key => new RecipientActor(key, services));
@@ -167,5 +167,29 @@ public sealed class RecipientActorTests : IAsyncLifetime
         // Nothing came of it in time: A is gone, and the send may or may not have happened.
         Assert.IsType<DeliveryOutcome.Unconfirmed>(late);
     }
-}
 
+    [Fact]
+    public async Task An_unknown_send_is_held_for_its_send_event_and_one_the_provider_showed_it_took_is_never_resent()
+    {
+        var after = TimeSpan.FromMinutes(10);
+        var (node, journal, kit) = await StartNodeAsync(sending: new SendingOptions { ReconcileUnknownAfter = after });
+        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(new JournalOptions()));
+        var now = kit.Time.GetUtcNow();
+        // m1 froze mid-call; m2 too, but the provider has since reported a delivery delay for it: it did take m2.
+        await recipients.AppendAsync(_ana, 0, RecipientState.Empty,
+        [
+            new RequestAccepted("m1", Category.Transactional, now), new SendIntended("m1", now), new SendUnconfirmed("m1", "timed out", now),
+            new RequestAccepted("m2", Category.Transactional, now), new SendIntended("m2", now), new SendUnconfirmed("m2", "timed out", now),
+            new DeliveryDelayed("m2", now, "MailboxFull", "fb-1"),
+        ], default);
+        MessageRequest Request(string id) => new() { MessageId = id, Channel = Channel.Email, To = "ana@example.com", Content = new MessageContent { Subject = "Hi", Text = "Hello" } };
+
+        var early = await node.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(Request("m1"), 0, r), Deadline, default);
+        Assert.Equal(now + after, Assert.IsType<DeliveryOutcome.Reconciling>(early).Due);
+
+        kit.Time.Advance(after);
+        var taken = await node.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(Request("m2"), 0, r), Deadline, default);
+        Assert.IsType<DeliveryOutcome.Duplicate>(taken);
+        Assert.False((await StateOf(node, _ana)).State.Find("m2")!.ResentAfterUnknown);
+    }
+}

@@ -42,6 +42,8 @@ public sealed class RecipientEventSerializerTests
         new DeliveryFailed("m1", At, "SES rejected the message: Bad content", "fb-7"),
         new MessageRecalled("m1", Category.Marketing, MessageStatus.Delivered, At.AddHours(-6), At, "0100-ses", Opens: 2, Clicks: 1),
         new Redriven("m1", At, "ops@example.com"),
+        new Rejected("m1", "template 'x' not found", At, Content: true),
+        new ResentAfterUnknown("m1", At, "no provider Send event within 00:10:00; sent once more"),
     ];
 
     public static TheoryData<IRecipientEvent> EveryEvent() => new(Events);

@@ -25,6 +25,28 @@ public sealed class RecipientStateTests
     }
 
     [Fact]
+    public void A_content_rejection_leaves_the_message_id_reusable_and_does_not_count_toward_the_cap()
+    {
+        var rejected = RecipientState.Empty.ApplyAll(
+        [
+            new RequestAccepted("m1", Category.Marketing, At),
+            new Rejected("m1", "template 'x' not found", At, Content: true),
+        ]);
+        var capped = RecipientState.Empty.ApplyAll(
+        [
+            new RequestAccepted("m2", Category.Marketing, At),
+            new Rejected("m2", "frequency cap", At),
+        ]);
+
+        Assert.True(rejected.Find("m1")!.IsReusable);
+        Assert.Equal(0, rejected.AcceptedOn(Category.Marketing, DateOnly.FromDateTime(At.UtcDateTime)));
+        Assert.False(capped.Find("m2")!.IsReusable);
+        var corrected = rejected.Apply(new RequestAccepted("m1", Category.Marketing, At.AddMinutes(1)));
+        Assert.Equal(MessageStatus.Accepted, corrected.Find("m1")!.Status);
+        Assert.Equal(1, corrected.AcceptedOn(Category.Marketing, DateOnly.FromDateTime(At.UtcDateTime)));
+    }
+
+    [Fact]
     public void A_request_for_later_is_scheduled()
     {
         var state = RecipientState.Empty.Apply(new RequestAccepted("m1", Category.Marketing, At, At.AddHours(2)));

@@ -180,4 +180,16 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     protected static SchemaMigration NodeShareColumn() =>
         new(7, "node shares", "ALTER TABLE nodes ADD COLUMN sharing_nodes INTEGER NOT NULL DEFAULT 0;");
+
+    /// <summary>
+    /// Migration 8: the bodies of dead letters too large to go to the dead-letter queue with their reasons; the queue
+    /// holds a reference (<see cref="DeadLetters.DeadLetterBodyStore"/>).
+    /// </summary>
+    protected static SchemaMigration DeadLetterBodyTable(string bigint) =>
+        new(8, "dead-letter bodies", $"""
+            CREATE TABLE dead_letter_bodies (
+                id TEXT PRIMARY KEY,
+                body TEXT NOT NULL,
+                stored_at {bigint} NOT NULL);
+            """);
 }
