@@ -131,7 +131,7 @@ public class TemplateRenderingBenchmarks
             <tr><td style="padding:24px">
               <h1 style="font-size:22px;margin:0 0 12px">Good news, {{ firstName }}!</h1>
               <p style="font-size:15px;line-height:22px">Order <strong>{{ orderId }}</strong>, placed on {{ orderedAt | formatDate: "d MMMM yyyy" }}, left our warehouse on {{ shippedAt | formatDate: "dddd d MMMM 'at' HH:mm" }} with {{ carrier }}.</p>
-              {% if trackingUrl %}<p style="margin:24px 0"><a class="button" href="{{ trackingUrl }}" style="background:#1f3a5f;color:#ffffff;padding:12px 24px;border-radius:4px;text-decoration:none">Track your parcel</a></p>{% endfor %}
+              {% if trackingUrl %}<p style="margin:24px 0"><a class="button" href="{{ trackingUrl }}" style="background:#1f3a5f;color:#ffffff;padding:12px 24px;border-radius:4px;text-decoration:none">Track your parcel</a></p>{% endif %}
               <table role="presentation" width="100%" style="font-size:14px;border-top:1px solid #dddddd">
                 <tr><th align="left" style="padding:8px 0">Item</th><th align="left">SKU</th><th align="right">Qty</th><th align="right">Price</th></tr>
                 {% for item in items %}

@@ -32,16 +32,21 @@ public sealed class CompiledTemplate
     private readonly Template? _text;
     private readonly IReadOnlyList<TemplateVariable> _variables;
     private readonly HtmlText? _derivedText;
-    private readonly Func<bool, TemplateRenderContext> _context;
+    private readonly Func<TemplateRenderContext> _context;
+    private readonly StorePartials _htmlPartials;
+    private readonly StorePartials _textPartials;
 
     private CompiledTemplate(
-        StoredTemplate source, Template? subject, Template? html, Template? text, Func<bool, TemplateRenderContext> context)
+        StoredTemplate source, Template? subject, Template? html, Template? text, StorePartials htmlPartials, StorePartials textPartials,
+        Func<TemplateRenderContext> context)
     {
         Source = source;
         _subject = subject;
         _html = html;
         _text = text;
         _context = context;
+        _htmlPartials = htmlPartials;
+        _textPartials = textPartials;
         _variables = source.Definition.Variables ?? [];
         _derivedText = html is not null && text is null ? new HtmlText() : null;
     }
@@ -74,7 +79,9 @@ public sealed class CompiledTemplate
             definition.Subject is null ? null : TemplateParser.ParseOrThrow(definition.Subject, "subject", syntax),
             definition.Html is null ? null : TemplateParser.ParseOrThrow(definition.Html, "html", syntax),
             definition.Text is null ? null : TemplateParser.ParseOrThrow(definition.Text, "text", syntax),
-            html => new TemplateRenderContext(syntax, builtins, functions, html ? htmlPartials : textPartials, escape: html, culture));
+            htmlPartials,
+            textPartials,
+            () => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture));
     }
 
     /// <exception cref="TemplateRenderException">The data lacks a required variable, or the template cannot be rendered with it.</exception>
@@ -102,32 +109,34 @@ public sealed class CompiledTemplate
             globals.TryAdd(optional.Name, null);
         }
 
-        var html = RenderPart(_html, "html", globals, escape: true);
-        var text = RenderPart(_text, "text", globals, escape: false);
+        var context = _context();
+        context.PushGlobal(globals);
+        var subject = RenderPart(context, _subject, "subject", html: false);
+        var html = RenderPart(context, _html, "html", html: true);
+        var text = RenderPart(context, _text, "text", html: false);
         return new RenderedContent(
-            RenderPart(_subject, "subject", globals, escape: false)?.Trim(),
+            subject?.Trim(),
             html,
             // An SMS is billed by length: the file's final newline is not worth a segment.
             text is not null ? (Channel == Channel.Sms ? text.Trim() : text)
                 : html is not null ? _derivedText!.From(html) : null);
     }
 
-    private string? RenderPart(Template? part, string name, ScriptObject globals, bool escape)
+    private string? RenderPart(TemplateRenderContext context, Template? part, string name, bool html)
     {
         if (part is null)
         {
             return null;
         }
 
-        var context = _context(escape);
-        context.PushGlobal(globals);
         try
         {
-            return part.Render(context);
+            return context.Render(part, html, html ? _htmlPartials : _textPartials);
         }
-        catch (Exception e) when (e is ScriptRuntimeException or TemplateRenderException or TemplateCompileException
-            or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // A render is computation over the request's data and this version's sources: whatever fails here fails
+            // again on a retry, so it is the request's permanent problem, reported with its reason.
             throw Failure(e, name);
         }
     }

@@ -8,21 +8,19 @@ using Scriban.Syntax;
 namespace Messaging.Engine.Templates;
 
 /// <summary>
-/// One render of one part: strict (an unknown variable or member fails, naming it), bounded (loops, recursion and
+/// One render (its subject, HTML and text, one after the other): strict (an unknown variable or member fails, naming it), bounded (loops, recursion and
 /// output), culture-aware, and for an HTML part escaping every value as it is written, so data can never become markup.
 /// Text written by the template itself, <c>raw</c> values and included partials (which escaped their own values) are
 /// written as they are.
 /// </summary>
 internal sealed class TemplateRenderContext : TemplateContext
 {
-    private readonly bool _escape;
-    private readonly StorePartials _partials;
+    private bool _escape;
+    private StorePartials _partials;
 
-    public TemplateRenderContext(
-        TemplateSyntax syntax, ScriptObject builtins, ScriptObject functions, StorePartials partials, bool escape, CultureInfo culture)
+    public TemplateRenderContext(TemplateSyntax syntax, ScriptObject builtins, ScriptObject functions, StorePartials partials, CultureInfo culture)
         : base(builtins, StringComparer.Ordinal)
     {
-        _escape = escape;
         _partials = partials;
         if (syntax == TemplateSyntax.Liquid)
         {
@@ -40,10 +38,29 @@ internal sealed class TemplateRenderContext : TemplateContext
         RecursiveLimit = TemplateLimits.Recursion;
         LimitToString = TemplateLimits.StringLength;
         NewLine = "\n";
+        AutoIndent = false;
         TemplateLoader = partials;
         PushCulture(culture);
-        PushOutput(new BoundedOutput(TemplateLimits.OutputLength));
         PushGlobal(functions);
+    }
+
+    /// <summary>Renders one part: HTML escaped with the partials' HTML forms, or as text with their text forms.</summary>
+    public string Render(Template part, bool html, StorePartials partials)
+    {
+        _escape = html;
+        _partials = partials;
+        TemplateLoader = partials;
+        // Includes are cached by name for the context's life: the other form's partial must not be found again.
+        CachedTemplates.Clear();
+        PushOutput(new BoundedOutput(TemplateLimits.OutputLength));
+        try
+        {
+            return part.Render(this);
+        }
+        finally
+        {
+            PopOutput();
+        }
     }
 
     public override TemplateContext Write(SourceSpan span, object? textAsObject)
