@@ -52,7 +52,8 @@ internal sealed class TemplateRenderContext : TemplateContext
         TemplateLoader = partials;
         // Includes are cached by name for the context's life: the other form's partial must not be found again.
         CachedTemplates.Clear();
-        PushOutput(new BoundedOutput(TemplateLimits.OutputLength));
+        // Sized for the part's own text, the bulk of most outputs, so the buffer rarely grows.
+        PushOutput(new BoundedOutput(TemplateLimits.OutputLength, Math.Min(part.Page?.Span.End.Offset + 256 ?? 256, TemplateLimits.OutputLength)));
         try
         {
             return part.Render(this);
@@ -118,9 +119,9 @@ internal static class TemplateLimits
 }
 
 /// <summary>The output of one render, failing it rather than growing past its limit.</summary>
-internal sealed class BoundedOutput(int limit) : IScriptOutput
+internal sealed class BoundedOutput(int limit, int capacity) : IScriptOutput
 {
-    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _text = new(capacity);
 
     public void Write(string text, int offset, int count)
     {
