@@ -10,7 +10,7 @@ namespace Messaging.Benchmarks;
 /// Rendering a realistic order email: about 15 KB of table-laid-out HTML with inline styles, a header and footer
 /// partial, 20 variables, a loop over the order's items, conditionals and currency/date helpers. Renders per second
 /// = 1 / mean. <see cref="HtmlAndText"/> has its own text part; <see cref="HtmlWithDerivedText"/> derives it from
-/// the rendered HTML (an HTML parse per message).
+/// the rendered HTML (an HTML parse per message). Each runs in both syntaxes: the same email in Scriban and in Liquid.
 /// </summary>
 [MemoryDiagnoser]
 public class TemplateRenderingBenchmarks
@@ -21,7 +21,8 @@ public class TemplateRenderingBenchmarks
     private Dictionary<string, StoredTemplate> _partials = null!;
     private StoredTemplate _source = null!;
 
-    public static string Html { get; } = BuildHtml();
+    [Params(TemplateSyntax.Scriban, TemplateSyntax.Liquid)]
+    public TemplateSyntax Syntax { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -29,11 +30,11 @@ public class TemplateRenderingBenchmarks
         _partials = new Dictionary<string, StoredTemplate>
         {
             ["header"] = Stored("header", new TemplateDefinition(
-                Html: "<table role=\"presentation\" width=\"100%\" style=\"background:#1f3a5f;color:#fff\"><tr><td style=\"padding:16px 24px;font:bold 20px Arial,sans-serif\">{{shopName}}</td></tr></table>",
-                Text: "{{shopName}}"), TemplateKind.Partial),
+                Html: "<table role=\"presentation\" width=\"100%\" style=\"background:#1f3a5f;color:#fff\"><tr><td style=\"padding:16px 24px;font:bold 20px Arial,sans-serif\">{{ shopName }}</td></tr></table>",
+                Text: "{{ shopName }}"), TemplateKind.Partial),
             ["footer"] = Stored("footer", new TemplateDefinition(
-                Html: "<table role=\"presentation\" width=\"100%\" style=\"font:12px Arial,sans-serif;color:#666\"><tr><td style=\"padding:16px 24px\">{{shopName}} · {{shopAddress}}<br>Questions? <a href=\"mailto:{{supportEmail}}\">{{supportEmail}}</a><br><a href=\"{{unsubscribeUrl}}\">Unsubscribe</a></td></tr></table>",
-                Text: "--\n{{shopName}} · {{shopAddress}}\n{{supportEmail}}"), TemplateKind.Partial),
+                Html: "<table role=\"presentation\" width=\"100%\" style=\"font:12px Arial,sans-serif;color:#666\"><tr><td style=\"padding:16px 24px\">{{ shopName }} · {{ shopAddress }}<br>Questions? <a href=\"mailto:{{ supportEmail }}\">{{ supportEmail }}</a><br><a href=\"{{ unsubscribeUrl }}\">Unsubscribe</a></td></tr></table>",
+                Text: "--\n{{ shopName }} · {{ shopAddress }}\n{{ supportEmail }}"), TemplateKind.Partial),
         };
         string[] variables =
         [
@@ -41,9 +42,10 @@ public class TemplateRenderingBenchmarks
             "shippedAt", "carrier", "trackingUrl", "items", "subtotal", "shipping", "tax", "total", "currency",
             "street", "city", "postcode",
         ];
-        var definition = new TemplateDefinition(Channel.Email, "Order {{orderId}} is on its way, {{firstName}}", Html,
-            "Hi {{firstName}}, order {{orderId}} shipped with {{carrier}}: {{trackingUrl}}\nTotal {{formatCurrency total currency}}\n{{> footer}}",
-            Culture: "en-GB", TimeZone: "Europe/Lisbon", Variables: variables.Select(v => new TemplateVariable(v)).ToList());
+        var definition = new TemplateDefinition(Channel.Email, "Order {{ orderId }} is on its way, {{ firstName }}", BuildHtml(Syntax),
+            "Hi {{ firstName }}, order {{ orderId }} shipped with {{ carrier }}: {{ trackingUrl }}\n"
+            + In(Syntax, "Total {{ formatCurrency total currency }}\n{{ include \"footer\" }}", "Total {{ total | formatCurrency: currency }}\n{% include 'footer' %}"),
+            Culture: "en-GB", TimeZone: "Europe/Lisbon", Variables: variables.Select(v => new TemplateVariable(v)).ToList(), Syntax: Syntax);
         _source = Stored("order-shipped", definition, TemplateKind.Template);
         _withText = CompiledTemplate.Compile(_source, _partials, new TemplateOptions());
         _htmlOnly = CompiledTemplate.Compile(Stored("order-shipped-html", definition with { Text = null }, TemplateKind.Template), _partials, new TemplateOptions());
@@ -79,9 +81,11 @@ public class TemplateRenderingBenchmarks
     [Benchmark]
     public CompiledTemplate Compile() => CompiledTemplate.Compile(_source, _partials, new TemplateOptions());
 
-    private static string BuildHtml()
+    private static string In(TemplateSyntax syntax, string scriban, string liquid) => syntax == TemplateSyntax.Liquid ? liquid : scriban;
+
+    private static string BuildHtml(TemplateSyntax syntax)
     {
-        var html = new StringBuilder("""
+        var html = new StringBuilder(In(syntax, """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
             <title>Your order has shipped</title>
@@ -93,24 +97,54 @@ public class TemplateRenderingBenchmarks
             <body>
             <table role="presentation" width="100%" style="background:#f4f4f4"><tr><td align="center">
             <table role="presentation" width="600" style="background:#ffffff;font-family:Arial,sans-serif;color:#222222">
-            <tr><td>{{> header}}</td></tr>
+            <tr><td>{{ include "header" }}</td></tr>
             <tr><td style="padding:24px">
-              <h1 style="font-size:22px;margin:0 0 12px">Good news, {{firstName}}!</h1>
-              <p style="font-size:15px;line-height:22px">Order <strong>{{orderId}}</strong>, placed on {{formatDate orderedAt "d MMMM yyyy"}}, left our warehouse on {{formatDate shippedAt "dddd d MMMM 'at' HH:mm"}} with {{carrier}}.</p>
-              {{#if trackingUrl}}<p style="margin:24px 0"><a class="button" href="{{trackingUrl}}" style="background:#1f3a5f;color:#ffffff;padding:12px 24px;border-radius:4px;text-decoration:none">Track your parcel</a></p>{{/if}}
+              <h1 style="font-size:22px;margin:0 0 12px">Good news, {{ firstName }}!</h1>
+              <p style="font-size:15px;line-height:22px">Order <strong>{{ orderId }}</strong>, placed on {{ formatDate orderedAt "d MMMM yyyy" }}, left our warehouse on {{ formatDate shippedAt "dddd d MMMM 'at' HH:mm" }} with {{ carrier }}.</p>
+              {{ if trackingUrl }}<p style="margin:24px 0"><a class="button" href="{{ trackingUrl }}" style="background:#1f3a5f;color:#ffffff;padding:12px 24px;border-radius:4px;text-decoration:none">Track your parcel</a></p>{{ end }}
               <table role="presentation" width="100%" style="font-size:14px;border-top:1px solid #dddddd">
                 <tr><th align="left" style="padding:8px 0">Item</th><th align="left">SKU</th><th align="right">Qty</th><th align="right">Price</th></tr>
-                {{#each items}}
-                <tr style="border-top:1px solid #eeeeee"><td style="padding:8px 0">{{title}}</td><td style="color:#888888">{{sku}}</td><td align="right">{{quantity}}</td><td align="right">{{formatCurrency price ../currency}}</td></tr>
-                {{/each}}
-                <tr><td colspan="3" align="right" style="padding:8px 0">Subtotal</td><td align="right">{{formatCurrency subtotal currency}}</td></tr>
-                <tr><td colspan="3" align="right" style="padding:4px 0">Shipping</td><td align="right">{{formatCurrency shipping currency}}</td></tr>
-                <tr><td colspan="3" align="right" style="padding:4px 0">VAT</td><td align="right">{{formatCurrency tax currency}}</td></tr>
-                <tr><td colspan="3" align="right" style="padding:8px 0;font-weight:bold">Total</td><td align="right" style="font-weight:bold">{{formatCurrency total currency}}</td></tr>
+                {{ for item in items }}
+                <tr style="border-top:1px solid #eeeeee"><td style="padding:8px 0">{{ item.title }}</td><td style="color:#888888">{{ item.sku }}</td><td align="right">{{ item.quantity }}</td><td align="right">{{ formatCurrency item.price currency }}</td></tr>
+                {{ end }}
+                <tr><td colspan="3" align="right" style="padding:8px 0">Subtotal</td><td align="right">{{ formatCurrency subtotal currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:4px 0">Shipping</td><td align="right">{{ formatCurrency shipping currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:4px 0">VAT</td><td align="right">{{ formatCurrency tax currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:8px 0;font-weight:bold">Total</td><td align="right" style="font-weight:bold">{{ formatCurrency total currency }}</td></tr>
               </table>
               <h2 style="font-size:16px;margin:24px 0 8px">Delivery address</h2>
-              <p style="font-size:14px;line-height:20px">{{firstName}} {{lastName}}<br>{{street}}<br>{{postcode}} {{city}}</p>
-            """);
+              <p style="font-size:14px;line-height:20px">{{ firstName }} {{ lastName }}<br>{{ street }}<br>{{ postcode }} {{ city }}</p>
+            """,
+            """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <title>Your order has shipped</title>
+            <style>
+              body { margin:0; padding:0; background:#f4f4f4; } table { border-collapse:collapse; }
+              .button { background:#1f3a5f; color:#ffffff; padding:12px 24px; border-radius:4px; text-decoration:none; }
+              @media (max-width: 600px) { .column { display:block !important; width:100% !important; } }
+            </style></head>
+            <body>
+            <table role="presentation" width="100%" style="background:#f4f4f4"><tr><td align="center">
+            <table role="presentation" width="600" style="background:#ffffff;font-family:Arial,sans-serif;color:#222222">
+            <tr><td>{% include 'header' %}</td></tr>
+            <tr><td style="padding:24px">
+              <h1 style="font-size:22px;margin:0 0 12px">Good news, {{ firstName }}!</h1>
+              <p style="font-size:15px;line-height:22px">Order <strong>{{ orderId }}</strong>, placed on {{ orderedAt | formatDate: "d MMMM yyyy" }}, left our warehouse on {{ shippedAt | formatDate: "dddd d MMMM 'at' HH:mm" }} with {{ carrier }}.</p>
+              {% if trackingUrl %}<p style="margin:24px 0"><a class="button" href="{{ trackingUrl }}" style="background:#1f3a5f;color:#ffffff;padding:12px 24px;border-radius:4px;text-decoration:none">Track your parcel</a></p>{% endif %}
+              <table role="presentation" width="100%" style="font-size:14px;border-top:1px solid #dddddd">
+                <tr><th align="left" style="padding:8px 0">Item</th><th align="left">SKU</th><th align="right">Qty</th><th align="right">Price</th></tr>
+                {% for item in items %}
+                <tr style="border-top:1px solid #eeeeee"><td style="padding:8px 0">{{ item.title }}</td><td style="color:#888888">{{ item.sku }}</td><td align="right">{{ item.quantity }}</td><td align="right">{{ item.price | formatCurrency: currency }}</td></tr>
+                {% endfor %}
+                <tr><td colspan="3" align="right" style="padding:8px 0">Subtotal</td><td align="right">{{ subtotal | formatCurrency: currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:4px 0">Shipping</td><td align="right">{{ shipping | formatCurrency: currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:4px 0">VAT</td><td align="right">{{ tax | formatCurrency: currency }}</td></tr>
+                <tr><td colspan="3" align="right" style="padding:8px 0;font-weight:bold">Total</td><td align="right" style="font-weight:bold">{{ total | formatCurrency: currency }}</td></tr>
+              </table>
+              <h2 style="font-size:16px;margin:24px 0 8px">Delivery address</h2>
+              <p style="font-size:14px;line-height:20px">{{ firstName }} {{ lastName }}<br>{{ street }}<br>{{ postcode }} {{ city }}</p>
+            """));
         // Recommendation blocks, the usual bulk of a commercial email: static markup with inline styles.
         for (var i = 1; html.Length < 13_500; i++)
         {
@@ -122,9 +156,8 @@ public class TemplateRenderingBenchmarks
                 """));
         }
 
+        html.Append(In(syntax, "</td></tr>\n<tr><td>{{ include \"footer\" }}</td></tr>", "</td></tr>\n<tr><td>{% include 'footer' %}</td></tr>"));
         html.Append("""
-            </td></tr>
-            <tr><td>{{> footer}}</td></tr>
             </table></td></tr></table>
             </body></html>
             """);

@@ -1,45 +1,52 @@
-using System.Globalization;
 using System.Text.Json;
-using HandlebarsDotNet;
-using HandlebarsDotNet.Compiler;
 using Messaging.Contracts.Requests;
+using Scriban;
+using Scriban.Functions;
+using Scriban.Runtime;
+using Scriban.Syntax;
 
 namespace Messaging.Engine.Templates;
 
 /// <summary>What a template made from one request's data.</summary>
 public sealed record RenderedContent(string? Subject, string? Html, string? Text);
 
-/// <summary>A part of a template or partial that does not compile; <see cref="Line"/> when Handlebars says where.</summary>
+/// <summary>A part of a template or partial that does not compile; <see cref="Line"/> (1-based) from the parser's span.</summary>
 public sealed class TemplateCompileException(string part, int? line, string message) : Exception(message)
 {
-    /// <summary><c>subject</c>, <c>html</c> or <c>text</c>.</summary>
+    /// <summary><c>subject</c>, <c>html</c>, <c>text</c> or <c>metadata</c>.</summary>
     public string Part { get; } = part;
 
     public int? Line { get; } = line;
 }
 
 /// <summary>
-/// One template version compiled with one set of partials, ready to render any number of times from any thread.
+/// One template version parsed once with one set of partials, ready to render any number of times from any thread.
 /// Rendering is strict: a declared required variable missing from the data fails, naming it; a value the template
-/// uses that is neither in the data nor declared optional fails too, instead of rendering as nothing. HTML is escaped
-/// (<c>{{{raw}}}</c> opts out); subject and text are not, since they are not HTML.
+/// uses that is neither in the data nor declared optional fails too, instead of rendering as nothing. HTML escapes
+/// every value it writes (<c>raw</c> opts out); subject and text are not escaped, since they are not HTML.
 /// </summary>
 public sealed class CompiledTemplate
 {
-    private readonly HandlebarsTemplate<object, object>? _subject;
-    private readonly HandlebarsTemplate<object, object>? _html;
-    private readonly HandlebarsTemplate<object, object>? _text;
+    private readonly Template? _subject;
+    private readonly Template? _html;
+    private readonly Template? _text;
     private readonly IReadOnlyList<TemplateVariable> _variables;
     private readonly HtmlText? _derivedText;
+    private readonly Func<TemplateRenderContext> _context;
+    private readonly StorePartials _htmlPartials;
+    private readonly StorePartials _textPartials;
 
     private CompiledTemplate(
-        StoredTemplate source, HandlebarsTemplate<object, object>? subject, HandlebarsTemplate<object, object>? html,
-        HandlebarsTemplate<object, object>? text)
+        StoredTemplate source, Template? subject, Template? html, Template? text, StorePartials htmlPartials, StorePartials textPartials,
+        Func<TemplateRenderContext> context)
     {
         Source = source;
         _subject = subject;
         _html = html;
         _text = text;
+        _context = context;
+        _htmlPartials = htmlPartials;
+        _textPartials = textPartials;
         _variables = source.Definition.Variables ?? [];
         _derivedText = html is not null && text is null ? new HtmlText() : null;
     }
@@ -48,24 +55,33 @@ public sealed class CompiledTemplate
 
     public Channel Channel => Source.Definition.Channel ?? Channel.Email;
 
-    /// <summary>Compiles every part; partials are looked up by name at render time among <paramref name="partials"/>.</summary>
-    /// <exception cref="TemplateCompileException">A part (of the template or of a partial) does not compile.</exception>
+    public TemplateSyntax Syntax => Source.Definition.Syntax ?? TemplateSyntax.Scriban;
+
+    /// <summary>Parses every part; <c>include</c> finds partials among <paramref name="partials"/> only, parsed on first use.</summary>
+    /// <exception cref="TemplateCompileException">A part of the template does not parse, or its culture or zone is unknown.</exception>
     public static CompiledTemplate Compile(
         StoredTemplate template, IReadOnlyDictionary<string, StoredTemplate> partials, TemplateOptions defaults)
     {
         var definition = template.Definition;
+        var syntax = definition.Syntax ?? TemplateSyntax.Scriban;
         var culture = TemplateCulture.Parse(definition.Culture ?? defaults.DefaultCulture)
             ?? throw new TemplateCompileException("metadata", null, $"'{definition.Culture}' is not a known culture");
         var zone = TemplateCulture.FindZone(definition.TimeZone ?? defaults.DefaultTimeZone)
             ?? throw new TemplateCompileException("metadata", null, $"'{definition.TimeZone}' is not a known time zone");
 
-        var html = definition.Html is null ? null : Environment(escaped: true, culture, zone, partials);
-        var text = Environment(escaped: false, culture, zone, partials);
+        // Read-only once built, so every render of this version shares them; only partials are per form.
+        ScriptObject builtins = syntax == TemplateSyntax.Liquid ? new LiquidBuiltinsFunctions() : new BuiltinFunctions();
+        var functions = new TemplateHelpers(culture, zone).ToScriptObject();
+        var htmlPartials = new StorePartials(partials, html: true, syntax);
+        var textPartials = new StorePartials(partials, html: false, syntax);
         return new CompiledTemplate(
             template,
-            definition.Subject is null ? null : CompilePart(text, "subject", definition.Subject),
-            html is null ? null : CompilePart(html, "html", definition.Html!),
-            definition.Text is null ? null : CompilePart(text, "text", definition.Text));
+            definition.Subject is null ? null : TemplateParser.ParseOrThrow(definition.Subject, "subject", syntax),
+            definition.Html is null ? null : TemplateParser.ParseOrThrow(definition.Html, "html", syntax),
+            definition.Text is null ? null : TemplateParser.ParseOrThrow(definition.Text, "text", syntax),
+            htmlPartials,
+            textPartials,
+            () => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture));
     }
 
     /// <exception cref="TemplateRenderException">The data lacks a required variable, or the template cannot be rendered with it.</exception>
@@ -78,51 +94,72 @@ public sealed class CompiledTemplate
     }
 
     /// <summary>Renders without checking required variables first: validation compares renders with one variable blanked.</summary>
+    /// <exception cref="TemplateRenderException">The data lacks a value the template uses, or a function cannot format one.</exception>
     internal RenderedContent RenderSample(Dictionary<string, object?> values)
     {
+        var globals = new ScriptObject(values.Count + _variables.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            globals[name] = value;
+        }
+
         foreach (var optional in _variables)
         {
-            // Declared and absent: empty, rather than the strict "undefined" every other missing value is.
-            values.TryAdd(optional.Name, null);
+            // Declared and absent: empty, rather than the strict failure every other missing value is.
+            globals.TryAdd(optional.Name, null);
+        }
+
+        var context = _context();
+        context.PushGlobal(globals);
+        var subject = RenderPart(context, _subject, "subject", html: false);
+        var html = RenderPart(context, _html, "html", html: true);
+        var text = RenderPart(context, _text, "text", html: false);
+        return new RenderedContent(
+            subject?.Trim(),
+            html,
+            // An SMS is billed by length: the file's final newline is not worth a segment.
+            text is not null ? (Channel == Channel.Sms ? text.Trim() : text)
+                : html is not null ? _derivedText!.From(html) : null);
+    }
+
+    private string? RenderPart(TemplateRenderContext context, Template? part, string name, bool html)
+    {
+        if (part is null)
+        {
+            return null;
         }
 
         try
         {
-            var html = _html?.Invoke(values);
-            return new RenderedContent(
-                _subject?.Invoke(values)?.Trim(),
-                html,
-                // An SMS is billed by length: the file's final newline is not worth a segment.
-                _text is not null ? (Channel == Channel.Sms ? _text(values).Trim() : _text(values))
-                    : html is not null ? _derivedText!.From(html) : null);
+            return context.Render(part, html, html ? _htmlPartials : _textPartials);
         }
-        catch (Exception e) when (e is HandlebarsException or HandlebarsUndefinedBindingException or TemplateRenderException or FormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Strictness: a value neither in the data nor declared. Handlebars wraps it when it happens in a partial.
-            for (var inner = (Exception?)e; inner is not null; inner = inner.InnerException)
-            {
-                if (inner is HandlebarsUndefinedBindingException undefined)
-                {
-                    throw new TemplateRenderException(
-                        $"template '{Source.Name}' (v{Source.Version}) uses '{undefined.MissingKey}', which the request's data does not have and the template does not declare", undefined);
-                }
-            }
-
-            // A helper's own complaint (bad date, unknown currency), a bad format string, or a missing partial.
-            throw new TemplateRenderException($"template '{Source.Name}' (v{Source.Version}) cannot be rendered: {Describe(e)}", e);
+            // A render is computation over the request's data and this version's sources: whatever fails here fails
+            // again on a retry, so it is the request's permanent problem, reported with its reason.
+            throw Failure(e, name);
         }
     }
 
-    /// <summary>The messages down the chain, without Handlebars' "see inner exception" pointers.</summary>
-    private static string Describe(Exception e)
+    private TemplateRenderException Failure(Exception e, string part)
     {
-        var parts = new List<string>();
         for (var inner = (Exception?)e; inner is not null; inner = inner.InnerException)
         {
-            parts.Add(FirstLine(inner.Message).Replace(", see inner exception for more information", "", StringComparison.Ordinal));
+            switch (inner)
+            {
+                case UndefinedValueException undefined:
+                    return new TemplateRenderException(
+                        $"template '{Source.Name}' (v{Source.Version}) uses '{undefined.Name}', which the request's data does not have and the template does not declare",
+                        undefined) { Part = undefined.Span.FileName == part ? part : null, Line = undefined.Span.Start.Line + 1, Missing = undefined.Name };
+                case TemplateRenderException or TemplateCompileException:
+                    // A function's own complaint (bad date, unknown currency), a limit, or a partial that does not compile.
+                    return new TemplateRenderException($"template '{Source.Name}' (v{Source.Version}) cannot be rendered: {inner.Message}", e);
+            }
         }
 
-        return string.Join(": ", parts);
+        // Scriban's own: a loop or recursion limit, a missing partial, a bad format string. Its message carries the place.
+        var message = e is ScriptRuntimeException script ? $"{part} line {script.Span.Start.Line + 1}: {script.OriginalMessage}" : e.Message;
+        return new TemplateRenderException($"template '{Source.Name}' (v{Source.Version}) cannot be rendered: {message}", e);
     }
 
     private void CheckRequired(Dictionary<string, object?> values)
@@ -133,93 +170,6 @@ public sealed class CompiledTemplate
             throw new TemplateRenderException(
                 $"template '{Source.Name}' (v{Source.Version}) needs {Quoted(missing)} in data; the request has no value for {(missing.Count == 1 ? "it" : "them")}");
         }
-    }
-
-    private static IHandlebars Environment(
-        bool escaped, CultureInfo culture, TimeZoneInfo zone, IReadOnlyDictionary<string, StoredTemplate> partials)
-    {
-        var configuration = new HandlebarsConfiguration
-        {
-            ThrowOnUnresolvedBindingExpression = true,
-            FormatProvider = culture,
-        };
-        if (!escaped)
-        {
-            configuration.TextEncoder = null;
-        }
-
-        var handlebars = Handlebars.Create(configuration);
-        TemplateHelpers.Register(handlebars, culture, zone);
-        foreach (var partial in partials.Values)
-        {
-            if ((escaped ? partial.Definition.Html : partial.Definition.Text) is { } source)
-            {
-                try
-                {
-                    handlebars.RegisterTemplate(partial.Name, source);
-                }
-                catch (HandlebarsException e)
-                {
-                    throw new TemplateCompileException(escaped ? "html" : "text", LineOf(e),
-                        $"partial '{partial.Name}' (v{partial.Version}) does not compile: {FirstLine(e.Message)}");
-                }
-            }
-        }
-
-        return handlebars;
-    }
-
-    private static HandlebarsTemplate<object, object> CompilePart(IHandlebars handlebars, string part, string source)
-    {
-        try
-        {
-            return handlebars.Compile(source);
-        }
-        catch (HandlebarsException e)
-        {
-            throw new TemplateCompileException(part, UnclosedLine(source, e) ?? LineOf(e), FirstLine(e.Message));
-        }
-    }
-
-    /// <summary>
-    /// Handlebars' parser ends its messages with "Occured at: line:column" (0-based, where it stopped reading); its
-    /// compiler gives no position. The 1-based line, or null.
-    /// </summary>
-    private static int? LineOf(HandlebarsException e)
-    {
-        const string marker = "Occured at: ";
-        var at = e.Message.LastIndexOf(marker, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-
-        var position = e.Message[(at + marker.Length)..];
-        var colon = position.IndexOf(':', StringComparison.Ordinal);
-        return int.TryParse(colon < 0 ? position : position[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var line)
-            ? line + 1
-            : null;
-    }
-
-    /// <summary>
-    /// For an expression left open, Handlebars reports where it stopped reading (the end); the useful line is where the
-    /// last <c>{{</c> with no <c>}}</c> after it opens.
-    /// </summary>
-    private static int? UnclosedLine(string source, HandlebarsException e)
-    {
-        if (!e.Message.StartsWith("Reached end of template before the expression was closed", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var open = source.LastIndexOf("{{", StringComparison.Ordinal);
-        return open < 0 || source.IndexOf("}}", open, StringComparison.Ordinal) >= 0 ? null : source.AsSpan(0, open).Count('\n') + 1;
-    }
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? message : message[..end]).Trim();
     }
 
     private static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));

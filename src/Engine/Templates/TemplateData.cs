@@ -1,34 +1,58 @@
 using System.Text.Json;
+using Scriban.Runtime;
 
 namespace Messaging.Engine.Templates;
 
-/// <summary>A request's <c>data</c> (JSON) as the plain values Handlebars binds to: objects, lists, strings, numbers.</summary>
+/// <summary>
+/// A request's <c>data</c> (JSON) as the values Scriban binds to: the top level as a dictionary (validation blanks
+/// one variable at a time), nested objects and lists as Scriban's own objects and arrays, strings, numbers, booleans.
+/// </summary>
 internal static class TemplateData
 {
     public static Dictionary<string, object?> From(JsonElement? data)
     {
-        if (data is not { ValueKind: JsonValueKind.Object } root)
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (data is { ValueKind: JsonValueKind.Object } root)
         {
-            return new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var property in root.EnumerateObject())
+            {
+                values[property.Name] = ValueOf(property.Value);
+            }
         }
 
-        return (Dictionary<string, object?>)ValueOf(root)!;
+        return values;
     }
 
-    private static object? ValueOf(JsonElement element) => element.ValueKind switch
+    private static object? ValueOf(JsonElement element)
     {
-        JsonValueKind.Object => element.EnumerateObject().Aggregate(
-            new Dictionary<string, object?>(StringComparer.Ordinal),
-            (map, property) =>
-            {
-                map[property.Name] = ValueOf(property.Value);
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var map = new ScriptObject(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    map[property.Name] = ValueOf(property.Value);
+                }
+
                 return map;
-            }),
-        JsonValueKind.Array => element.EnumerateArray().Select(ValueOf).ToList(),
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.TryGetDecimal(out var d) ? d : element.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
+            case JsonValueKind.Array:
+                var list = new ScriptArray(element.GetArrayLength());
+                foreach (var item in element.EnumerateArray())
+                {
+                    list.Add(ValueOf(item));
+                }
+
+                return list;
+            case JsonValueKind.String:
+                return element.GetString();
+            case JsonValueKind.Number:
+                return element.TryGetInt64(out var l) ? l : element.TryGetDecimal(out var d) ? d : element.GetDouble();
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            default:
+                return null;
+        }
+    }
 }

@@ -11,17 +11,19 @@ public enum TemplateKind
 }
 
 /// <summary>
-/// One version of a template or partial: its Handlebars sources and, for a template, its defaults, declared variables
-/// and sample data. Stored as JSON and never changed once stored.
+/// One version of a template or partial: its sources (Scriban or Liquid) and, for a template, its defaults, declared
+/// variables and sample data. Stored as JSON and never changed once stored.
 /// </summary>
 /// <param name="Channel">Email or SMS; null for a partial.</param>
-/// <param name="Subject">Email subject (Handlebars).</param>
-/// <param name="Html">Email HTML body, or a partial's HTML form (Handlebars, escaped).</param>
-/// <param name="Text">Email text body, the SMS text, or a partial's text form (Handlebars, not escaped).</param>
+/// <param name="Subject">Email subject (a template, not escaped).</param>
+/// <param name="Html">Email HTML body, or a partial's HTML form (every value escaped).</param>
+/// <param name="Text">Email text body, the SMS text, or a partial's text form (not escaped).</param>
 /// <param name="From">Default sender (email address or SMS origination identity); the request may override it.</param>
 /// <param name="ConfigurationSet">Default SES configuration set; the request may override it.</param>
 /// <param name="Culture">Culture for number, currency and date helpers (e.g. <c>pt-PT</c>); the engine's default if null.</param>
 /// <param name="TimeZone">IANA time zone for date helpers (e.g. <c>Europe/Lisbon</c>); the engine's default if null.</param>
+/// <param name="Syntax">The language of the template's parts; Scriban if null (and for every version stored before
+/// the field existed). A partial has none: it is parsed in the syntax of the template including it.</param>
 public sealed record TemplateDefinition(
     Channel? Channel = null,
     string? Subject = null,
@@ -33,7 +35,8 @@ public sealed record TemplateDefinition(
     string? TimeZone = null,
     IReadOnlyList<TemplateVariable>? Variables = null,
     JsonElement? SampleData = null,
-    string? Description = null);
+    string? Description = null,
+    TemplateSyntax? Syntax = null);
 
 /// <summary>A variable a template declares. A required one missing from a request's data fails that request.</summary>
 public sealed record TemplateVariable(string Name, bool Required = true, string? Description = null);

@@ -25,8 +25,8 @@ public sealed record TemplateFolderContent(IReadOnlyList<TemplateSource> Sources
 /// <code>
 /// DIR/order-shipped/template.html   HTML body (email)
 /// DIR/order-shipped/template.txt    text body (email; optional when there is HTML) or the SMS text
-/// DIR/order-shipped/metadata.json   channel, subject, from, configurationSet, culture, timeZone, variables, sampleData
-/// DIR/_partials/footer.html         a partial, used as {{> footer}}; footer.txt is its text form
+/// DIR/order-shipped/metadata.json   channel, syntax, subject, from, configurationSet, culture, timeZone, variables, sampleData
+/// DIR/_partials/footer.html         a partial, used as {{ include "footer" }}; footer.txt is its text form
 /// </code>
 /// Every problem is collected; nothing stops at the first.
 /// </summary>
@@ -232,7 +232,7 @@ public static class TemplateFolder
 
         var definition = new TemplateDefinition(
             metadata.Channel, metadata.Subject, html, text, metadata.From, metadata.ConfigurationSet, metadata.Culture,
-            metadata.TimeZone, variables, metadata.SampleData, metadata.Description);
+            metadata.TimeZone, variables, metadata.SampleData, metadata.Description, metadata.Syntax);
         sources.Add(new TemplateSource(new TemplateDraft(TemplateKind.Template, name, definition), parts));
     }
 
@@ -248,7 +248,12 @@ public static class TemplateFolder
         const string unmapped = "could not be mapped to any .NET member";
         if (e.Message.Contains(unmapped, StringComparison.Ordinal) && e.Path is { } path)
         {
-            return $"unknown field '{path.TrimStart('$', '.')}' (known: channel, description, subject, from, configurationSet, culture, timeZone, variables, sampleData)";
+            return $"unknown field '{path.TrimStart('$', '.')}' (known: channel, syntax, description, subject, from, configurationSet, culture, timeZone, variables, sampleData)";
+        }
+
+        if (e.Path == "$.syntax")
+        {
+            return "\"syntax\" must be \"scriban\" (the default) or \"liquid\"";
         }
 
         if (e.InnerException is null && e.Path is { Length: > 1 } where)
@@ -267,6 +272,7 @@ public static class TemplateFolder
 /// <summary>The shape of <c>metadata.json</c>.</summary>
 internal sealed record TemplateMetadataFile(
     Channel? Channel = null,
+    TemplateSyntax? Syntax = null,
     string? Description = null,
     string? Subject = null,
     string? From = null,

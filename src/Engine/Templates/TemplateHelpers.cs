@@ -1,117 +1,93 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using HandlebarsDotNet;
-using HandlebarsDotNet.Compiler;
+using Scriban.Runtime;
 
 namespace Messaging.Engine.Templates;
 
 /// <summary>
-/// The helpers every template has, on top of Handlebars' own <c>if</c>, <c>unless</c>, <c>each</c> and <c>with</c>:
+/// The functions every template has besides Scriban's own, with the names the docs teach, in both syntaxes:
 /// <list type="bullet">
-/// <item><c>{{formatDate value "d MMMM yyyy HH:mm" timeZone="Europe/Lisbon" culture="pt-PT"}}</c>: an ISO 8601 value
-/// in a time zone; format and hash arguments optional (default: the template's culture and zone, format <c>f</c>).</item>
-/// <item><c>{{formatNumber value "N2" culture="de-DE"}}</c>: a number (default format <c>N</c>).</item>
-/// <item><c>{{formatCurrency value "EUR" culture="de-DE"}}</c>: an amount in a currency, laid out as the culture does.</item>
-/// <item><c>{{default value "friend"}}</c>: the value, or the fallback when it is missing, null or empty.</item>
-/// <item><c>{{#if (eq status "late")}}</c>: equality, for conditions.</item>
+/// <item><c>formatDate value [format] [timeZone] [culture]</c>: an ISO 8601 value in an IANA zone (default: the
+/// template's zone and culture, format <c>f</c>).</item>
+/// <item><c>formatNumber value [format] [culture]</c>: a number (default format <c>N</c>).</item>
+/// <item><c>formatCurrency value code [culture]</c>: an amount in a currency, laid out as the culture does.</item>
+/// <item><c>default value fallback</c>: the value, or the fallback when it is missing, null or empty.</item>
+/// <item><c>eq a b</c>: equality, for conditions.</item>
+/// <item><c>raw value</c>: trusted HTML, written as it is in an HTML part.</item>
 /// </list>
-/// A helper given a value it cannot format fails the render with <see cref="TemplateRenderException"/>.
+/// Scriban passes the optional arguments by name (<c>timeZone: "Asia/Tokyo"</c>) or position; Liquid filters by
+/// position. A function given a value it cannot format fails the render with <see cref="TemplateRenderException"/>.
 /// </summary>
-internal static class TemplateHelpers
+internal sealed class TemplateHelpers(CultureInfo culture, TimeZoneInfo zone)
 {
+    private readonly TimeZoneInfo _zone = zone;
+
     // ISO 4217 code → the symbol and decimals the culture of a region using it writes. Built once, never changed.
     private static readonly FrozenDictionary<string, (string Symbol, int Digits)> Currencies = BuildCurrencies();
 
-    public static void Register(IHandlebars handlebars, CultureInfo culture, TimeZoneInfo timeZone)
+    /// <summary>The functions as one read-only global, shared by every render of a compiled template.</summary>
+    public ScriptObject ToScriptObject()
     {
-        handlebars.RegisterHelper("formatDate", (in HelperOptions _, in Context _, in Arguments arguments) =>
+        var functions = new ScriptObject();
+        functions.Import("formatDate", new Func<object?, string?, string?, string?, string>(FormatDate));
+        functions.Import("formatNumber", new Func<object?, string?, string?, string>(FormatNumber));
+        functions.Import("formatCurrency", new Func<object?, string, string?, string>(FormatCurrency));
+        functions.Import("default", new Func<object?, object?, object?>(Default));
+        functions.Import("eq", new Func<object?, object?, bool>(Eq));
+        functions.Import("raw", new Func<object?, TrustedHtml>(Raw));
+        functions.SetValue("include", new PartialInclude(), readOnly: true);
+        foreach (var name in functions.Keys.ToList())
         {
-            var (positional, hash) = Split(arguments, "formatDate", 1);
-            var value = positional[0];
-            var format = positional.Length > 1 ? AsString(positional[1]) : "f";
-            var zone = hash.TryGetValue("timeZone", out var z) ? ZoneOf(AsString(z), "formatDate") : timeZone;
-            var at = value switch
-            {
-                DateTimeOffset d => d,
-                DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d),
-                string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => d,
-                _ => throw new TemplateRenderException($"formatDate: '{value}' is not a date (use ISO 8601, e.g. 2026-11-22T10:00:00Z)"),
-            };
-            return TimeZoneInfo.ConvertTime(at, zone).ToString(format, CultureOf(hash, culture, "formatDate"));
-        });
+            functions.SetReadOnly(name, true);
+        }
 
-        handlebars.RegisterHelper("formatNumber", (in HelperOptions _, in Context _, in Arguments arguments) =>
-        {
-            var (positional, hash) = Split(arguments, "formatNumber", 1);
-            var format = positional.Length > 1 ? AsString(positional[1]) : "N";
-            return NumberOf(positional[0], "formatNumber").ToString(format, CultureOf(hash, culture, "formatNumber"));
-        });
-
-        handlebars.RegisterHelper("formatCurrency", (in HelperOptions _, in Context _, in Arguments arguments) =>
-        {
-            var (positional, hash) = Split(arguments, "formatCurrency", 2);
-            var amount = NumberOf(positional[0], "formatCurrency");
-            var code = AsString(positional[1]).ToUpperInvariant();
-            if (!Currencies.TryGetValue(code, out var currency))
-            {
-                throw new TemplateRenderException($"formatCurrency: '{code}' is not a known ISO 4217 currency code");
-            }
-
-            var layout = CultureOf(hash, culture, "formatCurrency");
-            if (!layout.IsNeutralCulture && layout.Name.Length > 0 && new RegionInfo(layout.Name).ISOCurrencySymbol == code)
-            {
-                // The culture's own currency: its own symbol ("R$" in pt-BR, where another region would say "BRL").
-                return amount.ToString("C", layout);
-            }
-
-            var numbers = (NumberFormatInfo)layout.NumberFormat.Clone();
-            numbers.CurrencySymbol = currency.Symbol;
-            numbers.CurrencyDecimalDigits = currency.Digits;
-            return amount.ToString("C", numbers);
-        });
-
-        handlebars.RegisterHelper("default", (in HelperOptions _, in Context _, in Arguments arguments) =>
-        {
-            var (positional, _) = Split(arguments, "default", 2);
-            return positional[0] is null || (positional[0] is string s && s.Length == 0) ? positional[1] : positional[0];
-        });
-
-        handlebars.RegisterHelper("eq", (in HelperOptions _, in Context _, in Arguments arguments) =>
-        {
-            var (positional, _) = Split(arguments, "eq", 2);
-            return string.Equals(
-                Convert.ToString(positional[0], CultureInfo.InvariantCulture),
-                Convert.ToString(positional[1], CultureInfo.InvariantCulture),
-                StringComparison.Ordinal);
-        });
+        return functions;
     }
 
-    /// <summary>Positional arguments and the hash (<c>name=value</c>), which Handlebars passes as the last argument.</summary>
-    private static (object?[] Positional, IDictionary<string, object?> Hash) Split(Arguments arguments, string helper, int required)
+    public string FormatDate(object? value, string? format = null, string? timeZone = null, string? culture = null)
     {
-        var count = arguments.Length;
-        IDictionary<string, object?> hash = new Dictionary<string, object?>();
-        if (count > 0 && arguments[count - 1] is HashParameterDictionary given)
+        var zone = timeZone is null ? _zone : ZoneOf(timeZone);
+        var at = value switch
         {
-            hash = given!;
-            count--;
-        }
-
-        if (count < required)
-        {
-            throw new TemplateRenderException($"{helper} needs {required} argument{(required == 1 ? "" : "s")}, got {count}");
-        }
-
-        var positional = new object?[count];
-        for (var i = 0; i < count; i++)
-        {
-            positional[i] = arguments[i];
-        }
-
-        return (positional, hash);
+            DateTimeOffset d => d,
+            DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d),
+            string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => d,
+            _ => throw new TemplateRenderException($"formatDate: '{value}' is not a date (use ISO 8601, e.g. 2026-11-22T10:00:00Z)"),
+        };
+        return TimeZoneInfo.ConvertTime(at, zone).ToString(format ?? "f", CultureOf(culture, "formatDate"));
     }
 
-    private static string AsString(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+    public string FormatNumber(object? value, string? format = null, string? culture = null) =>
+        NumberOf(value, "formatNumber").ToString(format ?? "N", CultureOf(culture, "formatNumber"));
+
+    public string FormatCurrency(object? value, string code, string? culture = null)
+    {
+        var amount = NumberOf(value, "formatCurrency");
+        code = (code ?? "").ToUpperInvariant();
+        if (!Currencies.TryGetValue(code, out var currency))
+        {
+            throw new TemplateRenderException($"formatCurrency: '{code}' is not a known ISO 4217 currency code");
+        }
+
+        var layout = CultureOf(culture, "formatCurrency");
+        if (!layout.IsNeutralCulture && layout.Name.Length > 0 && new RegionInfo(layout.Name).ISOCurrencySymbol == code)
+        {
+            // The culture's own currency: its own symbol ("R$" in pt-BR, where another region would say "BRL").
+            return amount.ToString("C", layout);
+        }
+
+        var numbers = (NumberFormatInfo)layout.NumberFormat.Clone();
+        numbers.CurrencySymbol = currency.Symbol;
+        numbers.CurrencyDecimalDigits = currency.Digits;
+        return amount.ToString("C", numbers);
+    }
+
+    public static object? Default(object? value, object? fallback) => value is null or "" ? fallback : value;
+
+    public static bool Eq(object? a, object? b) =>
+        string.Equals(Convert.ToString(a, CultureInfo.InvariantCulture), Convert.ToString(b, CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    public static TrustedHtml Raw(object? value) => new(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
 
     private static decimal NumberOf(object? value, string helper) => value switch
     {
@@ -119,16 +95,17 @@ internal static class TemplateHelpers
         long l => l,
         int i => i,
         double d => (decimal)d,
+        float f => (decimal)f,
         string s when decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) => d,
         _ => throw new TemplateRenderException($"{helper}: '{value}' is not a number"),
     };
 
-    private static CultureInfo CultureOf(IDictionary<string, object?> hash, CultureInfo fallback, string helper) =>
-        hash.TryGetValue("culture", out var name) ? TemplateCulture.Parse(AsString(name)) ?? throw new TemplateRenderException(
-            $"{helper}: '{name}' is not a known culture (e.g. en-US, pt-PT)") : fallback;
+    private CultureInfo CultureOf(string? name, string helper) =>
+        name is null ? culture : TemplateCulture.Parse(name) ?? throw new TemplateRenderException(
+            $"{helper}: '{name}' is not a known culture (e.g. en-US, pt-PT)");
 
-    private static TimeZoneInfo ZoneOf(string name, string helper) =>
-        TemplateCulture.FindZone(name) ?? throw new TemplateRenderException($"{helper}: '{name}' is not a known time zone (e.g. Europe/Lisbon)");
+    private static TimeZoneInfo ZoneOf(string name) =>
+        TemplateCulture.FindZone(name) ?? throw new TemplateRenderException($"formatDate: '{name}' is not a known time zone (e.g. Europe/Lisbon)");
 
     private static FrozenDictionary<string, (string Symbol, int Digits)> BuildCurrencies()
     {
@@ -148,6 +125,12 @@ internal static class TemplateHelpers
 
         return currencies.ToFrozenDictionary(StringComparer.Ordinal);
     }
+}
+
+/// <summary>HTML the template's author vouches for (<c>raw</c>, a partial's output): written without escaping.</summary>
+internal sealed record TrustedHtml(string Html)
+{
+    public override string ToString() => Html;
 }
 
 /// <summary>Cultures and time zones as templates name them; null for a name the machine does not know.</summary>

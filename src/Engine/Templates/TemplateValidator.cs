@@ -1,4 +1,3 @@
-using HandlebarsDotNet.Compiler;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Sending;
 
@@ -45,21 +44,39 @@ public static class TemplateValidator
         return problems;
     }
 
+    /// <summary>
+    /// A partial is parsed in the syntax of the template including it, so it must parse in one of them; when it parses in
+    /// neither, the problem is told in the syntax it looks written in (Liquid when it has <c>{%</c> tags).
+    /// </summary>
     private static bool CheckPartial(TemplateSource source, List<TemplateProblem> problems)
     {
-        var alone = new Dictionary<string, StoredTemplate>(StringComparer.Ordinal) { [source.Draft.Name] = StoredTemplate.Unsaved(source.Draft) };
-        var probe = StoredTemplate.Unsaved(new TemplateDraft(TemplateKind.Template, source.Draft.Name, new TemplateDefinition(Channel.Email, Html: "", Text: "")));
-        try
+        foreach (var (part, text) in new[] { ("html", source.Draft.Definition.Html), ("text", source.Draft.Definition.Text) })
         {
-            CompiledTemplate.Compile(probe, alone, new TemplateOptions());
-            return true;
+            if (text is null)
+            {
+                continue;
+            }
+
+            var likely = text.Contains("{%", StringComparison.Ordinal) ? TemplateSyntax.Liquid : TemplateSyntax.Scriban;
+            var other = likely == TemplateSyntax.Liquid ? TemplateSyntax.Scriban : TemplateSyntax.Liquid;
+            if (!TemplateParser.Parse(text, part, likely).HasErrors || !TemplateParser.Parse(text, part, other).HasErrors)
+            {
+                continue;
+            }
+
+            try
+            {
+                TemplateParser.ParseOrThrow(text, part, likely);
+            }
+            catch (TemplateCompileException e)
+            {
+                var file = source.Files.GetValueOrDefault(part)?.Path ?? $"{TemplateFolder.PartialsFolder}/{source.Draft.Name}";
+                problems.Add(new TemplateProblem(file, e.Line, $"does not compile as {TemplateParser.NameOf(likely)}: {e.Message}"));
+                return false;
+            }
         }
-        catch (TemplateCompileException e)
-        {
-            var file = source.Files.GetValueOrDefault(e.Part)?.Path ?? $"{TemplateFolder.PartialsFolder}/{source.Draft.Name}";
-            problems.Add(new TemplateProblem(file, e.Line, e.Message));
-            return false;
-        }
+
+        return true;
     }
 
     private static void CheckTemplate(
@@ -69,8 +86,12 @@ public static class TemplateValidator
         var definition = template.Definition;
         var metadata = files.GetValueOrDefault("metadata");
         var where = metadata?.Path ?? $"{template.Name} (stored v{template.Version})";
-        void Add(string part, int? line, string message) =>
-            problems.Add(new TemplateProblem(files.GetValueOrDefault(part)?.Path ?? where, line, message));
+        void Add(string part, int? line, string message)
+        {
+            // A line means something only in a file: a stored template is named by its version instead.
+            var file = files.GetValueOrDefault(part);
+            problems.Add(new TemplateProblem(file?.Path ?? where, file is null ? null : line, message));
+        }
 
         CompiledTemplate compiled;
         try
@@ -104,16 +125,15 @@ public static class TemplateValidator
         }
         catch (TemplateRenderException e)
         {
-            var missing = (e.InnerException as HandlebarsUndefinedBindingException)?.MissingKey;
-            var (part, line) = missing is null ? ("metadata", (int?)null) : Locate(files, missing);
-            Add(part, line, missing is null
+            var (part, line) = e.Missing is null ? ("metadata", (int?)null) : Locate(files, e);
+            Add(part, line, e.Missing is null
                 ? $"the sample data does not render: {e.Message}"
-                : $"uses '{missing}', which is neither declared in variables nor in sampleData");
+                : $"uses '{e.Missing}', which is neither declared in variables nor in sampleData");
             return;
         }
 
         // A variable is used when blanking it changes the output, with the full sample or with the optional ones blank
-        // too: {{default nickname name}} shows name only when nickname is absent.
+        // too: {{ default nickname name }} shows name only when nickname is absent.
         var optionalBlank = TemplateData.From(definition.SampleData);
         foreach (var optional in declared.Where(v => !v.Required))
         {
@@ -140,9 +160,17 @@ public static class TemplateValidator
         {
             var without = TemplateData.From(definition.SampleData);
             without.Remove(name);
-            if (Renders(compiled, without) != full)
+            try
             {
-                var (part, line) = Locate(files, name);
+                if (compiled.RenderSample(without) != full)
+                {
+                    Add("metadata", metadata is null ? null : TemplateFolder.LineOf(metadata.Text, $"\"{name}\""),
+                        $"uses '{name}' without declaring it in variables (its output depends on it)");
+                }
+            }
+            catch (TemplateRenderException e)
+            {
+                var (part, line) = Locate(files, e);
                 Add(part, line, $"uses '{name}' without declaring it in variables (a request without it would fail)");
             }
         }
@@ -170,27 +198,7 @@ public static class TemplateValidator
         }
     }
 
-    /// <summary>The part and line where a variable first appears inside a mustache.</summary>
-    private static (string Part, int? Line) Locate(IReadOnlyDictionary<string, TemplateFile> files, string variable)
-    {
-        foreach (var part in new[] { "subject", "html", "text" })
-        {
-            if (files.GetValueOrDefault(part) is not { } file)
-            {
-                continue;
-            }
-
-            var lines = file.Text.Split('\n');
-            for (var i = 0; i < lines.Length; i++)
-            {
-                var open = lines[i].IndexOf("{{", StringComparison.Ordinal);
-                if (open >= 0 && lines[i].IndexOf(variable, open, StringComparison.Ordinal) >= 0)
-                {
-                    return (part, i + 1);
-                }
-            }
-        }
-
-        return ("metadata", null);
-    }
+    /// <summary>The file and line where the render met the missing value: its own part's span, else the metadata.</summary>
+    private static (string Part, int? Line) Locate(IReadOnlyDictionary<string, TemplateFile> files, TemplateRenderException e) =>
+        e.Part is { } part && files.ContainsKey(part) && part != "subject" ? (part, e.Line) : (e.Part ?? "metadata", null);
 }

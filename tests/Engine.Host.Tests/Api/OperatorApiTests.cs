@@ -164,10 +164,10 @@ public sealed class OperatorApiTests(LocalAwsPeers peers) : IClassFixture<LocalA
     {
         await using var host = await OperatorHost.StartAsync(peers);
         var store = host.Services.GetRequiredService<ITemplateStore>();
-        TemplateDraft Draft(string subject) => new(TemplateKind.Template, "receipt", new TemplateDefinition(Channel.Email, subject, "<p>{{name}}</p>",
+        TemplateDraft Draft(string subject) => new(TemplateKind.Template, "receipt", new TemplateDefinition(Channel.Email, subject, "<p>{{ name }}</p>",
             Variables: [new TemplateVariable("name")], SampleData: JsonDocument.Parse("""{"name":"Sample"}""").RootElement.Clone()));
-        await store.PushAsync([Draft("v1 {{name}}")], "test", default);
-        await store.PushAsync([Draft("v2 {{name}}")], "test", default);
+        await store.PushAsync([Draft("v1 {{ name }}")], "test", default);
+        await store.PushAsync([Draft("v2 {{ name }}")], "test", default);
         var reader = host.Client("reader");
 
         var list = await JsonAsync(await reader.GetAsync(new Uri("/templates", UriKind.Relative)), HttpStatusCode.OK);

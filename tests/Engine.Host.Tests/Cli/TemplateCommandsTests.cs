@@ -71,14 +71,14 @@ public sealed class TemplateCommandsTests : IDisposable
     {
         var folder = Path.Combine(_directory, "templates");
         CopyDirectory(Samples, folder);
-        File.WriteAllText(Path.Combine(folder, "welcome", "template.txt"), "Welcome, {{default nickname name}}!\n{{#if name}}\n");
+        File.WriteAllText(Path.Combine(folder, "welcome", "template.txt"), "Welcome, {{ nickname | default: name }}!\n{% if name %}\n");
         File.WriteAllText(Path.Combine(folder, "login-code", "metadata.json"), """{ "channel": "sms", "variables": { "code": {}, "minutes": {}, "unused": {} }, "sampleData": { "code": "1", "minutes": 2, "unused": 3 } }""");
 
         var (code, output, error) = await RunAsync("templates", "push", folder);
 
         Assert.Equal(EngineCommands.BadInput, code);
         Assert.Equal("", output);
-        Assert.Contains("welcome/template.txt: Reached end of template before block expression 'if' was closed", error);
+        Assert.Contains("welcome/template.txt:2: Error while parsing if statement: The `endif statement` was not found", error);
         Assert.Contains("login-code/metadata.json:1: variable 'unused' is declared but the template does not use it", error);
         Assert.Contains("2 problems in 2 file(s); nothing was pushed.", error);
         Assert.Empty(await StoredAsync());
@@ -102,7 +102,7 @@ public sealed class TemplateCommandsTests : IDisposable
         Assert.Contains("Template: order-shipped@1", stored.Output);
         Assert.Contains("Subject: Order B-9 is on its way", stored.Output);
         Assert.Contains("<p>Hi Zé,</p>", stored.Output);
-        // Lisbon is UTC+1 in July; the template's culture is en-GB.
+        // Lisbon is UTC+1 in July; the template's culture is en-GB. (In the HTML, the spaces of a value are escaped too.)
         Assert.Contains("left our warehouse on Wednesday, 1 July at 09:00", stored.Output);
         Assert.Contains("----- text (derived from the HTML) -----", stored.Output);
         Assert.Contains("- 1 × Cap — €5.00", stored.Output);

@@ -53,7 +53,7 @@ public sealed class TemplateDeliveryTests(LocalAwsPeers peers) : IClassFixture<L
         var recorder = new RecordingHandler();
         await using var engine = await EngineUnderTest.StartAsync(peers, providerHandler: () => recorder);
         var store = engine.Services.GetRequiredService<ITemplateStore>();
-        await store.PushAsync([Order("Order {{orderId}} shipped", "<p>Hi {{name}}, total {{formatCurrency total \"EUR\"}}</p>{{> footer}}"), Footer("<footer>Shop</footer>")], "test", default);
+        await store.PushAsync([Order("Order {{ orderId }} shipped", "<p>Hi {{ name }}, total {{ formatCurrency total \"EUR\" }}</p>{{ include \"footer\" }}"), Footer("<footer>Shop</footer>")], "test", default);
         var to = engine.Address("ana");
 
         await engine.EnqueueAsync([Request("tpl-1", to, """{"name":"<b>Ana</b>","orderId":"A-1","total":12.5}""")]);
@@ -76,7 +76,7 @@ public sealed class TemplateDeliveryTests(LocalAwsPeers peers) : IClassFixture<L
     public async Task A_missing_required_variable_is_recorded_as_rejected_naming_it_acked_and_not_dead_lettered()
     {
         await using var engine = await EngineUnderTest.StartAsync(peers);
-        await engine.Services.GetRequiredService<ITemplateStore>().PushAsync([Order("Order {{orderId}}", "<p>{{name}} {{total}}</p>")], "test", default);
+        await engine.Services.GetRequiredService<ITemplateStore>().PushAsync([Order("Order {{ orderId }}", "<p>{{ name }} {{ total }}</p>")], "test", default);
         var to = engine.Address("bo");
 
         await engine.EnqueueAsync([Request("tpl-missing", to, """{"name":"Bo","total":1}""")]);
@@ -115,11 +115,11 @@ public sealed class TemplateDeliveryTests(LocalAwsPeers peers) : IClassFixture<L
         }
 
         // Pushed through the first engine; the second has never seen the name, so it looks at once.
-        await store.PushAsync([Order("v1 {{orderId}}", "<p>{{name}} {{total}}</p>{{> footer}}"), Footer("<footer>old footer</footer>")], "test", default);
+        await store.PushAsync([Order("v1 {{ orderId }}", "<p>{{ name }} {{ total }}</p>{{ include \"footer\" }}"), Footer("<footer>old footer</footer>")], "test", default);
         var v1 = await SendThroughSecondAsync("fresh-1");
         Assert.Equal("v1 A-1", v1.GetProperty("subject").GetString());
 
-        await PublishAsync(() => store.PushAsync([Order("v2 {{orderId}}", "<p>{{name}} {{total}}</p>{{> footer}}")], "test", default));
+        await PublishAsync(() => store.PushAsync([Order("v2 {{ orderId }}", "<p>{{ name }} {{ total }}</p>{{ include \"footer\" }}")], "test", default));
         Assert.Equal("v2 A-1", (await SendThroughSecondAsync("fresh-2")).GetProperty("subject").GetString());
 
         await PublishAsync(() => store.PushAsync([Footer("<footer>new footer</footer>")], "test", default));
@@ -137,7 +137,7 @@ public sealed class TemplateDeliveryTests(LocalAwsPeers peers) : IClassFixture<L
     {
         await using var engine = await EngineUnderTest.StartAsync(peers, new Dictionary<string, string?> { ["Engine:Sending:SmsMaxSegments"] = "1" });
         await engine.Services.GetRequiredService<ITemplateStore>().PushAsync(
-            [new TemplateDraft(TemplateKind.Template, "code", new TemplateDefinition(Channel.Sms, Text: "{{text}}", Variables: [new TemplateVariable("text")]))], "test", default);
+            [new TemplateDraft(TemplateKind.Template, "code", new TemplateDefinition(Channel.Sms, Text: "{{ text }}", Variables: [new TemplateVariable("text")]))], "test", default);
 
         await engine.EnqueueAsync([$$$"""{"schema":"messaging.request.v1","messageId":"sms-long","channel":"sms","to":"+15550100","template":"code","data":{"text":"Olá 😀 {{{new string('x', 70)}}}"}}"""]);
 

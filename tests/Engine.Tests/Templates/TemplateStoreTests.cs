@@ -42,7 +42,7 @@ public abstract class TemplateStoreTests : IAsyncLifetime
     }
 
     private static TemplateDraft Email(string name, string subject) =>
-        new(TemplateKind.Template, name, new TemplateDefinition(Channel.Email, subject, "<p>{{name}}</p>",
+        new(TemplateKind.Template, name, new TemplateDefinition(Channel.Email, subject, "<p>{{ name }}</p>",
             Variables: [new TemplateVariable("name")]));
 
     private static TemplateDraft Partial(string name, string html) =>
@@ -144,9 +144,9 @@ public abstract class TemplateStoreTests : IAsyncLifetime
     {
         var store = await OpenAsync();
         using var sample = System.Text.Json.JsonDocument.Parse("""{"name":"Ana","items":[{"price":1.5}]}""");
-        var definition = new TemplateDefinition(Channel.Sms, Text: "Hi {{name}}", From: "+15550100", ConfigurationSet: "otp",
+        var definition = new TemplateDefinition(Channel.Sms, Text: "Hi {{ name }}", From: "+15550100", ConfigurationSet: "otp",
             Culture: "pt-PT", TimeZone: "Europe/Lisbon", Variables: [new TemplateVariable("name", true, "first name"), new TemplateVariable("items", false)],
-            SampleData: sample.RootElement.Clone(), Description: "login code");
+            SampleData: sample.RootElement.Clone(), Description: "login code", Syntax: TemplateSyntax.Liquid);
 
         await store.PushAsync([new TemplateDraft(TemplateKind.Template, "otp", definition)], null, default);
         var stored = (await store.GetAsync(TemplateKind.Template, "otp", 1, default))!;
@@ -155,6 +155,28 @@ public abstract class TemplateStoreTests : IAsyncLifetime
         Assert.Equal(definition.Variables, stored.Definition.Variables);
         Assert.Equal(sample.RootElement.GetRawText(), stored.Definition.SampleData!.Value.GetRawText());
         Assert.Equal(64, stored.ContentHash.Length);
+    }
+
+    [Fact]
+    public async Task A_node_parses_each_version_once_and_keeps_it_until_the_version_or_a_partial_changes()
+    {
+        var store = await OpenAsync();
+        var catalog = new TemplateCatalog(store, Microsoft.Extensions.Options.Options.Create(new TemplateOptions()), NullLogger<TemplateCatalog>.Instance);
+        await store.PushAsync([Email("welcome", "Hi"), Partial("footer", "<p>f1</p>")], null, default);
+
+        var first = await catalog.FindAsync("welcome", default);
+        var again = await catalog.FindAsync("welcome", default);
+        await store.PushAsync([Email("other", "Other")], null, default);
+        Assert.True(await catalog.RefreshAsync(default));
+        var afterUnrelatedPush = await catalog.FindAsync("welcome", default);
+        await store.PushAsync([Partial("footer", "<p>f2</p>")], null, default);
+        Assert.True(await catalog.RefreshAsync(default));
+        var afterPartialChange = await catalog.FindAsync("welcome", default);
+
+        Assert.Same(first, again);
+        Assert.Same(first, afterUnrelatedPush);
+        Assert.NotSame(first, afterPartialChange);
+        Assert.Equal(1, afterPartialChange!.Source.Version);
     }
 
     [Fact]
