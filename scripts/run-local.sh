@@ -37,9 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-mkdir -p .artifacts "$data"
+mkdir -p "$data"
 # The peers run in sessions of their own, so a Ctrl-C in this terminal reaches the engine and this script, not them.
-peers_log=.artifacts/local-peers.log
+peers_log=$data/local-peers.log
 setsid node tools/local-aws/peers.mjs --sqs-port "$SQS_PORT" --ses-port "$SES_PORT" >"$peers_log" 2>&1 &
 peer_pids+=($!)
 for _ in $(seq 1 100); do grep -q '"sqs"' "$peers_log" 2>/dev/null && break; sleep 0.1; done
@@ -47,7 +47,7 @@ grep -q '"sqs"' "$peers_log" || { echo "The local AWS peers did not start:" >&2;
 
 sqs="http://127.0.0.1:$SQS_PORT"
 feedback_queue=${Engine__Ingest__FeedbackQueue:-messaging-feedback}
-sms_log=.artifacts/local-sms-peer.log
+sms_log=$data/local-sms-peer.log
 # The SMS peer checks every call's signature with the same dummy key the engine signs with, and publishes a text's
 # events (delivered, a STOP reply) to the feedback queue when asked on its page.
 setsid dotnet tools/SmsPeer/bin/Release/net10.0/SmsPeer.dll --port "$SMS_PORT" --access-key local --secret-key local --region us-east-1 \
