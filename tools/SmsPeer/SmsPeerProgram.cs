@@ -1,10 +1,3 @@
-using Amazon.Runtime;
-using Messaging.Engine;
-using Messaging.Engine.Aws.Signing;
-using Messaging.Engine.Aws.Sqs;
-using Messaging.Engine.Ingest;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Messaging.SmsPeer;
 
 /// <summary>
@@ -21,21 +14,12 @@ internal static class SmsPeerProgram
         var (accessKey, secretKey, region) = (Option(args, "access-key", "local"), Option(args, "secret-key", "local"), Option(args, "region", "us-east-1"));
         var sqsEndpoint = Option(args, "sqs-endpoint", "");
         var feedbackQueue = Option(args, "feedback-queue", "");
-        await using var sqs = sqsEndpoint.Length > 0 && feedbackQueue.Length > 0 ? FeedbackServices(sqsEndpoint, feedbackQueue, region, accessKey, secretKey) : null;
-
+        await using var feedback = sqsEndpoint.Length > 0 && feedbackQueue.Length > 0
+            ? new SqsFeedbackPublisher(new Uri(sqsEndpoint), feedbackQueue, region, accessKey, secretKey)
+            : null;
         await using var peer = new SmsPeerServer(new SmsPeerSettings($"http://{Option(args, "host", "127.0.0.1")}:{Option(args, "port", "8006")}", accessKey, secretKey, region)
         {
-            PublishFeedback = sqs is null ? null : async (record, cancellationToken) =>
-            {
-                var url = await sqs.GetRequiredService<QueueDirectory>().UrlOfAsync(feedbackQueue, cancellationToken);
-                if (!url.TryGetValue(out var queueUrl, out var error))
-                {
-                    return error.ToString();
-                }
-
-                var sent = await sqs.GetRequiredService<SqsClient>().SendMessageAsync(queueUrl, new SqsOutgoingMessage { Body = record }, cancellationToken);
-                return sent.TryGetValue(out _, out error) ? null : error.ToString();
-            },
+            PublishFeedback = feedback is null ? null : feedback.PublishAsync,
         });
         await peer.StartAsync(CancellationToken.None);
         Console.Out.WriteLine($$"""{"sms":"{{peer.Endpoint.ToString().TrimEnd('/')}}"}""");
@@ -68,24 +52,5 @@ internal static class SmsPeerProgram
     {
         var i = Array.IndexOf(args, $"--{name}");
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
-
-    // The engine's own SQS client publishes events, signed with the peer's key as every caller's are.
-    private static ServiceProvider FeedbackServices(string endpoint, string feedbackQueue, string region, string accessKey, string secretKey)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Engine:Aws:Region"] = region,
-            ["Engine:Aws:SqsEndpoint"] = endpoint,
-            ["Engine:Ingest:FeedbackQueue"] = feedbackQueue,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddMessagingEngine(configuration);
-        services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(new StaticAwsCredentialSource(new ImmutableCredentials(accessKey, secretKey, null))));
-    #pragma warning disable ASP0000 // A container of its own for the SQS client alone; the peer's web host has nothing to share with it.
-        return services.BuildServiceProvider();
-    #pragma warning restore ASP0000
     }
 }

@@ -16,8 +16,9 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Host.Cli;
 
 /// <summary>
-/// The one-shot commands (<c>engine init</c>, <c>engine send</c>). They use the engine's own services and
-/// configuration, but start none of its background work. Exit codes: 0 done, 1 AWS refused or failed, 2 bad input.
+/// The <c>engine</c> command line and its one-shot commands (<c>init</c>, <c>send</c>, and the others it adds). They use
+/// the engine's own services and configuration, but start none of its background work. Exit codes: 0 done, 1 AWS or
+/// storage refused or failed (or an unexpected error), 2 bad input (the README's table).
 /// </summary>
 internal static class EngineCommands
 {

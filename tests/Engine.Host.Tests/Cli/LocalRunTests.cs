@@ -86,6 +86,22 @@ public sealed partial class LocalRunTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_port_in_use_is_named_with_the_variable_that_changes_it()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        _run = StartRunLocal(new Dictionary<string, int> { ["SQS_PORT"] = FreePort(), ["SES_PORT"] = FreePort(), ["SMS_PORT"] = port, ["ENGINE_PORT"] = FreePort() });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await _run.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, _run.ExitCode);
+        Assert.Contains($"Port {port} is already in use", RunOutput);
+        Assert.Contains("SMS_PORT=", RunOutput);
+    }
+
     private string RunOutput
     {
         get
