@@ -1,5 +1,6 @@
 using Messaging.Host.Cli;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Messaging.Host.Tests.Cli;
 
@@ -93,6 +94,19 @@ public sealed class CommandLineTests
         Assert.Equal(EngineCommands.Failed, verbose.Code);
         Assert.Contains("Second line of detail.", verbose.Error);
         Assert.Contains("   at ", verbose.Error);
+    }
+
+    [Fact]
+    public async Task A_one_shot_command_logs_only_errors_unless_verbose()
+    {
+        await using var quiet = EngineServices.Build(verbose: false);
+        await using var verbose = EngineServices.Build(verbose: true);
+
+        var guard = quiet.GetRequiredService<ILoggerFactory>().CreateLogger("Messaging.Engine.Reputation.ReputationGuard");
+        var told = verbose.GetRequiredService<ILoggerFactory>().CreateLogger("Messaging.Engine.Reputation.ReputationGuard");
+
+        Assert.Equal((false, true), (guard.IsEnabled(LogLevel.Warning), guard.IsEnabled(LogLevel.Error)));
+        Assert.True(told.IsEnabled(LogLevel.Information));
     }
 
     [Fact]
