@@ -25,12 +25,8 @@ if [ ! -f "$stamp" ] || ! cmp -s "$peer/package-lock.json" "$stamp"; then
   cp "$peer/package-lock.json" "$stamp"
 fi
 
-# A run that was killed cannot stop its PostgreSQL cluster: stop what an earlier run left behind.
-for stale in "${TMPDIR:-/tmp}"/messaging-pg-*; do
-  [ -f "$stale/postmaster.pid" ] || continue
-  kill -9 "$(head -1 "$stale/postmaster.pid")" 2>/dev/null || true
-  rm -rf "$stale"
-done
+# A run that was killed cannot stop its PostgreSQL server: stop those whose run is gone, never a live run's.
+scripts/stop-stale-postgres.sh
 
 dotnet build bench/Engine.Load -c Release --nologo -v quiet
 exec dotnet run -c Release --no-build --project bench/Engine.Load -- compare "$@"

@@ -10,12 +10,8 @@ scripts/install-peers.sh
 scripts/install-postgres.sh
 scripts/install-browser.sh
 
-# A run that was killed cannot stop its PostgreSQL cluster: stop what an earlier run left behind.
-for stale in "${TMPDIR:-/tmp}"/messaging-pg-*; do
-  [ -f "$stale/postmaster.pid" ] || continue
-  kill -9 "$(head -1 "$stale/postmaster.pid")" 2>/dev/null || true
-  rm -rf "$stale"
-done
+# A run that was killed cannot stop its PostgreSQL server: stop those whose run is gone, never a live run's.
+scripts/stop-stale-postgres.sh
 
 results=.artifacts/test-output.txt
 mkdir -p .artifacts

@@ -6,17 +6,20 @@ using Messaging.Host.Cli;
 using Messaging.Host.Metrics;
 using Messaging.Host.Health;
 
-// `engine init`, `engine send`, `engine templates …`, `engine token`, `engine recipient|message|dlq|reputation …`, `engine --help`: one-shot commands. Anything else runs the engine, passing its
-// arguments (--urls …) to ASP.NET Core; `engine run …` is the same.
-if (args is [("init" or "send" or "templates" or "token" or "recipient" or "message" or "dlq" or "reputation" or "--help" or "-h" or "-?" or "--version"), ..])
+// Only `engine` alone or `engine run …` runs the engine (ASP.NET Core arguments such as --urls pass through); every
+// other command line is a one-shot command, help, or an error (exit 2) with a suggestion.
+var commandLine = EngineCommandLine.Of(args);
+if (commandLine.Kind == EngineCommandLine.Invocation.Command)
 {
-    return await EngineCommands.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+    return await EngineCommands.MainAsync(args).ConfigureAwait(false);
 }
 
-if (args is ["run", ..])
+if (commandLine.Kind == EngineCommandLine.Invocation.Engine)
 {
-    args = args[1..];
+    LocalSettings.ApplyFound(engineRun: true);
 }
+
+args = commandLine.HostArgs;
 
 // The dashboard's files ship beside the binary, whatever folder the host is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });

@@ -30,7 +30,8 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         _binDirectory = FindBinDirectory();
-        _dataDirectory = Path.Combine(Path.GetTempPath(), $"messaging-pg-{Guid.NewGuid():N}");
+        // The owner's process id in the name tells scripts/stop-stale-postgres.sh whether the run that owns it still lives.
+        _dataDirectory = Path.Combine(Path.GetTempPath(), $"messaging-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_dataDirectory);
         var port = FreeLoopbackPort();
 

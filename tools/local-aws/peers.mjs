@@ -32,8 +32,24 @@ process.env.AWS_SES_ACCOUNT ??= JSON.stringify({
   SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
 });
 
-const sqs = await createSqsServer({ port: sqsPort, hostname: host, emulateQueueCreationLifecycle: false });
-const ses = await sesServer({ port: sesPort, host });
+// A port in use is named with the variable that changes it, rather than Node's raw EADDRINUSE.
+const portVariables = { [sqsPort]: 'SQS_PORT (--sqs-port)', [sesPort]: 'SES_PORT (--ses-port)' };
+function explainListenError(error) {
+  if (error?.code !== 'EADDRINUSE') throw error;
+  process.stderr.write(`Port ${error.port} on ${host} is already in use (another run-local.sh?). ` +
+    `Stop what listens there, or choose another port with ${portVariables[error.port] ?? 'SQS_PORT or SES_PORT'}.\n`);
+  process.exit(1);
+}
+process.on('uncaughtException', explainListenError);
+let sqs, ses;
+try {
+  sqs = await createSqsServer({ port: sqsPort, hostname: host, emulateQueueCreationLifecycle: false });
+  ses = await sesServer({ port: sesPort, host });
+  // The SES peer's start settles even when its port is taken; it then does not listen.
+  if (!ses.listening) explainListenError({ code: 'EADDRINUSE', port: sesPort });
+} catch (error) {
+  explainListenError(error);
+}
 const url = (server) => `http://${host}:${server.address().port}`;
 process.stdout.write(JSON.stringify({ sqs: url(sqs), ses: url(ses) }) + '\n');
 

@@ -5,7 +5,7 @@ internal static class CliTable
 {
     public static void Write(TextWriter output, string[] header, IEnumerable<string[]> rows)
     {
-        var all = rows.Prepend(header).ToList();
+        var all = rows.Prepend(header).Select(r => r.Select(CliText.Cell).ToArray()).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => all.Max(r => r[i].Length)).ToArray();
         foreach (var row in all)
         {

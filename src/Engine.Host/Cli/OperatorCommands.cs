@@ -20,7 +20,7 @@ namespace Messaging.Host.Cli;
 internal static class OperatorCommands
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static JsonSerializerOptions Json => CliText.Json;
 
     public static IEnumerable<Command> Build(EngineCommands.CliContext cli) => [Recipient(cli), Message(cli), DeadLetters(cli), Reputation(cli)];
 

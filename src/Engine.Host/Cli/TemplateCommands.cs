@@ -65,7 +65,7 @@ internal static class TemplateCommands
             {
                 cli.Output.WriteLine(JsonSerializer.Serialize(
                     pushed.Select(p => new PushedRow(TemplateNames.Of(p.Kind), p.Name, p.Version, p.Changed)).ToList(),
-                    CliJsonContext.Default.ListPushedRow));
+                    CliJsonContext.Relaxed.ListPushedRow));
             }
             else
             {
@@ -83,7 +83,7 @@ internal static class TemplateCommands
     private static Command Preview(EngineCommands.CliContext cli)
     {
         var name = new Argument<string>("NAME") { Description = "Template name." };
-        var data = new Option<FileInfo?>("--data") { Description = "Variables (a JSON object); the template's sample data when omitted." };
+        var data = new Option<string?>("--data") { Description = TemplateDataOption.Description + " The template's sample data when omitted." };
         var version = new Option<int?>("--version") { Description = "A stored version; the current one when omitted." };
         var directory = new Option<DirectoryInfo?>("--dir") { Description = "Preview from this folder (as push would store it) instead of the store." };
         var json = new Option<bool>("--json") { Description = "Print subject, html and text as JSON." };
@@ -121,18 +121,16 @@ internal static class TemplateCommands
             }
 
             JsonElement? variables = template.Definition.SampleData;
-            if (parse.GetValue(data) is { } file)
+            if (parse.GetValue(data) is { } given)
             {
-                try
+                var (read, problem) = await TemplateDataOption.ReadAsync(given, cancellationToken);
+                if (problem is not null)
                 {
-                    using var document = JsonDocument.Parse(await File.ReadAllTextAsync(file.FullName, cancellationToken));
-                    variables = document.RootElement.Clone();
-                }
-                catch (Exception e) when (e is JsonException or IOException)
-                {
-                    await cli.Error.WriteLineAsync($"engine templates preview: {file.FullName} is not a readable JSON object: {e.Message}");
+                    await cli.Error.WriteLineAsync($"engine templates preview: {problem}.");
                     return EngineCommands.BadInput;
                 }
+
+                variables = read;
             }
 
             RenderedContent rendered;
@@ -148,7 +146,7 @@ internal static class TemplateCommands
 
             if (parse.GetValue(json))
             {
-                cli.Output.WriteLine(JsonSerializer.Serialize(rendered, CliJsonContext.Default.RenderedContent));
+                cli.Output.WriteLine(JsonSerializer.Serialize(rendered, CliJsonContext.Relaxed.RenderedContent));
                 return EngineCommands.Done;
             }
 
@@ -191,7 +189,7 @@ internal static class TemplateCommands
             var all = await store.ListAsync(cancellationToken);
             CliTable.Write(cli.Output, ["KIND", "NAME", "CHANNEL", "CURRENT", "LATEST", "CHANGED"], all.Select(t => new[]
             {
-                TemplateNames.Of(t.Kind), t.Name, t.Channel is { } c ? (c == Channel.Email ? "email" : "sms") : "-",
+                TemplateNames.Of(t.Kind), t.Name, t.Channel is { } c ? ChannelName(c) : "-",
                 $"v{t.CurrentVersion}", $"v{t.LatestVersion}", t.ChangedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
             }));
             return EngineCommands.Done;
@@ -250,6 +248,37 @@ internal static class TemplateCommands
         }, cancellationToken));
         return command;
     }
+
+    /// <summary>
+    /// Why the engine would refuse a request for template <paramref name="name"/> with <paramref name="data"/>
+    /// (no such template, another channel, data it needs is missing), or null when it would render.
+    /// </summary>
+    internal static async Task<string?> CheckAsync(IServiceProvider services, string name, Channel channel, JsonElement? data, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<ITemplateStore>();
+        if (await store.GetAsync(TemplateKind.Template, name, null, cancellationToken) is not { } template)
+        {
+            return $"there is no template '{name}' in the store ('engine templates list' shows them, 'engine templates push DIR' stores them)";
+        }
+
+        if (template.Definition.Channel is { } expected && expected != channel)
+        {
+            return $"template '{name}' is for {ChannelName(expected)}, not {ChannelName(channel)}";
+        }
+
+        var partials = (await store.LoadCurrentAsync(cancellationToken)).Partials();
+        try
+        {
+            CompiledTemplate.Compile(template, partials, Options<TemplateOptions>(services)).Render(data);
+            return null;
+        }
+        catch (Exception e) when (e is TemplateCompileException or TemplateRenderException)
+        {
+            return $"template '{name}': {CliText.OneLine(e.Message)}";
+        }
+    }
+
+    private static string ChannelName(Channel channel) => channel == Channel.Email ? "email" : "sms";
 
     /// <summary>Runs a command against the configured store (see <see cref="EngineCommands.CliContext.RunOnEngineAsync"/>).</summary>
     private static Task<int> WithStoreAsync(

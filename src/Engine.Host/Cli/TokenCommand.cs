@@ -34,7 +34,8 @@ internal static class TokenCommand
             services.GetRequiredService<IConfiguration>().GetSection(OperatorAuthOptions.SectionName).Bind(settings);
             if (settings.Secret(Directory.GetCurrentDirectory()) is not { } secret || Encoding.UTF8.GetByteCount(secret) < 32)
             {
-                await cli.Error.WriteLineAsync($"engine token: set {OperatorAuthOptions.SectionName}:SigningKey or SigningKeyFile (at least 32 bytes) first.");
+                await cli.Error.WriteLineAsync($"engine token: no signing key: set {OperatorAuthOptions.SectionName}__SigningKeyFile (or SigningKey, at least 32 bytes); " +
+                    $"scripts/run-local.sh keeps one in data/operator-signing-key and records it in {LocalSettings.RelativePath}.");
                 return EngineCommands.BadInput;
             }
 

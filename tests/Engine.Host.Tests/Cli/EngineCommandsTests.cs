@@ -40,7 +40,7 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
     }
 
     private Task<int> RunAsync(params string[] args) =>
-        EngineCommands.Build(Services, _output, _error).Parse(args).InvokeAsync();
+        EngineCommands.InvokeAsync(args, Services, _output, _error);
 
     [Fact]
     public async Task Init_creates_the_request_feedback_and_dead_letter_queues_with_a_redrive_policy_and_can_run_again()
@@ -94,5 +94,51 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
         Assert.Equal(EngineCommands.Failed, await RunAsync("send", "--to", "a@example.com", "--subject", "Hi", "--text", "Hello"));
 
         Assert.Contains("run 'engine init' first", _error.ToString());
+    }
+
+    [Fact]
+    public async Task Send_takes_data_from_a_pretty_printed_file_after_an_at_sign_or_inline()
+    {
+        await RunAsync("init");
+        await RunAsync("templates", "push", RepositoryLayout.PathOf("config", "templates"));
+        var file = Path.Combine(Path.GetTempPath(), $"messaging-cli-{_prefix}", "data.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "{\n  \"name\": \"Ana\"\n}\n");
+
+        var fromFile = await RunAsync("send", "--to", "ana@example.com", "--template", "welcome", "--data", $"@{file}", "--message-id", "cli-file");
+        var inline = await RunAsync("send", "--to", "bo@example.com", "--template", "welcome", "--data", """{"name":"Bo"}""", "--message-id", "cli-inline");
+
+        Assert.Equal((EngineCommands.Done, EngineCommands.Done), (fromFile, inline));
+        var bodies = await ReceiveAllAsync();
+        Assert.Equal(["Ana", "Bo"], bodies.Select(b => b.RootElement.GetProperty("data").GetProperty("name").GetString()).Order());
+        Assert.Contains("engine message show cli-file", _output.ToString());
+    }
+
+    [Fact]
+    public async Task Send_refuses_an_unknown_template_or_missing_data_before_queueing_unless_told_not_to_check()
+    {
+        await RunAsync("init");
+        await RunAsync("templates", "push", RepositoryLayout.PathOf("config", "templates"));
+
+        var unknown = await RunAsync("send", "--to", "ana@example.com", "--template", "welcom", "--data", """{"name":"Ana"}""");
+        var missing = await RunAsync("send", "--to", "ana@example.com", "--template", "welcome", "--data", """{"nick":"Ana"}""");
+        var wrongChannel = await RunAsync("send", "--to", "ana@example.com", "--template", "login-code", "--data", """{"code":"1","minutes":5}""");
+        var notChecked = await RunAsync("send", "--to", "ana@example.com", "--template", "welcom", "--no-check", "--message-id", "cli-unchecked");
+
+        Assert.Equal((EngineCommands.BadInput, EngineCommands.BadInput, EngineCommands.BadInput, EngineCommands.Done), (unknown, missing, wrongChannel, notChecked));
+        var errors = _error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, errors.Length);
+        Assert.Contains("there is no template 'welcom'", errors[0]);
+        Assert.Contains("'name'", errors[1]);
+        Assert.Contains("is for sms, not email", errors[2]);
+        Assert.Equal("cli-unchecked", Assert.Single(await ReceiveAllAsync()).RootElement.GetProperty("messageId").GetString());
+    }
+
+    private async Task<List<JsonDocument>> ReceiveAllAsync()
+    {
+        await using var services = Services();
+        var sqs = services.GetRequiredService<SqsClient>();
+        var url = (await sqs.GetQueueUrlAsync($"{_prefix}-requests", default)).Value;
+        return (await sqs.ReceiveMessagesAsync(url, 10, TimeSpan.FromSeconds(1), null, default)).Value.Select(m => JsonDocument.Parse(m.Body)).ToList();
     }
 }

@@ -57,7 +57,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await EngineCommands.Build(Services, output, error).Parse(args).InvokeAsync();
+        var code = await EngineCommands.InvokeAsync(args, Services, output, error);
         return (code, output.ToString(), error.ToString());
     }
 

@@ -40,7 +40,7 @@ public sealed class TemplateCommandsTests : IDisposable
     {
         _output = new StringWriter();
         _error = new StringWriter();
-        var code = await EngineCommands.Build(Services, _output, _error).Parse(args).InvokeAsync();
+        var code = await EngineCommands.InvokeAsync(args, Services, _output, _error);
         return (code, _output.ToString(), _error.ToString());
     }
 
@@ -112,6 +112,22 @@ public sealed class TemplateCommandsTests : IDisposable
         Assert.Contains("1 SMS segment(s), Gsm7", fromFolder.Output);
         Assert.Equal(EngineCommands.BadInput, missing.Code);
         Assert.Contains("needs 'orderId', 'shippedAt', 'items', 'total', 'currency' in data", missing.Error);
+    }
+
+    [Fact]
+    public async Task Preview_takes_data_inline_or_from_a_pretty_printed_file_after_an_at_sign_and_its_json_shows_markup_as_is()
+    {
+        await RunAsync("templates", "push", Samples);
+        var file = WriteJson("{\n  \"name\": \"Ana Lima\"\n}\n");
+
+        var fromFile = await RunAsync("templates", "preview", "welcome", "--data", $"@{file}");
+        var inline = await RunAsync("templates", "preview", "welcome", "--data", """{"name":"Bo"}""", "--json");
+
+        Assert.Equal(EngineCommands.Done, fromFile.Code);
+        Assert.Contains("Welcome, Ana Lima!", fromFile.Output);
+        Assert.Equal(EngineCommands.Done, inline.Code);
+        Assert.Contains("<p>Welcome, Bo!</p>", inline.Output);
+        Assert.DoesNotContain("\\u003C", inline.Output);
     }
 
     [Fact]

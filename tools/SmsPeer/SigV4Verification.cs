@@ -1,17 +1,16 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal.Auth;
 using Microsoft.AspNetCore.Http;
 
-namespace Messaging.Testing;
+namespace Messaging.SmsPeer;
 
 /// <summary>
 /// Checks a request's SigV4 signature as AWS does: the canonical request is rebuilt here from what arrived (built from
-/// the specification) and signed with AWSSDK.Core's HMACs, then compared. Used by the stand-ins for services that have
-/// no local peer (the SMS fixture, the provider simulator).
+/// the specification); its payload hash, signing key and signature come from AWSSDK.Core's signer, never our own crypto.
+/// Used by the SMS peer and by the tests' provider simulator.
 /// </summary>
 public static partial class SigV4Verification
 {
@@ -65,7 +64,7 @@ public static partial class SigV4Verification
         }
 
         canonical.Append('\n').Append(signedHeaders).Append('\n')
-            .Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
+            .Append(Convert.ToHexStringLower(AWS4Signer.ComputeHash(body)));
         var signedAt = DateTime.ParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
         var expected = AWS4Signer.ComputeSignature(new ImmutableCredentials(accessKey, secretKey, null), region, signedAt, service, signedHeaders, canonical.ToString());
         return expected.Signature == signature ? null : "The request signature we calculated does not match the signature you provided.";
