@@ -40,6 +40,7 @@ internal sealed class PostgresDialect : SqlDialect
         NodeTable(bigint: "BIGINT"),
         SendSlotTable(bigint: "BIGINT"),
         NodeShareColumn(),
+        AkkaPersistenceTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
     ];
 
     public override string NowMicroseconds => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";

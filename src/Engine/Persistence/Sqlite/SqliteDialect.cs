@@ -74,6 +74,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         NodeTable(bigint: "INTEGER"),
         SendSlotTable(bigint: "INTEGER"),
         NodeShareColumn(),
+        AkkaPersistenceTables(bigint: "INTEGER", bytes: "BLOB", keyedTableOptions: " WITHOUT ROWID"),
     ];
 
     public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
