@@ -14,7 +14,8 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 /// <remarks>
 /// A recovery's highest sequence number and replay are answered from what the snapshot store read for it in the same
 /// round trip when it can (<see cref="RecoveryPrefetches"/>); otherwise they query. A write that fails in storage
-/// fails the call (the entity gets a persist failure); a payload that cannot be serialized is rejected alone.
+/// fails the call (the entity gets a persist failure) and leaves nothing of it; a payload that cannot be serialized is
+/// rejected alone.
 /// </remarks>
 internal sealed class EngineJournal : AsyncWriteJournal
 {
@@ -36,26 +37,31 @@ internal sealed class EngineJournal : AsyncWriteJournal
         var atomicWrites = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
         var writtenAt = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         Exception[]? rejections = null;
-        var writes = new Task[atomicWrites.Count];
+        var rows = new List<JournalRow>();
         for (var i = 0; i < atomicWrites.Count; i++)
         {
-            IReadOnlyList<JournalRow> rows;
             try
             {
-                rows = ToRows(atomicWrites[i], writtenAt);
+                rows.AddRange(ToRows(atomicWrites[i], writtenAt));
             }
             catch (Exception e)
             {
                 // Not stored, so never replayed: Akka tells the entity its event was rejected.
                 (rejections ??= new Exception[atomicWrites.Count])[i] = e;
-                writes[i] = Task.CompletedTask;
-                continue;
             }
-
-            writes[i] = _store.WriteAsync(new EventsWrite(atomicWrites[i].PersistenceId, rows), cancellationToken);
         }
 
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        // One call comes from one entity: all its writes go in one transaction, so a failure leaves none of them.
+        if (rows.Count > 0 && rows.TrueForAll(r => r.PersistenceId == rows[0].PersistenceId))
+        {
+            await _store.WriteAsync(new EventsWrite(rows[0].PersistenceId, rows), cancellationToken).ConfigureAwait(false);
+        }
+        else if (rows.Count > 0)
+        {
+            await Task.WhenAll(rows.GroupBy(r => r.PersistenceId, StringComparer.Ordinal)
+                .Select(id => _store.WriteAsync(new EventsWrite(id.Key, id.ToList()), cancellationToken))).ConfigureAwait(false);
+        }
+
         return rejections is null ? null! : ImmutableList.Create(rejections);
     }
 

@@ -14,15 +14,27 @@ internal sealed class RecoveryPrefetches(int capacity, TimeProvider timeProvider
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<string, (RecoveryRead Read, long At)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RecoveryRead Read, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);
 
     public int Count => _entries.Count;
 
     public void Keep(string persistenceId, RecoveryRead read)
     {
+        if (_entries.Count >= capacity)
+        {
+            // Reads nobody came for (a snapshot loaded outside a recovery) would otherwise fill it for good.
+            foreach (var (id, entry) in _entries)
+            {
+                if (timeProvider.GetUtcNow() - entry.At > MaxAge)
+                {
+                    _entries.TryRemove(new KeyValuePair<string, (RecoveryRead, DateTimeOffset)>(id, entry));
+                }
+            }
+        }
+
         if (_entries.Count < capacity)
         {
-            _entries[persistenceId] = (read, timeProvider.GetTimestamp());
+            _entries[persistenceId] = (read, timeProvider.GetUtcNow());
         }
     }
 
@@ -34,10 +46,10 @@ internal sealed class RecoveryPrefetches(int capacity, TimeProvider timeProvider
             return null;
         }
 
-        var fresh = timeProvider.GetElapsedTime(entry.At) <= MaxAge;
+        var fresh = timeProvider.GetUtcNow() - entry.At <= MaxAge;
         if (take || !fresh || (entry.Read.Events.Count == 0 && entry.Read.EventsComplete))
         {
-            _entries.TryRemove(new KeyValuePair<string, (RecoveryRead, long)>(persistenceId, entry));
+            _entries.TryRemove(new KeyValuePair<string, (RecoveryRead, DateTimeOffset)>(persistenceId, entry));
         }
 
         return fresh ? entry.Read : null;

@@ -272,6 +272,22 @@ public abstract class PluginConformanceTests : AkkaTestKit
     }
 
     [Fact]
+    public async Task A_call_whose_write_the_store_refuses_fails_whole_and_leaves_none_of_its_atomic_writes()
+    {
+        WriteEvents(1, 1);
+        await ExecuteSqlAsync(RefusePoisonSql);
+        var probe = CreateTestProbe();
+
+        Journal.Tell(new WriteMessages(
+            [new AtomicWrite(Persistent("a-2", 2)), new AtomicWrite(Persistent("poison", 3)), new AtomicWrite(Persistent("a-4", 4))],
+            probe.Ref, 1));
+
+        Assert.Contains("poison refused", probe.ExpectMsg<WriteMessagesFailed>().Cause.Message);
+        Assert.Equal([1L], Replay(1, long.MaxValue, long.MaxValue).Select(p => p.SequenceNr));
+        Assert.Equal(1, HighestSequenceNr(Pid));
+    }
+
+    [Fact]
     public void Storage_that_cannot_be_reached_fails_recovery_and_writes_with_a_reason()
     {
         var system = ActorSystem.Create("unreachable", WithShippedSettings(UnreachableStorage));
