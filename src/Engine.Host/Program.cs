@@ -30,8 +30,6 @@ builder.Configuration
     .AddCommandLine(args);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 builder.Services.AddMessagingEngine(builder.Configuration);
-// Akka.NET beside the engine's own runtime: up, with its journal on the engine's database, not used yet.
-builder.Services.AddEngineActorSystem(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
 
 // Operator API: JWT bearer (reader / operator roles), Problem Details for every error, an OpenAPI description.
