@@ -10,13 +10,15 @@ namespace Messaging.Engine.Persistence;
 /// </summary>
 /// <remarks>
 /// The queue is bounded: when it is full, <see cref="AppendAsync"/> waits, which slows the actors that write, which
-/// slows the mailboxes that feed them — backpressure all the way to the SQS pollers. Once queued, an append is
+/// slows the mailboxes that feed them — backpressure all the way to the SQS pollers. Once queued, a write is
 /// written even if its caller stops waiting: cancellation only gives up the wait for a queue slot.
 /// </remarks>
-internal sealed class GroupCommitWriter : IAsyncDisposable
+/// <typeparam name="TWrite">What one caller queues: the in-house journal's append, or the Akka plugin's write.</typeparam>
+internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
+    where TWrite : IBatchedWrite
 {
-    private readonly Channel<PendingAppend> _queue;
-    private readonly Func<IReadOnlyList<PendingAppend>, CancellationToken, Task> _writeBatch;
+    private readonly Channel<TWrite> _queue;
+    private readonly Func<IReadOnlyList<TWrite>, CancellationToken, Task> _writeBatch;
     private readonly int _maxBatchSize;
     private readonly TimeSpan _linger;
     private readonly TimeProvider _timeProvider;
@@ -26,7 +28,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private long _appends;
 
     public GroupCommitWriter(
-        Func<IReadOnlyList<PendingAppend>, CancellationToken, Task> writeBatch,
+        Func<IReadOnlyList<TWrite>, CancellationToken, Task> writeBatch,
         JournalOptions options,
         TimeProvider timeProvider)
     {
@@ -34,7 +36,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         _maxBatchSize = options.MaxBatchSize;
         _linger = options.BatchLinger;
         _timeProvider = timeProvider;
-        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.WriteQueueCapacity)
+        _queue = Channel.CreateBounded<TWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -45,37 +47,33 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     /// <summary>Batches committed so far.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Appends committed so far (conflicts included: they were answered by a batch).</summary>
+    /// <summary>Writes committed so far (conflicts included: they were answered by a batch).</summary>
     public long Appends => Interlocked.Read(ref _appends);
 
-    public ValueTask<AppendResult> AppendAsync(AppendRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues <paramref name="write"/>; completes at once while the queue has room, else when a slot frees. The caller
+    /// then awaits the write's own completion, which the batch that carries it sets.
+    /// </summary>
+    public ValueTask EnqueueAsync(TWrite write, CancellationToken cancellationToken)
     {
-        var pending = new PendingAppend(request);
-        if (_queue.Writer.TryWrite(pending))
-        {
-            return new ValueTask<AppendResult>(pending.Completion);
-        }
+        return _queue.Writer.TryWrite(write) ? ValueTask.CompletedTask : EnqueueSlowlyAsync(write, cancellationToken);
 
-        return EnqueueSlowlyAsync(pending, cancellationToken);
-
-        async ValueTask<AppendResult> EnqueueSlowlyAsync(PendingAppend p, CancellationToken ct)
+        async ValueTask EnqueueSlowlyAsync(TWrite w, CancellationToken ct)
         {
             try
             {
-                await _queue.Writer.WriteAsync(p, ct).ConfigureAwait(false);
+                await _queue.Writer.WriteAsync(w, ct).ConfigureAwait(false);
             }
             catch (ChannelClosedException e)
             {
-                throw new JournalStorageException("The journal is stopped; the append was not written.", e);
+                throw new JournalStorageException("The journal is stopped; the write was not queued.", e);
             }
-
-            return await p.Completion.ConfigureAwait(false);
         }
     }
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingAppend>(_maxBatchSize);
+        var batch = new List<TWrite>(_maxBatchSize);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -111,7 +109,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             {
                 if (!pending.IsCompleted)
                 {
-                    pending.Fail(new InvalidOperationException($"The store left {pending.Request} unanswered."));
+                    pending.Fail(new InvalidOperationException($"The store left {pending} unanswered."));
                 }
             }
 
@@ -120,7 +118,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private async Task LingerAsync(List<PendingAppend> batch, ChannelReader<PendingAppend> reader)
+    private async Task LingerAsync(List<TWrite> batch, ChannelReader<TWrite> reader)
     {
         using var lingerEnds = new CancellationTokenSource(_linger, _timeProvider);
         try

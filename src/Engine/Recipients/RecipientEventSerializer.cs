@@ -76,13 +76,17 @@ public sealed class RecipientEventSerializer
 
     public NewEvent Serialize(IRecipientEvent @event)
     {
-        if (!_writers.TryGetValue(@event.GetType(), out var writer))
-        {
-            throw new ArgumentException($"{@event.GetType().Name} has no journal type name.", nameof(@event));
-        }
-
+        var writer = WriterOf(@event);
         return new NewEvent(writer.Name, JsonSerializer.SerializeToUtf8Bytes(@event, writer.Info));
     }
+
+    /// <summary>The stored type name of <paramref name="event"/>, without serializing it (Akka asks for it apart).</summary>
+    public string TypeNameOf(IRecipientEvent @event) => WriterOf(@event).Name;
+
+    private (string Name, JsonTypeInfo Info) WriterOf(IRecipientEvent @event) =>
+        _writers.TryGetValue(@event.GetType(), out var writer)
+            ? writer
+            : throw new ArgumentException($"{@event.GetType().Name} has no journal type name.", nameof(@event));
 
     public IRecipientEvent Deserialize(string type, ReadOnlyMemory<byte> payload)
     {

@@ -41,6 +41,7 @@ internal sealed class PostgresDialect : SqlDialect
         SendSlotTable(bigint: "BIGINT"),
         NodeShareColumn(),
         DeadLetterBodyTable(bigint: "BIGINT"),
+        AkkaPersistenceTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
     ];
 
     public override string NowMicroseconds => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";

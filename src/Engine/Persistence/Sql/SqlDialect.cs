@@ -192,4 +192,32 @@ internal abstract class SqlDialect : IAsyncDisposable
                 body TEXT NOT NULL,
                 stored_at {bigint} NOT NULL);
             """);
+
+    /// <summary>
+    /// Migration 9: the tables of the Akka.Persistence plugin (<see cref="AkkaPlugin.EventStore"/>). Apart from the in-house
+    /// journal's: Akka keeps several snapshots per id, stores each payload's serializer and manifest, and a deleted
+    /// highest event must keep its sequence number (<c>deleted</c>).
+    /// </summary>
+    protected static SchemaMigration AkkaPersistenceTables(string bigint, string bytes, string keyedTableOptions) =>
+        new(9, "akka persistence journal and snapshots", $"""
+            CREATE TABLE event_journal (
+                persistence_id TEXT NOT NULL,
+                sequence_nr {bigint} NOT NULL,
+                serializer_id INTEGER NOT NULL,
+                manifest TEXT NOT NULL,
+                payload {bytes} NOT NULL,
+                written_at {bigint} NOT NULL,
+                writer_uuid TEXT NOT NULL,
+                tags TEXT,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (persistence_id, sequence_nr)){keyedTableOptions};
+            CREATE TABLE snapshot_store (
+                persistence_id TEXT NOT NULL,
+                sequence_nr {bigint} NOT NULL,
+                created_at {bigint} NOT NULL,
+                serializer_id INTEGER NOT NULL,
+                manifest TEXT NOT NULL,
+                payload {bytes} NOT NULL,
+                PRIMARY KEY (persistence_id, sequence_nr)){keyedTableOptions};
+            """);
 }

@@ -7,7 +7,7 @@ namespace Messaging.Engine.Persistence.Sql;
 
 /// <summary>
 /// The journal on a SQL database (SQLite or PostgreSQL, through <see cref="SqlDialect"/>): appends go through
-/// <see cref="GroupCommitWriter"/> and are written many to a transaction; reads open a pooled connection each.
+/// <see cref="GroupCommitWriter{TWrite}"/> and are written many to a transaction; reads open a pooled connection each.
 /// </summary>
 internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 {
@@ -83,7 +83,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly GroupCommitWriter _writer;
+    private readonly GroupCommitWriter<PendingAppend> _writer;
     private WriterConnection? _writerConnection; // the group-commit loop's alone: one batch at a time
     private int _disposed;
 
@@ -92,7 +92,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         _dialect = dialect;
         _timeProvider = timeProvider;
         _logger = logger;
-        _writer = new GroupCommitWriter(WriteBatchAsync, options, timeProvider);
+        _writer = new GroupCommitWriter<PendingAppend>(WriteBatchAsync, options, timeProvider);
     }
 
     /// <summary>The journal the options ask for; relative SQLite paths are resolved against <paramref name="contentRoot"/>.</summary>
@@ -144,7 +144,17 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             throw new ArgumentException("An append needs at least one event.", nameof(request));
         }
 
-        return _writer.AppendAsync(request, cancellationToken);
+        var pending = new PendingAppend(request);
+        var queued = _writer.EnqueueAsync(pending, cancellationToken);
+        return queued.IsCompletedSuccessfully
+            ? new ValueTask<AppendResult>(pending.Completion)
+            : AnsweredAsync(queued, pending);
+
+        static async ValueTask<AppendResult> AnsweredAsync(ValueTask queued, PendingAppend pending)
+        {
+            await queued.ConfigureAwait(false);
+            return await pending.Completion.ConfigureAwait(false);
+        }
     }
 
     private async Task WriteBatchAsync(IReadOnlyList<PendingAppend> batch, CancellationToken cancellationToken)

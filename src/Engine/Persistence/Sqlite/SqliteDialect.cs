@@ -75,6 +75,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         SendSlotTable(bigint: "INTEGER"),
         NodeShareColumn(),
         DeadLetterBodyTable(bigint: "INTEGER"),
+        AkkaPersistenceTables(bigint: "INTEGER", bytes: "BLOB", keyedTableOptions: " WITHOUT ROWID"),
     ];
 
     public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";

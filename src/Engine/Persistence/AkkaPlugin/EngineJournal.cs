@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+
+namespace Messaging.Engine.Persistence.AkkaPlugin;
+
+/// <summary>
+/// The engine's Akka.Persistence journal: each <c>AtomicWrite</c> goes through the group commit, so many entities'
+/// events share one transaction (one fsync), and a persist completes only once its batch is durable. Payloads are
+/// stored with Akka's serialization (serializer id and string manifest), never a default chosen here.
+/// </summary>
+/// <remarks>
+/// A recovery's highest sequence number and replay are answered from what the snapshot store read for it in the same
+/// round trip when it can (<see cref="RecoveryPrefetches"/>); otherwise they query. A write that fails in storage
+/// fails the call (the entity gets a persist failure) and leaves nothing of it; a payload that cannot be serialized is
+/// rejected alone.
+/// </remarks>
+internal sealed class EngineJournal : AsyncWriteJournal
+{
+    private readonly EventStore _store;
+    private readonly Akka.Serialization.Serialization _serialization;
+    private readonly TimeProvider _timeProvider;
+
+    public EngineJournal(Config config)
+    {
+        var stores = EventStores.Get(Context.System);
+        _store = stores.For(config);
+        _timeProvider = stores.TimeProvider;
+        _serialization = Context.System.Serialization;
+    }
+
+    protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(
+        IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    {
+        var atomicWrites = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
+        var writtenAt = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        Exception[]? rejections = null;
+        var rows = new List<JournalRow>();
+        for (var i = 0; i < atomicWrites.Count; i++)
+        {
+            try
+            {
+                rows.AddRange(ToRows(atomicWrites[i], writtenAt));
+            }
+            catch (Exception e)
+            {
+                // Not stored, so never replayed: Akka tells the entity its event was rejected.
+                (rejections ??= new Exception[atomicWrites.Count])[i] = e;
+            }
+        }
+
+        // One call comes from one entity: all its writes go in one transaction, so a failure leaves none of them.
+        if (rows.Count > 0 && rows.TrueForAll(r => r.PersistenceId == rows[0].PersistenceId))
+        {
+            await _store.WriteAsync(new EventsWrite(rows[0].PersistenceId, rows), cancellationToken).ConfigureAwait(false);
+        }
+        else if (rows.Count > 0)
+        {
+            await Task.WhenAll(rows.GroupBy(r => r.PersistenceId, StringComparer.Ordinal)
+                .Select(id => _store.WriteAsync(new EventsWrite(id.Key, id.ToList()), cancellationToken))).ConfigureAwait(false);
+        }
+
+        return rejections is null ? null! : ImmutableList.Create(rejections);
+    }
+
+    private JournalRow[] ToRows(AtomicWrite write, long writtenAt)
+    {
+        var messages = (IImmutableList<IPersistentRepresentation>)write.Payload;
+        var rows = new JournalRow[messages.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var message = messages[i];
+            var payload = message.Payload;
+            string? tags = null;
+            if (payload is Tagged tagged)
+            {
+                payload = tagged.Payload;
+                tags = tagged.Tags.Count == 0 ? null : string.Join(';', tagged.Tags.Order(StringComparer.Ordinal));
+            }
+
+            var serializer = _serialization.FindSerializerFor(payload);
+            rows[i] = new JournalRow(
+                message.PersistenceId, message.SequenceNr, serializer.Identifier,
+                Akka.Serialization.Serialization.ManifestFor(serializer, payload), serializer.ToBinary(payload),
+                writtenAt, message.WriterGuid ?? "", tags);
+        }
+
+        return rows;
+    }
+
+    protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
+        _store.WriteAsync(new EventsDeletion(persistenceId, toSequenceNr), cancellationToken);
+
+    public override async Task<long> ReadHighestSequenceNrAsync(
+        string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
+        _store.Prefetches.Find(persistenceId, take: false) is { } prefetched
+            ? prefetched.HighestSequenceNr
+            : await _store.ReadHighestSequenceNrAsync(persistenceId, cancellationToken).ConfigureAwait(false);
+
+    public override async Task ReplayMessagesAsync(
+        IActorContext context, string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
+        Action<IPersistentRepresentation> recoveryCallback)
+    {
+        var next = fromSequenceNr;
+        var left = max;
+        if (_store.Prefetches.Find(persistenceId, take: true) is { } prefetched && fromSequenceNr > prefetched.EventsAfter)
+        {
+            foreach (var row in prefetched.Events)
+            {
+                if (row.SequenceNr < fromSequenceNr)
+                {
+                    continue;
+                }
+
+                if (row.SequenceNr > toSequenceNr || left == 0)
+                {
+                    return;
+                }
+
+                recoveryCallback(ToPersistent(row));
+                left--;
+            }
+
+            if (prefetched.EventsComplete)
+            {
+                return;
+            }
+
+            if (prefetched.Events.Count > 0)
+            {
+                next = Math.Max(next, prefetched.Events[^1].SequenceNr + 1);
+            }
+        }
+
+        if (left > 0 && next <= toSequenceNr)
+        {
+            await _store.ReplayAsync(persistenceId, next, toSequenceNr, left, row => recoveryCallback(ToPersistent(row)), CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+    }
+
+    private Persistent ToPersistent(JournalRow row) => new(
+        _serialization.Deserialize(row.Payload, row.SerializerId, row.Manifest),
+        row.SequenceNr,
+        row.PersistenceId,
+        string.Empty,
+        isDeleted: false,
+        ActorRefs.NoSender,
+        row.WriterUuid,
+        DateTimeOffset.FromUnixTimeMilliseconds(row.WrittenAt).UtcTicks);
+}

@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using Messaging.Engine.Persistence.Sql;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Engine.Persistence.AkkaPlugin;
+
+/// <summary>
+/// The storage under the Akka.Persistence plugin (<see cref="EngineJournal"/>, <see cref="EngineSnapshotStore"/>): every
+/// change goes through the group commit (many entities' events share one transaction, one fsync), reads open a pooled
+/// connection each, and an entity's recovery reads its snapshot, the events after it and its highest sequence number
+/// in one round trip (<see cref="ReadForRecoveryAsync"/>).
+/// </summary>
+/// <remarks>
+/// One per database in an actor system (<see cref="EventStores"/>), shared by the journal and the snapshot store so that
+/// the journal can answer a recovery from what the snapshot store read.
+/// </remarks>
+internal sealed partial class EventStore : IAsyncDisposable
+{
+    private const string EventColumns = "sequence_nr, serializer_id, manifest, payload, written_at, writer_uuid";
+
+    private const string SnapshotInRange = """
+        persistence_id = @pid AND sequence_nr >= @minseq AND sequence_nr <= @maxseq
+          AND created_at >= @mints AND created_at <= @maxts
+        """;
+
+    // Three statements, one round trip: the newest snapshot in range, the first events after it, the highest number.
+    private const string RecoverySql = $"""
+        SELECT sequence_nr, created_at, serializer_id, manifest, payload FROM snapshot_store
+        WHERE {SnapshotInRange} ORDER BY sequence_nr DESC LIMIT 1;
+        SELECT {EventColumns} FROM event_journal
+        WHERE persistence_id = @pid AND deleted = 0
+          AND sequence_nr > COALESCE((SELECT MAX(sequence_nr) FROM snapshot_store WHERE {SnapshotInRange}), 0)
+        ORDER BY sequence_nr LIMIT @prefetch;
+        SELECT COALESCE(MAX(sequence_nr), 0) FROM event_journal WHERE persistence_id = @pid;
+        """;
+
+    private const string HighestSql = "SELECT COALESCE(MAX(sequence_nr), 0) FROM event_journal WHERE persistence_id = @pid";
+
+    private const string ReplaySql = $"""
+        SELECT {EventColumns} FROM event_journal
+        WHERE persistence_id = @pid AND deleted = 0 AND sequence_nr >= @from AND sequence_nr <= @to
+        ORDER BY sequence_nr LIMIT @max
+        """;
+
+    private readonly SqlDialect _dialect;
+    private readonly ILogger _logger;
+    private readonly int _recoveryPrefetch;
+    private readonly GroupCommitWriter<StoreWrite> _writer;
+    private readonly TimeProvider _timeProvider;
+    private Task _migration;
+    // Writes not yet durable, per id: a recovery waits for them so that it never reads a highest sequence number
+    // that an outstanding write of an earlier incarnation is about to raise.
+    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private WriterConnection? _writerConnection; // the group-commit loop's alone
+    private long _readRoundTrips;
+    private int _disposed;
+
+    public EventStore(SqlDialect dialect, EventStoreSettings settings, TimeProvider timeProvider, ILogger logger)
+    {
+        _dialect = dialect;
+        _logger = logger;
+        _recoveryPrefetch = settings.RecoveryPrefetch;
+        Prefetches = new RecoveryPrefetches(settings.RecoveryCacheCapacity, timeProvider);
+        _writer = new GroupCommitWriter<StoreWrite>(WriteBatchAsync, settings.Writer, timeProvider);
+        _timeProvider = timeProvider;
+        _migration = MigrateAsync();
+    }
+
+    public string Description => _dialect.Description;
+
+    /// <summary>Recovery reads kept for the journal.</summary>
+    public RecoveryPrefetches Prefetches { get; }
+
+    /// <summary>Reads sent to the database so far (each one round trip), for tests of the recovery's fast path.</summary>
+    public long ReadRoundTrips => Interlocked.Read(ref _readRoundTrips);
+
+    /// <summary>Batches committed and writes answered so far, for benchmarks and tests.</summary>
+    public (long Batches, long Writes) WriterCounts => (_writer.Batches, _writer.Appends);
+
+    /// <summary>Queues <paramref name="write"/> on the group commit and completes when its batch is durable.</summary>
+    public async Task WriteAsync(StoreWrite write, CancellationToken cancellationToken)
+    {
+        await MigratedAsync().ConfigureAwait(false);
+        Prefetches.Forget(write.PersistenceId);
+        var completion = write.Completion;
+        _inFlight[write.PersistenceId] = completion;
+        try
+        {
+            await _writer.EnqueueAsync(write, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            write.Fail(e);
+        }
+
+        try
+        {
+            await completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Task>(write.PersistenceId, completion));
+        }
+    }
+
+    /// <summary>Waits until the id's outstanding writes are durable (or failed: a recovery reads what is stored).</summary>
+    public async Task WhenWrittenAsync(string persistenceId)
+    {
+        await MigratedAsync().ConfigureAwait(false);
+        while (_inFlight.TryGetValue(persistenceId, out var pending))
+        {
+            await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .ConfigureAwait(false);
+            _inFlight.TryRemove(new KeyValuePair<string, Task>(persistenceId, pending));
+        }
+    }
+
+    public async Task<RecoveryRead> ReadForRecoveryAsync(string persistenceId, SnapshotRange range, CancellationToken cancellationToken)
+    {
+        await WhenWrittenAsync(persistenceId).ConfigureAwait(false);
+        return await ReadAsync($"Reading {persistenceId} for recovery", async connection =>
+        {
+            using var command = Command(connection, RecoverySql, [.. range.Parameters(persistenceId), ("@prefetch", _recoveryPrefetch)]);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = reader.ConfigureAwait(false);
+            SnapshotRow? snapshot = null;
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                snapshot = new SnapshotRow(persistenceId, reader.GetInt64(0), reader.GetInt64(1),
+                    Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture), reader.GetString(3), reader.GetFieldValue<byte[]>(4));
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            var events = new List<JournalRow>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.Add(ReadEvent(persistenceId, reader));
+            }
+
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var highest = reader.GetInt64(0);
+            var read = new RecoveryRead(snapshot, events, events.Count < _recoveryPrefetch, highest);
+            Prefetches.Keep(persistenceId, read);
+            return read;
+        }).ConfigureAwait(false);
+    }
+
+    public async Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken)
+    {
+        await WhenWrittenAsync(persistenceId).ConfigureAwait(false);
+        return await ReadAsync($"Reading the highest sequence number of {persistenceId}", async connection =>
+        {
+            using var command = Command(connection, HighestSql, [("@pid", persistenceId)]);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Events in [<paramref name="from"/>, <paramref name="to"/>] not deleted, in order, at most <paramref name="max"/>.</summary>
+    public Task ReplayAsync(
+        string persistenceId, long from, long to, long max, Action<JournalRow> onEvent, CancellationToken cancellationToken) =>
+        ReadAsync($"Replaying {persistenceId}", async connection =>
+        {
+            using var command = Command(connection, ReplaySql, [("@pid", persistenceId), ("@from", from), ("@to", to), ("@max", max)]);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                onEvent(ReadEvent(persistenceId, reader));
+            }
+
+            return true;
+        });
+
+    private Task MigrateAsync() => new SchemaMigrator(_dialect, _timeProvider, _logger).MigrateAsync(CancellationToken.None);
+
+    // A store unreachable at start is tried again by the next request, not given up for the life of the system.
+    private Task MigratedAsync()
+    {
+        var migration = Volatile.Read(ref _migration);
+        if (!migration.IsFaulted)
+        {
+            return migration;
+        }
+
+        Interlocked.CompareExchange(ref _migration, MigrateAsync(), migration);
+        return Volatile.Read(ref _migration);
+    }
+
+    private static JournalRow ReadEvent(string persistenceId, DbDataReader reader) => new(
+        persistenceId, reader.GetInt64(0), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
+        reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetInt64(4), reader.GetString(5), Tags: null);
+
+    private async Task WriteBatchAsync(IReadOnlyList<StoreWrite> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteInTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            foreach (var write in batch)
+            {
+                write.Complete();
+            }
+        }
+        catch (DbException e) when (batch.Count > 1)
+        {
+            // One bad write (a sequence number taken twice) must not fail its neighbours: each alone gets its own answer.
+            LogBatchFailedWritingSingly(batch.Count, e.Message);
+            foreach (var write in batch)
+            {
+                try
+                {
+                    await WriteInTransactionAsync([write], cancellationToken).ConfigureAwait(false);
+                    write.Complete();
+                }
+                catch (DbException single)
+                {
+                    write.Fail(StorageFailure(write.ToString()!, single));
+                }
+            }
+        }
+        catch (DbException e)
+        {
+            batch[0].Fail(StorageFailure(batch[0].ToString()!, e));
+        }
+    }
+
+    private async Task WriteInTransactionAsync(IReadOnlyList<StoreWrite> batch, CancellationToken cancellationToken)
+    {
+        _writerConnection ??= new WriterConnection(await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false));
+        var writer = _writerConnection;
+        try
+        {
+            var transaction = await writer.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = transaction.ConfigureAwait(false);
+            var statements = new StatementBatch(writer, transaction);
+            foreach (var write in batch)
+            {
+                write.AddTo(statements);
+            }
+
+            await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The failure may have broken the connection: the next batch opens a fresh one.
+            _writerConnection = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // Outside the try: the batch is committed, and the dialect's upkeep reports its own failures.
+        await _dialect.AfterCommitAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> ReadAsync<T>(string what, Func<DbConnection, Task<T>> read)
+    {
+        try
+        {
+            var connection = await _dialect.OpenAsync(forWrite: false, CancellationToken.None).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            Interlocked.Increment(ref _readRoundTrips);
+            return await read(connection).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw StorageFailure(what, e);
+        }
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private JournalStorageException StorageFailure(string what, DbException e) =>
+        new($"{what} failed in {_dialect.Description}: {e.Message}", e);
+
+    /// <summary>Writes what is queued, then closes.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        if (_writerConnection is { } writer)
+        {
+            _writerConnection = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _dialect.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "An event store batch of {Count} writes failed ({Reason}); writing them one by one")]
+    private partial void LogBatchFailedWritingSingly(int count, string reason);
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+
+namespace Messaging.Engine.Persistence.AkkaPlugin;
+
+/// <summary>
+/// What the snapshot store read for a recovery, kept for the journal's two requests that follow (highest sequence
+/// number, replay), so that recovering an entity costs one round trip instead of three.
+/// </summary>
+/// <remarks>
+/// Bounded: when full, a read is not kept and the journal queries as usual. An entry older than
+/// <see cref="MaxAge"/> is ignored, and any change to an id drops its entry, so a stale read is never served.
+/// </remarks>
+internal sealed class RecoveryPrefetches(int capacity, TimeProvider timeProvider)
+{
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<string, (RecoveryRead Read, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
+
+    public void Keep(string persistenceId, RecoveryRead read)
+    {
+        if (_entries.Count >= capacity)
+        {
+            // Reads nobody came for (a snapshot loaded outside a recovery) would otherwise fill it for good.
+            foreach (var (id, entry) in _entries)
+            {
+                if (timeProvider.GetUtcNow() - entry.At > MaxAge)
+                {
+                    _entries.TryRemove(new KeyValuePair<string, (RecoveryRead, DateTimeOffset)>(id, entry));
+                }
+            }
+        }
+
+        if (_entries.Count < capacity)
+        {
+            _entries[persistenceId] = (read, timeProvider.GetUtcNow());
+        }
+    }
+
+    /// <summary>The kept read, if fresh; taken out when nothing is left to replay from it (<paramref name="take"/>: always).</summary>
+    public RecoveryRead? Find(string persistenceId, bool take)
+    {
+        if (!_entries.TryGetValue(persistenceId, out var entry))
+        {
+            return null;
+        }
+
+        var fresh = timeProvider.GetUtcNow() - entry.At <= MaxAge;
+        if (take || !fresh || (entry.Read.Events.Count == 0 && entry.Read.EventsComplete))
+        {
+            _entries.TryRemove(new KeyValuePair<string, (RecoveryRead, DateTimeOffset)>(persistenceId, entry));
+        }
+
+        return fresh ? entry.Read : null;
+    }
+
+    public void Forget(string persistenceId)
+    {
+        if (!_entries.IsEmpty)
+        {
+            _entries.TryRemove(persistenceId, out _);
+        }
+    }
+}

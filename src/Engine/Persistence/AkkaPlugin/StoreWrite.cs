@@ -1,0 +1,28 @@
+using Messaging.Engine.Persistence.Sql;
+
+namespace Messaging.Engine.Persistence.AkkaPlugin;
+
+/// <summary>
+/// A change the plugin queues on the group commit: every change of the plugin's tables goes through the one writer, so
+/// one persistence id's changes are applied in the order they were asked for, and SQLite sees a single writer.
+/// </summary>
+internal abstract class StoreWrite : IBatchedWrite
+{
+    // Continuations run asynchronously so that nothing resumes on the writer's loop.
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected StoreWrite(string persistenceId) => PersistenceId = persistenceId;
+
+    public string PersistenceId { get; }
+
+    public Task Completion => _completion.Task;
+
+    public bool IsCompleted => _completion.Task.IsCompleted;
+
+    public void Complete() => _completion.TrySetResult();
+
+    public void Fail(Exception exception) => _completion.TrySetException(exception);
+
+    /// <summary>Adds this change's statements to the batch's transaction.</summary>
+    public abstract void AddTo(StatementBatch statements);
+}

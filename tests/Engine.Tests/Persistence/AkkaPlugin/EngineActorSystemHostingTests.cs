@@ -1,0 +1,92 @@
+using Akka.Actor;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Messaging.Engine.Tests.Persistence.AkkaPlugin;
+
+/// <summary>The host's actor system: started by Akka.Hosting from the shipped settings, its journal the engine's plugin.</summary>
+public sealed class EngineActorSystemHostingTests : IDisposable
+{
+    // Distinct from any key another test reads; removed again at the end.
+    private const string EnvironmentOverride = "AKKA__PERSISTENCE__JOURNAL__ENGINE__WRITE_QUEUE_CAPACITY";
+
+    private readonly string _contentRoot =
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"messaging-akka-host-{Guid.NewGuid():N}")).FullName;
+
+    [Fact]
+    public async Task The_host_starts_the_actor_system_with_the_engine_plugin_on_the_SQLite_database_Engine_Persistence_names()
+    {
+        Environment.SetEnvironmentVariable(EnvironmentOverride, "4096");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _contentRoot, EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Engine:Persistence:SqlitePath"] = "state/engine.db",
+        });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Services.AddOptions<JournalOptions>().Bind(builder.Configuration.GetSection(JournalOptions.SectionName));
+        builder.Services.AddEngineActorSystem(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var config = system.Settings.Config;
+            Assert.Equal("engine", system.Name);
+            Assert.Equal("akka.persistence.journal.engine", config.GetString("akka.persistence.journal.plugin"));
+            Assert.Equal("akka.persistence.snapshot-store.engine", config.GetString("akka.persistence.snapshot-store.plugin"));
+            Assert.Equal(4096, config.GetInt("akka.persistence.journal.engine.write-queue-capacity"));
+            Assert.Equal(512, config.GetInt("akka.persistence.journal.engine.max-batch-size"));
+
+            // Through a persistent actor, as the next step's recipient entities will write.
+            var store = EventStores.Get(system).For(config.GetConfig("akka.persistence.journal.engine"));
+            Assert.Equal($"SQLite at {Path.Combine(_contentRoot, "state", "engine.db")}", store.Description);
+            var observer = new Observer();
+            var entity = system.ActorOf(Recorder.Props("hosted", system.ActorOf(Props.Create(() => new ForwardTo(observer)))));
+            entity.Tell(new Recorder.Write("hello"));
+            await observer.Persisted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, CountRows("hosted"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(EnvironmentOverride, null);
+            await host.StopAsync();
+        }
+    }
+
+    private long CountRows(string persistenceId)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_contentRoot, "state", "engine.db")};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM event_journal WHERE persistence_id = @pid";
+        command.Parameters.AddWithValue("@pid", persistenceId);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_contentRoot))
+        {
+            Directory.Delete(_contentRoot, recursive: true);
+        }
+    }
+
+    private sealed class Observer
+    {
+        public TaskCompletionSource Persisted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class ForwardTo : ReceiveActor
+    {
+        public ForwardTo(Observer observer)
+        {
+            Receive<Recorder.Persisted>(_ => observer.Persisted.TrySetResult());
+            Receive<Recorder.Recovered>(_ => { });
+        }
+    }
+}

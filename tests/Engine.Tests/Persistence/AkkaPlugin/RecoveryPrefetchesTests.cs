@@ -1,0 +1,49 @@
+using Messaging.Engine.Persistence.AkkaPlugin;
+using Messaging.Testing;
+
+namespace Messaging.Engine.Tests.Persistence.AkkaPlugin;
+
+public sealed class RecoveryPrefetchesTests
+{
+    private static readonly RecoveryRead NothingStored = new(null, [], EventsComplete: true, HighestSequenceNr: 0);
+    private static readonly RecoveryRead OneEvent =
+        new(null, [new JournalRow("a", 1, 1, "", [1], 0, "w", null)], EventsComplete: true, HighestSequenceNr: 1);
+
+    [Fact]
+    public void Reads_nobody_came_for_are_dropped_once_stale_so_a_full_cache_takes_new_ones_again()
+    {
+        var clock = new ManualTimeProvider();
+        var prefetches = new RecoveryPrefetches(capacity: 2, clock);
+        prefetches.Keep("a", OneEvent);
+        prefetches.Keep("b", OneEvent);
+
+        prefetches.Keep("c", OneEvent);
+        Assert.Null(prefetches.Find("c", take: true));
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        prefetches.Keep("d", OneEvent);
+        Assert.Same(OneEvent, prefetches.Find("d", take: true));
+        Assert.Equal(0, prefetches.Count);
+    }
+
+    [Fact]
+    public void A_read_is_served_while_fresh_dropped_by_a_change_to_its_id_and_never_served_stale()
+    {
+        var clock = new ManualTimeProvider();
+        var prefetches = new RecoveryPrefetches(capacity: 10, clock);
+
+        prefetches.Keep("a", OneEvent);
+        Assert.Same(OneEvent, prefetches.Find("a", take: false));
+        prefetches.Forget("a");
+        Assert.Null(prefetches.Find("a", take: false));
+
+        prefetches.Keep("b", OneEvent);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Null(prefetches.Find("b", take: false));
+
+        // Nothing to replay: the highest-sequence-number request is the last one to need it.
+        prefetches.Keep("c", NothingStored);
+        Assert.Same(NothingStored, prefetches.Find("c", take: false));
+        Assert.Equal(0, prefetches.Count);
+    }
+}
