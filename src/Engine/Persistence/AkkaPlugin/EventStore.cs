@@ -83,9 +83,13 @@ internal sealed partial class EventStore : IAsyncDisposable
     public async Task WriteAsync(StoreWrite write, CancellationToken cancellationToken)
     {
         await MigratedAsync().ConfigureAwait(false);
-        Prefetches.Forget(write.PersistenceId);
         var completion = write.Completion;
-        _inFlight[write.PersistenceId] = completion;
+        foreach (var id in write.PersistenceIds)
+        {
+            Prefetches.Forget(id);
+            _inFlight[id] = completion;
+        }
+
         try
         {
             await _writer.EnqueueAsync(write, cancellationToken).ConfigureAwait(false);
@@ -101,7 +105,10 @@ internal sealed partial class EventStore : IAsyncDisposable
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<string, Task>(write.PersistenceId, completion));
+            foreach (var id in write.PersistenceIds)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, Task>(id, completion));
+            }
         }
     }
 
