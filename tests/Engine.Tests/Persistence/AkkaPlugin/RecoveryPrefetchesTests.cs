@@ -59,4 +59,28 @@ public sealed class RecoveryPrefetchesTests
         Assert.Null(prefetches.Find("a", take: false));
         Assert.Equal(0, prefetches.Count);
     }
+
+    [Fact]
+    public void A_cache_full_of_fresh_reads_is_walked_for_stale_ones_at_most_once_per_max_age()
+    {
+        var clock = new ManualTimeProvider();
+        var prefetches = new RecoveryPrefetches(capacity: 2, clock);
+        prefetches.Keep("a", OneEvent, prefetches.ChangesTo("a"));
+        prefetches.Keep("b", OneEvent, prefetches.ChangesTo("b"));
+
+        for (var i = 0; i < 100; i++)
+        {
+            prefetches.Keep($"x-{i}", OneEvent, prefetches.ChangesTo($"x-{i}"));
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        prefetches.Keep("y", OneEvent, prefetches.ChangesTo("y"));
+        Assert.Equal(1, prefetches.Sweeps);
+        Assert.Null(prefetches.Find("y", take: true));
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        prefetches.Keep("z", OneEvent, prefetches.ChangesTo("z"));
+        Assert.Equal(2, prefetches.Sweeps);
+        Assert.Same(OneEvent, prefetches.Find("z", take: true));
+    }
 }
