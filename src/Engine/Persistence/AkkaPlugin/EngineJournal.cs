@@ -51,15 +51,11 @@ internal sealed class EngineJournal : AsyncWriteJournal
             }
         }
 
-        // One call comes from one entity: all its writes go in one transaction, so a failure leaves none of them.
-        if (rows.Count > 0 && rows.TrueForAll(r => r.PersistenceId == rows[0].PersistenceId))
+        // Akka fails the whole call on any storage failure (rejections are only for what was never tried), and a call
+        // may carry several entities' writes: all of them go in one transaction, so a failed call leaves none stored.
+        if (rows.Count > 0)
         {
-            await _store.WriteAsync(new EventsWrite(rows[0].PersistenceId, rows), cancellationToken).ConfigureAwait(false);
-        }
-        else if (rows.Count > 0)
-        {
-            await Task.WhenAll(rows.GroupBy(r => r.PersistenceId, StringComparer.Ordinal)
-                .Select(id => _store.WriteAsync(new EventsWrite(id.Key, id.ToList()), cancellationToken))).ConfigureAwait(false);
+            await _store.WriteAsync(new EventsWrite(rows), cancellationToken).ConfigureAwait(false);
         }
 
         return rejections is null ? null! : ImmutableList.Create(rejections);

@@ -20,6 +20,8 @@ internal sealed class EventsDeletion(string persistenceId, long toSequenceNr) : 
           AND sequence_nr < (SELECT MAX(sequence_nr) FROM event_journal WHERE persistence_id = @pid)
         """;
 
+    private string PersistenceId => PersistenceIds[0];
+
     public override void AddTo(StatementBatch statements)
     {
         statements.Add(MarkHighestSql, ("@pid", PersistenceId), ("@to", toSequenceNr));

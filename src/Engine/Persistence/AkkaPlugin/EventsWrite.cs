@@ -3,10 +3,12 @@ using Messaging.Engine.Persistence.Sql;
 namespace Messaging.Engine.Persistence.AkkaPlugin;
 
 /// <summary>
-/// One Akka <c>AtomicWrite</c>: all its events go in, or none. A sequence number already taken violates the primary key,
+/// The events of one journal write call (its Akka <c>AtomicWrite</c>s, possibly of several entities): all go in, or
+/// none, so a call reported failed leaves nothing stored. A sequence number already taken violates the primary key,
 /// which fails the write (two incarnations of one entity must never both append).
 /// </summary>
-internal sealed class EventsWrite(string persistenceId, IReadOnlyList<JournalRow> rows) : StoreWrite(persistenceId)
+internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows)
+    : StoreWrite(rows.Select(r => r.PersistenceId).Distinct(StringComparer.Ordinal).ToList())
 {
     private const string InsertSql = """
         INSERT INTO event_journal (persistence_id, sequence_nr, serializer_id, manifest, payload, written_at, writer_uuid, tags, deleted)
@@ -26,6 +28,7 @@ internal sealed class EventsWrite(string persistenceId, IReadOnlyList<JournalRow
         }
     }
 
-    public override string ToString() =>
-        $"Write({PersistenceId} #{Rows[0].SequenceNr}{(Rows.Count > 1 ? $"–{Rows[^1].SequenceNr}" : "")})";
+    public override string ToString() => PersistenceIds.Count == 1
+        ? $"Write({Rows[0].PersistenceId} #{Rows[0].SequenceNr}{(Rows.Count > 1 ? $"–{Rows[^1].SequenceNr}" : "")})"
+        : $"Write({string.Join(", ", PersistenceIds)}: {Rows.Count} events)";
 }

@@ -18,5 +18,5 @@ internal sealed class SnapshotWrite(SnapshotRow row) : StoreWrite(row.Persistenc
             ("@pid", row.PersistenceId), ("@seq", row.SequenceNr), ("@at", row.CreatedAtTicks),
             ("@serializer", row.SerializerId), ("@manifest", row.Manifest), ("@payload", row.Payload));
 
-    public override string ToString() => $"SaveSnapshot({PersistenceId} #{row.SequenceNr})";
+    public override string ToString() => $"SaveSnapshot({row.PersistenceId} #{row.SequenceNr})";
 }

@@ -11,6 +11,8 @@ internal sealed class SnapshotsDeletion(string persistenceId, SnapshotRange rang
           AND created_at >= @mints AND created_at <= @maxts
         """;
 
+    private string PersistenceId => PersistenceIds[0];
+
     public override void AddTo(StatementBatch statements) => statements.Add(DeleteSql, range.Parameters(PersistenceId));
 
     public override string ToString() => $"DeleteSnapshots({PersistenceId} {range})";

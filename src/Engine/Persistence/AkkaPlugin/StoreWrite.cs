@@ -11,9 +11,12 @@ internal abstract class StoreWrite : IBatchedWrite
     // Continuations run asynchronously so that nothing resumes on the writer's loop.
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    protected StoreWrite(string persistenceId) => PersistenceId = persistenceId;
+    protected StoreWrite(string persistenceId) => PersistenceIds = [persistenceId];
 
-    public string PersistenceId { get; }
+    protected StoreWrite(IReadOnlyList<string> persistenceIds) => PersistenceIds = persistenceIds;
+
+    /// <summary>The ids this change touches (an Akka write call may span several entities).</summary>
+    public IReadOnlyList<string> PersistenceIds { get; }
 
     public Task Completion => _completion.Task;
 

@@ -288,6 +288,20 @@ public abstract class PluginConformanceTests : AkkaTestKit
     }
 
     [Fact]
+    public async Task A_call_spanning_two_entities_whose_write_the_store_refuses_leaves_neither_stored()
+    {
+        await ExecuteSqlAsync(RefusePoisonSql);
+        var probe = CreateTestProbe();
+
+        Journal.Tell(new WriteMessages(
+            [new AtomicWrite(Persistent("a-1", 1)), new AtomicWrite(Persistent("poison", 1, "p-2"))], probe.Ref, 1));
+
+        Assert.Contains("poison refused", probe.ExpectMsg<WriteMessagesFailed>().Cause.Message);
+        Assert.Equal(0, HighestSequenceNr(Pid));
+        Assert.Equal(0, HighestSequenceNr("p-2"));
+    }
+
+    [Fact]
     public void Storage_that_cannot_be_reached_fails_recovery_and_writes_with_a_reason()
     {
         var system = ActorSystem.Create("unreachable", WithShippedSettings(UnreachableStorage));

@@ -45,7 +45,7 @@ public sealed class RecipientHistoryRecoveryTests : AkkaTestKit
             "email:ana@example.com", e.GetProperty("sequenceNr").GetInt64(), RecipientEventAkkaSerializer.Id,
             e.GetProperty("type").GetString()!, Encoding.UTF8.GetBytes(e.GetProperty("payload").GetRawText()),
             0, "v1-sample", null)).ToList();
-        await Store.WriteAsync(new EventsWrite("email:ana@example.com", rows), default);
+        await Store.WriteAsync(new EventsWrite(rows), default);
         var oldPath = RecipientState.Empty.ApplyAll(rows.Select(r => _serializer.Deserialize(r.Manifest, r.Payload)));
 
         var probe = CreateTestProbe();
