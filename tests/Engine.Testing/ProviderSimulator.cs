@@ -104,7 +104,7 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
         if (request.Method == "GET" && request.Path == AccountPath)
         {
-            var problem = SigV4Verification.Problem(request, headers, body, "ses", SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, SmsFixtureServer.Region);
+            var problem = SigV4Verification.Problem(request, headers, body, "ses", SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, SmsFixtureServer.Region, TimeProvider.System);
             await (problem is null
                 ? WriteAsync(context, 200, "application/json", Account())
                 : RejectAsync(context, 403, "application/json", "AccessDeniedException", problem)).ConfigureAwait(false);
@@ -131,7 +131,7 @@ public sealed class ProviderSimulator : IAsyncDisposable
         SlidingWindowLimit limit, Func<JsonElement, string?> messageIdOf, string contentType, string throttleCode, string throttleMessage)
     {
         var mustSign = service == "sms-voice" ? new[] { "content-type", "x-amz-target" } : [];
-        if (SigV4Verification.Problem(context.Request, headers, body, service, SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, SmsFixtureServer.Region, mustSign) is { } problem)
+        if (SigV4Verification.Problem(context.Request, headers, body, service, SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, SmsFixtureServer.Region, TimeProvider.System, mustSign) is { } problem)
         {
             await RejectAsync(context, 403, contentType, "AccessDeniedException", problem).ConfigureAwait(false);
             return;

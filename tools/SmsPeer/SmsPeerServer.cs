@@ -87,7 +87,7 @@ public sealed partial class SmsPeerServer(SmsPeerSettings settings) : IAsyncDisp
 
         var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
         var signatureProblem = SigV4Verification.Problem(
-            request, headers, body, "sms-voice", settings.AccessKey, settings.SecretKey, settings.Region, "content-type", "x-amz-target");
+            request, headers, body, "sms-voice", settings.AccessKey, settings.SecretKey, settings.Region, settings.Clock, "content-type", "x-amz-target");
         var received = new SmsPeerRequest(request.Method, request.Path, headers, body, signatureProblem);
         _requests.Enqueue(received);
 

@@ -9,4 +9,7 @@ public sealed record SmsPeerSettings(string Url, string AccessKey, string Secret
 {
     /// <summary>Sends an event record to the feedback queue; returns why it failed, or null. None: events cannot be published.</summary>
     public Func<string, CancellationToken, Task<string?>>? PublishFeedback { get; init; }
+
+    /// <summary>The peer's clock, which a request's X-Amz-Date must be within 15 minutes of.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

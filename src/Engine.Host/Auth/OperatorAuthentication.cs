@@ -10,11 +10,12 @@ namespace Messaging.Host.Auth;
 /// algorithm, lifetime, audience and issuer; the events here only turn each refusal into a Problem Details body that
 /// says what to change.
 /// </summary>
-internal static class OperatorAuthentication
+internal static partial class OperatorAuthentication
 {
     public const string SchemeName = JwtBearerDefaults.AuthenticationScheme;
 
     private const string FailureKey = "auth.failure";
+    private const string Refused = "the token was refused";
     private const string NoToken = "no bearer token: send 'Authorization: Bearer <JWT>'";
 
     public static IServiceCollection AddOperatorAuthentication(this IServiceCollection services, IConfiguration configuration)
@@ -34,7 +35,15 @@ internal static class OperatorAuthentication
                 OnMessageReceived = context => ReadToken(context, validation),
                 OnAuthenticationFailed = context =>
                 {
-                    context.HttpContext.Items[FailureKey] = Describe(context.Exception, BearerToken(context.Request));
+                    var reason = Describe(context.Exception, BearerToken(context.Request));
+                    if (reason == Refused)
+                    {
+                        // The library's own text stays in the log: it is for the operator, not the unauthenticated caller.
+                        TokenRefused(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OperatorAuthentication)),
+                            context.Exception);
+                    }
+
+                    context.HttpContext.Items[FailureKey] = reason;
                     return Task.CompletedTask;
                 },
                 OnChallenge = ChallengeAsync,
@@ -137,8 +146,10 @@ internal static class OperatorAuthentication
             SecurityTokenNoExpirationException => "the token has no expiry ('exp'); tokens must expire",
             SecurityTokenInvalidAlgorithmException => "the token's signing algorithm is not accepted (HS256 or RS256)",
             SecurityTokenMalformedException or ArgumentException => "the token is not a well-formed JWT",
-            null => "the token was refused",
-            _ => $"the token was refused: {e.Message}",
+            _ => Refused,
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An operator token was refused for a reason the caller is not told")]
+    private static partial void TokenRefused(ILogger logger, Exception exception);
 }

@@ -45,8 +45,10 @@ internal sealed class ReadinessCheck(
             Backlog(),
         };
         var ready = checks.TrueForAll(c => c.Ok || c.Attention == Degraded);
-        var status = !ready ? "unready" : checks.TrueForAll(c => c.Ok) && providers.Now().All(p => p.Up) ? "ready" : Degraded;
-        return new ReadinessReport(ready, status, checks, providers.Now());
+        // One snapshot: the status and the providers it reports must agree even if a provider changes meanwhile.
+        var providerStatus = providers.Now();
+        var status = !ready ? "unready" : checks.TrueForAll(c => c.Ok) && providerStatus.All(p => p.Up) ? "ready" : Degraded;
+        return new ReadinessReport(ready, status, checks, providerStatus);
     }
 
     /// <summary>

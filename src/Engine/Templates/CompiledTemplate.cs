@@ -35,11 +35,13 @@ public sealed class CompiledTemplate
     private readonly Func<TemplateRenderContext> _context;
     private readonly StorePartials _htmlPartials;
     private readonly StorePartials _textPartials;
+    private readonly IReadOnlySet<string> _functionNames;
 
     private CompiledTemplate(
         StoredTemplate source, Template? subject, Template? html, Template? text, StorePartials htmlPartials, StorePartials textPartials,
-        Func<TemplateRenderContext> context)
+        Func<TemplateRenderContext> context, IReadOnlySet<string> functionNames)
     {
+        _functionNames = functionNames;
         Source = source;
         _subject = subject;
         _html = html;
@@ -81,7 +83,8 @@ public sealed class CompiledTemplate
             definition.Text is null ? null : TemplateParser.ParseOrThrow(definition.Text, "text", syntax),
             htmlPartials,
             textPartials,
-            () => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture));
+            () => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture),
+            new HashSet<string>(builtins.Keys.Concat(functions.Keys), StringComparer.Ordinal));
     }
 
     /// <exception cref="TemplateRenderException">The data lacks a required variable, or the template cannot be rendered with it.</exception>
@@ -97,16 +100,24 @@ public sealed class CompiledTemplate
     /// <exception cref="TemplateRenderException">The data lacks a value the template uses, or a function cannot format one.</exception>
     internal RenderedContent RenderSample(Dictionary<string, object?> values)
     {
+        // The data sits below the functions and builtins: a key named like one (raw, include, eq, html...) is not
+        // visible to the template, so a request's data can never change what a function does or un-escape a value.
         var globals = new ScriptObject(values.Count + _variables.Count, StringComparer.Ordinal);
         foreach (var (name, value) in values)
         {
-            globals[name] = value;
+            if (!_functionNames.Contains(name))
+            {
+                globals[name] = value;
+            }
         }
 
         foreach (var optional in _variables)
         {
             // Declared and absent: empty, rather than the strict failure every other missing value is.
-            globals.TryAdd(optional.Name, null);
+            if (!_functionNames.Contains(optional.Name))
+            {
+                globals.TryAdd(optional.Name, null);
+            }
         }
 
         var context = _context();

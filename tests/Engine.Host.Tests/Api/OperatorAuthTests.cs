@@ -97,4 +97,18 @@ public sealed class OperatorAuthTests(LocalAwsPeers peers) : IClassFixture<Local
         Assert.Equal("this needs the 'reader' role (or 'operator'); the token's role is 'auditor'",
             await RefusalAsync(await host.Client("auditor").GetAsync(Reputation), HttpStatusCode.Forbidden));
     }
+
+    [Fact]
+    public async Task A_refusal_the_engine_does_not_describe_does_not_leak_the_libraries_text()
+    {
+        await using var host = await OperatorHost.StartAsync(peers);
+        var secret = Encoding.UTF8.GetBytes(OperatorTokens.Secret);
+        var now = DateTimeOffset.UtcNow;
+        // Valid before it starts: the library refuses its lifetime with a message quoting both instants.
+        var claims = $$"""{"sub":"ops@example.com","aud":"{{OperatorTokens.Audience}}","role":"reader","nbf":{{now.AddHours(2).ToUnixTimeSeconds()}},"exp":{{now.AddHours(1).ToUnixTimeSeconds()}}}""";
+        var backwards = OperatorTokens.Forge(Header("HS256"), claims, data => HMACSHA256.HashData(secret, data));
+
+        Assert.Equal("the token was refused",
+            await RefusalAsync(await host.Client(token: backwards).GetAsync(Reputation), HttpStatusCode.Unauthorized));
+    }
 }

@@ -132,6 +132,27 @@ public sealed class TemplateRenderingTests
     }
 
     [Theory]
+    [InlineData(TemplateSyntax.Scriban, "{{ raw banner }}|{{ name | eq \"Ana\" }}|{{ include \"footer\" }}")]
+    [InlineData(TemplateSyntax.Liquid, "{{ banner | raw }}|{{ name | eq: \"Ana\" }}|{% include 'footer' %}")]
+    public void Data_keys_named_like_functions_cannot_replace_them_or_inject_markup(TemplateSyntax syntax, string html)
+    {
+        var partials = new Dictionary<string, StoredTemplate>
+        {
+            ["footer"] = Stored(new TemplateDefinition(Html: "<footer>{{ shop }}</footer>", Text: "-- {{ shop }}"), "footer", 1, TemplateKind.Partial),
+        };
+        var definition = new TemplateDefinition(Channel.Email, "s", html,
+            Variables: [new TemplateVariable("banner"), new TemplateVariable("name"), new TemplateVariable("shop"), new TemplateVariable("raw", Required: false)],
+            Syntax: syntax);
+
+        var plain = Render(definition, """{"banner":"<b>Sale</b>","name":"Ana","shop":"Tom"}""", partials);
+        var shadowing = Render(definition,
+            """{"banner":"<b>Sale</b>","name":"Ana","shop":"Tom","raw":"<script>x</script>","include":"<i>inc</i>","eq":false}""", partials);
+
+        Assert.Equal("<b>Sale</b>|true|<footer>Tom</footer>", plain.Html);
+        Assert.Equal(plain, shadowing);
+    }
+
+    [Theory]
     [InlineData(TemplateSyntax.Scriban, "de-DE", "Europe/Berlin", "1.234,50 €|12.345,68|Sonntag, November 22, 2026 16:30|1.234,50 $|1234,5")]
     [InlineData(TemplateSyntax.Scriban, "en-US", "America/New_York", "€1,234.50|12,345.68|Sunday, November 22, 2026 10:30|$1,234.50|1234.5")]
     [InlineData(TemplateSyntax.Liquid, "de-DE", "Europe/Berlin", "1.234,50 €|12.345,68|Sonntag, November 22, 2026 16:30|1.234,50 $|1234,5")]

@@ -74,4 +74,47 @@ public sealed class SmsPeerTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPe
         var reply = Assert.Single(bodies, b => b.TryGetProperty("messageBody", out _));
         Assert.Equal(("STOP", "+15555550123"), (reply.GetProperty("messageBody").GetString(), reply.GetProperty("originationNumber").GetString()));
     }
+
+    [Fact]
+    public async Task A_request_signed_more_than_15_minutes_from_the_peers_clock_is_refused_and_one_within_is_accepted()
+    {
+        // The client signs with the real clock; the peer's runs 20 minutes ahead, then 10.
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow.AddMinutes(20));
+        await using var skewed = new SmsPeerServer(new SmsPeerSettings("http://127.0.0.1:0", SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, SmsFixtureServer.Region)
+        {
+            Clock = clock,
+        });
+        await skewed.StartAsync(default);
+        await using var services = AwsTestServices.Create(sqs: peers.SqsEndpoint, sms: skewed.Endpoint);
+        var sms = services.GetRequiredService<SmsClient>();
+        var text = new SmsText { DestinationPhoneNumber = "+15555550123", MessageBody = "Your code is 1234" };
+
+        var refused = await sms.SendTextMessageAsync(text, default);
+        var problems = skewed.Requests.Select(r => r.SignatureProblem).ToList();
+        clock.Advance(TimeSpan.FromMinutes(-10));
+        var accepted = await sms.SendTextMessageAsync(text, default);
+
+        Assert.False(refused.IsSuccess);
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.StartsWith("Signature expired: ", p));
+        Assert.True(accepted.IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_malformed_x_amz_date_is_refused_with_a_4xx_naming_it()
+    {
+        using var http = new HttpClient { BaseAddress = _peer.Endpoint };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new StringContent("{}") };
+        request.Headers.TryAddWithoutValidation("Authorization",
+            $"AWS4-HMAC-SHA256 Credential={SmsFixtureServer.AccessKey}/20261130/{SmsFixtureServer.Region}/sms-voice/aws4_request, " +
+            $"SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={new string('0', 64)}");
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", "20261130Tnoon");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "PinpointSMSVoiceV2.SendTextMessage");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("X-Amz-Date '20261130Tnoon' is not an ISO 8601 basic time (yyyyMMddTHHmmssZ)", error.RootElement.GetProperty("Message").GetString());
+    }
 }
