@@ -102,7 +102,7 @@ public sealed partial class DeadLetterConsole(
             {
                 // Without the mark, a request the engine dead-lettered would only be dead-lettered again.
                 return AwsResult<Redrive>.Success(Redrive.Kept($"too large to redrive with its {DeadLetterWriter.RedrivenByAttribute} attribute " +
-                    $"({System.Text.Encoding.UTF8.GetByteCount(body)} bytes, SQS takes at most {DeadLetterWriter.MaxMessageBytes}); not redriven. " +
+                    $"({System.Text.Encoding.UTF8.GetByteCount(body)} bytes, SQS takes at most {Messaging.Contracts.Validation.RequestReader.MaxBodyBytes}); not redriven. " +
                     "Peek it, have the producer send a smaller request (or a new message id), then purge it"));
             }
 
