@@ -38,7 +38,8 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         var journal = new RecipientJournal(Journal, new RecipientEventSerializer(), Microsoft.Extensions.Options.Options.Create(Options));
         return new RecipientServices(journal, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
             aws.GetRequiredService<SendThrottles>(), Microsoft.Extensions.Options.Options.Create(new SendingOptions()), TimeProvider.System,
-            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>());
+            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>(),
+            new Messaging.Engine.Feedback.FeedbackProgress());
     }
 
     public JournalOptions Options { get; }

@@ -127,6 +127,7 @@ public static class EngineServiceCollectionExtensions
 
         services.TryAddSingleton<RecipientEventSerializer>();
         services.TryAddSingleton<RecipientJournal>();
+        services.TryAddSingleton<FeedbackProgress>();
         services.TryAddSingleton<RecipientServices>();
         services.TryAddSingleton(provider =>
         {

@@ -187,7 +187,12 @@ internal static class OperatorCommands
         cli.Output.WriteLine($"{what}: {done.Done.Count} message(s){(done.NotFound.Count > 0 ? $"; not found: {string.Join(", ", done.NotFound)}" : "")}");
         if (done.NotDeleted is { Count: > 0 } stuck)
         {
-            await cli.Error.WriteLineAsync($"engine dlq {what}: SQS refused to delete {string.Join(", ", stuck)} from the dead-letter queue; they are still there.");
+            foreach (var id in stuck)
+            {
+                await cli.Error.WriteLineAsync($"engine dlq {what}: {id} is still on the dead-letter queue: " +
+                    (done.NotDeletedReasons?.GetValueOrDefault(id) ?? "SQS refused to delete it"));
+            }
+
             return EngineCommands.Failed;
         }
 

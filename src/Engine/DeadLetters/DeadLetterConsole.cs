@@ -2,6 +2,7 @@ using System.Globalization;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.DeadLetters;
@@ -19,11 +20,14 @@ public sealed record DeadLetterEntry(
     int ReceiveCount);
 
 /// <summary>
-/// What a redrive or purge did: the SQS message ids handled, the selected ones not found, and those acted on but not
-/// deleted from the dead-letter queue (SQS refused the delete: a redriven one is then on both queues, and the engine's
-/// deduplication keeps it to one send).
+/// What a redrive or purge did: the SQS message ids handled, the selected ones not found, and those still on the
+/// dead-letter queue, each with why in <paramref name="NotDeletedReasons"/>: either it could not be redriven (its stored
+/// body is gone, or it is too large to carry its redrive mark), or SQS refused the delete (a redriven one is then on both
+/// queues, and the engine's deduplication keeps it to one send).
 /// </summary>
-public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<string> NotFound, IReadOnlyList<string>? NotDeleted = null);
+public sealed record DeadLetterAction(
+    IReadOnlyList<string> Done, IReadOnlyList<string> NotFound, IReadOnlyList<string>? NotDeleted = null,
+    IReadOnlyDictionary<string, string>? NotDeletedReasons = null);
 
 /// <summary>
 /// The operator's view of a dead-letter queue: peek without taking, redrive (all or selected) back to the queue each
@@ -32,7 +36,8 @@ public sealed record DeadLetterAction(IReadOnlyList<string> Done, IReadOnlyList<
 /// was too large to go to the DLQ with its reasons is shown and redriven with its original body from
 /// <see cref="DeadLetterBodyStore"/>.
 /// </summary>
-public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies)
+public sealed partial class DeadLetterConsole(
+    SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies, ILogger<DeadLetterConsole> logger)
 {
     // How long a message taken for a redrive or purge stays hidden while it is handled.
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
@@ -81,20 +86,12 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
     public Task<AwsResult<DeadLetterAction>> RedriveAsync(DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, string by, CancellationToken cancellationToken) =>
         TakeAsync(kind, selected, async (message, ct) =>
         {
-            var source = message.StringAttribute(DeadLetterWriter.SourceQueueAttribute)
-                ?? (kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackQueue : ingest.Value.Queues[0].Name);
-            var url = await queues.UrlOfAsync(source, ct).ConfigureAwait(false);
-            if (!url.TryGetValue(out var sourceUrl, out var error))
-            {
-                return AwsResult<bool>.Failure(error);
-            }
-
             var body = await OriginalBodyAsync(message, ct).ConfigureAwait(false);
             if (message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId && body == message.Body)
             {
                 // Never send the reference in place of the request it stands for.
-                return AwsResult<bool>.Failure(new ProviderError(AwsService.Sqs, ProviderErrorKind.Permanent, "StoredBodyMissing",
-                    $"the body of {message.MessageId} (stored as {storedId}) is no longer in the engine's store; not redriven"));
+                return AwsResult<Redrive>.Success(Redrive.Kept($"its body (stored as {storedId}) is no longer in the engine's store; not redriven. " +
+                    "Peek it for its message id and reasons, have the producer send the request again, then purge it"));
             }
 
             var attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
@@ -103,8 +100,18 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
             };
             if (!DeadLetterWriter.Fits(body, attributes))
             {
-                // A body at SQS's limit has no room for the attribute: it goes back exactly as the producer sent it.
-                attributes.Clear();
+                // Without the mark, a request the engine dead-lettered would only be dead-lettered again.
+                return AwsResult<Redrive>.Success(Redrive.Kept($"too large to redrive with its {DeadLetterWriter.RedrivenByAttribute} attribute " +
+                    $"({System.Text.Encoding.UTF8.GetByteCount(body)} bytes, SQS takes at most {Messaging.Contracts.Validation.RequestReader.MaxBodyBytes}); not redriven. " +
+                    "Peek it, have the producer send a smaller request (or a new message id), then purge it"));
+            }
+
+            var source = message.StringAttribute(DeadLetterWriter.SourceQueueAttribute)
+                ?? (kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackQueue : ingest.Value.Queues[0].Name);
+            var url = await queues.UrlOfAsync(source, ct).ConfigureAwait(false);
+            if (!url.TryGetValue(out var sourceUrl, out var error))
+            {
+                return AwsResult<Redrive>.Failure(error);
             }
 
             var fifo = QueueDirectory.IsFifo(source);
@@ -115,16 +122,16 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
                 MessageGroupId = fifo ? message.MessageGroupId ?? "redriven" : null,
                 DeduplicationId = fifo ? $"redrive-{message.MessageId}" : null,
             }, ct).ConfigureAwait(false);
-            return sent.IsSuccess ? AwsResult<bool>.Success(true) : AwsResult<bool>.Failure(sent.Error!);
+            return sent.IsSuccess ? AwsResult<Redrive>.Success(Redrive.Done) : AwsResult<Redrive>.Failure(sent.Error!);
         }, cancellationToken);
 
     /// <summary>Deletes the selected messages (all when <paramref name="selected"/> is empty).</summary>
     public Task<AwsResult<DeadLetterAction>> PurgeAsync(DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, CancellationToken cancellationToken) =>
-        TakeAsync(kind, selected, (_, _) => Task.FromResult(AwsResult<bool>.Success(true)), cancellationToken);
+        TakeAsync(kind, selected, (_, _) => Task.FromResult(AwsResult<Redrive>.Success(Redrive.Done)), cancellationToken);
 
     /// <summary>Receives until the queue has no more, acts on each selected message, and deletes it once the action succeeded.</summary>
     private async Task<AwsResult<DeadLetterAction>> TakeAsync(
-        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<SqsMessage, CancellationToken, Task<AwsResult<bool>>> act,
+        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<SqsMessage, CancellationToken, Task<AwsResult<Redrive>>> act,
         CancellationToken cancellationToken)
     {
         var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
@@ -135,6 +142,7 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
 
         var done = new List<string>();
         var notDeleted = new List<string>();
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         var skipped = new List<SqsMessage>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -162,9 +170,18 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
                     }
 
                     var acted = await act(message, cancellationToken).ConfigureAwait(false);
-                    if (!acted.TryGetValue(out _, out error))
+                    if (!acted.TryGetValue(out var redrive, out error))
                     {
                         return AwsResult<DeadLetterAction>.Failure(error);
+                    }
+
+                    if (redrive.KeptBecause is { } kept)
+                    {
+                        // Left on the dead-letter queue (visible again at the end, like the skipped ones) with the reason.
+                        notDeleted.Add(message.MessageId);
+                        reasons[message.MessageId] = kept;
+                        skipped.Add(message);
+                        continue;
                     }
 
                     // Deleted only after it is safely back on its queue: a message is never in neither.
@@ -174,12 +191,14 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
                         done.Add(message.MessageId);
                         if (message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId)
                         {
-                            await bodies.DeleteAsync(storedId, cancellationToken).ConfigureAwait(false);
+                            await DeleteStoredBodyAsync(message.MessageId, storedId, cancellationToken).ConfigureAwait(false);
                         }
                     }
                     else
                     {
                         notDeleted.Add(message.MessageId);
+                        reasons[message.MessageId] = $"SQS refused to delete it from the dead-letter queue ({(deleted.IsSuccess ? "partial failure" : deleted.Error)}); " +
+                            "it was acted on, so a redriven one is on both queues and deduplication keeps it to one send; purge it";
                     }
                 }
 
@@ -199,8 +218,24 @@ public sealed class DeadLetterConsole(SqsClient sqs, QueueDirectory queues, IOpt
         }
 
         return AwsResult<DeadLetterAction>.Success(new DeadLetterAction(
-            done, selected.Where(s => !done.Contains(s) && !notDeleted.Contains(s)).ToList(), notDeleted));
+            done, selected.Where(s => !done.Contains(s) && !notDeleted.Contains(s)).ToList(), notDeleted, reasons));
     }
+
+    /// <summary>The message left the DLQ: its stored body is garbage now. A failure here only delays that (retention removes it).</summary>
+    private async Task DeleteStoredBodyAsync(string sqsMessageId, string storedId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await bodies.DeleteAsync(storedId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStoredBodyNotDeleted(e, sqsMessageId, storedId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {SqsMessageId} is done but its stored body {StoredId} could not be deleted; retention removes it later")]
+    private partial void LogStoredBodyNotDeleted(Exception exception, string sqsMessageId, string storedId);
 
     private Task<AwsResult<string>> UrlAsync(DeadLetterQueueKind kind, CancellationToken cancellationToken) =>
         queues.UrlOfAsync(kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackDeadLetterQueue : ingest.Value.DeadLetterQueue, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Messaging.Contracts.Validation;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
@@ -17,9 +18,6 @@ public sealed record DeadLetterReason(string Error, int Attempts, DateTimeOffset
 /// </summary>
 public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues, DeadLetterBodyStore bodies)
 {
-    /// <summary>SQS's limit on a message: body, attribute names, types and values together must stay below it.</summary>
-    public const int MaxMessageBytes = 1_048_576;
-
     public const string ErrorAttribute = "error";
     public const string AttemptsAttribute = "attempts";
     public const string FirstFailureAttribute = "firstFailureAt";
@@ -91,6 +89,7 @@ public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues, DeadL
                 + Encoding.UTF8.GetByteCount(attribute.StringValue ?? "") + (attribute.BinaryValue?.Length ?? 0);
         }
 
-        return size < MaxMessageBytes;
+        // SQS's limit on a message (the largest request it carries): body, attribute names, types and values together.
+        return size < RequestReader.MaxBodyBytes;
     }
 }

@@ -1,6 +1,7 @@
 using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Ingest;
+using Messaging.Engine.Sending;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,9 @@ internal sealed partial class FeedbackSource(
     QueueDirectory queues,
     FeedbackRecorder recorder,
     DeadLetterWriter deadLetters,
+    FeedbackProgress progress,
     IOptions<IngestOptions> options,
+    IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     ILogger<FeedbackSource> logger) : IHostedService
 {
@@ -32,8 +35,13 @@ internal sealed partial class FeedbackSource(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled)
+        if (!options.Value.Enabled || string.IsNullOrWhiteSpace(options.Value.FeedbackQueue))
         {
+            if (sending.Value.ReconcileUnknownAfter is { } after)
+            {
+                LogReconcileWithoutFeedback(after);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -54,10 +62,13 @@ internal sealed partial class FeedbackSource(
     {
         var queue = options.Value.FeedbackQueue;
         _queueUrl ??= (await queues.UrlOfAsync(queue, stopping).ConfigureAwait(false)).Value;
+        // Everything handled before this receive is recorded: an empty answer means the queue was drained as of now.
+        var startedAt = timeProvider.GetUtcNow();
         var received = (await sqs.ReceiveMessagesAsync(_queueUrl, SqsClient.MaxBatchSize, options.Value.WaitTime, options.Value.VisibilityTimeout, stopping)
             .ConfigureAwait(false)).Value;
         if (received.Count == 0)
         {
+            progress.Drained(startedAt);
             return false;
         }
 
@@ -136,6 +147,10 @@ internal sealed partial class FeedbackSource(
         LogDeadLettered(message.MessageId, reason);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending:ReconcileUnknownAfter is {After} but no feedback queue is read: " +
+        "a send recorded unknown is never sent again, because only a drained feedback queue proves no Send event is coming")]
+    private partial void LogReconcileWithoutFeedback(TimeSpan after);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Feedback {Kind} for message {MessageId} recorded with {Recipient} ({Events} events)")]
     private partial void LogRecorded(FeedbackKind kind, string? messageId, string recipient, int events);

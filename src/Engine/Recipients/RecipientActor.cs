@@ -20,6 +20,9 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
     /// <summary>Reload-and-decide rounds before a conflict is treated as a failure (the supervisor then retries).</summary>
     private const int MaxConflictRounds = 16;
 
+    /// <summary>How soon a request due for reconciliation looks again while the feedback queue is not read up to its deadline.</summary>
+    private static readonly TimeSpan FeedbackRecheck = TimeSpan.FromMinutes(1);
+
     private const string UnconfirmedAfterRestart =
         "a send was started but its result was never recorded (the engine stopped mid-call); not sent again";
 
@@ -124,12 +127,21 @@ public sealed class RecipientActor(RecipientKey key, RecipientServices services)
         if (entry is { Status: MessageStatus.Unknown, ResentAfterUnknown: false, Feedback: null or { Count: 0 } } &&
             sending.ReconcileUnknownAfter is { } reconcileAfter)
         {
-            // No provider Send event has settled it. Before the time is up one may still come; after, none will: the
-            // provider never took the message, so it is sent once more (and only once).
+            // No provider Send event has settled it. Before the time is up one may still come; after it, and once the
+            // feedback queue is read past it, none will: the provider never took the message, so it is sent once more.
             var due = entry.UpdatedAt + reconcileAfter;
             if (Now < due)
             {
                 return new DeliveryOutcome.Reconciling(entry.Reason ?? "recorded unknown", due);
+            }
+
+            // "No event yet" is not "never taken" while the feedback queue may be slow or stopped: resend only once it
+            // was seen drained after the deadline. Until then look again later (never, when no feedback queue is read).
+            if (services.FeedbackProgress.DrainedAt is not { } drainedAt || drainedAt <= due)
+            {
+                return new DeliveryOutcome.Reconciling(
+                    $"{entry.Reason ?? "recorded unknown"}; waiting for the feedback queue to be read up to {due:u}",
+                    Now + TimeSpan.FromTicks(Math.Min(reconcileAfter.Ticks, FeedbackRecheck.Ticks)));
             }
 
             var resent = new ResentAfterUnknown(id, Now,

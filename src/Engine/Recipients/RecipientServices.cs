@@ -1,3 +1,4 @@
+using Messaging.Engine.Feedback;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Throttling;
@@ -14,7 +15,8 @@ public sealed class RecipientServices(
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     ReputationGuard reputation,
-    ReputationCounter reputationCounts)
+    ReputationCounter reputationCounts,
+    FeedbackProgress feedbackProgress)
 {
     /// <summary>Whether a category is paused for the account's reputation.</summary>
     public ReputationGuard Reputation { get; } = reputation;
@@ -33,4 +35,7 @@ public sealed class RecipientServices(
     public SendingOptions Sending { get; } = sending.Value;
 
     public TimeProvider Time { get; } = timeProvider;
+
+    /// <summary>How far the feedback queue has been read: a resend after <c>unknown</c> waits until it is caught up.</summary>
+    public FeedbackProgress FeedbackProgress { get; } = feedbackProgress;
 }

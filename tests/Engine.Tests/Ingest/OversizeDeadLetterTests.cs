@@ -61,21 +61,50 @@ public sealed class OversizeDeadLetterTests(LocalAwsPeers peers) : IClassFixture
         Assert.Equal(body, entry.Body);
         Assert.Equal(1, Interlocked.Read(ref counted));
 
-        // Redriven, the original goes back: the engine reads all 1 MiB again and dead-letters it again, body kept.
+        // At SQS's limit it has no room for its redrive mark, without which it would only be dead-lettered again: it is
+        // kept on the dead-letter queue with the reason, and the operator purges it.
         var redriven = (await console.RedriveAsync(DeadLetterQueueKind.Requests, [], "ops@example.com", default)).Value;
-        Assert.Equal([entry.SqsMessageId], redriven.Done);
-        await AwaitCondition.UntilAsync(async () =>
-        {
-            entries = (await console.PeekAsync(DeadLetterQueueKind.Requests, 10, default)).Value;
-            return entries.Count > 0;
-        }, Deadline, "the redriven request is read and dead-lettered again");
-        var again = Assert.Single(entries);
-        Assert.NotEqual(entry.SqsMessageId, again.SqsMessageId);
-        Assert.Equal(body, again.Body);
-        Assert.Contains("invalid request", again.Error);
-        Assert.Equal(2, Interlocked.Read(ref counted));
+        Assert.Empty(redriven.Done);
+        Assert.Equal([entry.SqsMessageId], redriven.NotDeleted);
+        Assert.Contains("too large to redrive", redriven.NotDeletedReasons![entry.SqsMessageId]);
+        var still = Assert.Single((await console.PeekAsync(DeadLetterQueueKind.Requests, 10, default)).Value);
+        Assert.Equal(entry.SqsMessageId, still.SqsMessageId);
+        Assert.Equal(body, still.Body);
+        Assert.Equal(1, Interlocked.Read(ref counted));
 
         var purged = (await console.PurgeAsync(DeadLetterQueueKind.Requests, [], default)).Value;
-        Assert.Equal([again.SqsMessageId], purged.Done);
+        Assert.Equal([entry.SqsMessageId], purged.Done);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_whose_stored_body_is_gone_is_kept_with_the_reason_and_the_others_are_still_redriven()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(peers);
+        var lost = (await engine.Sqs.SendMessageAsync(engine.DeadLetterQueueUrl, new SqsOutgoingMessage
+        {
+            Body = "{\"storedBody\":\"gone\"}",
+            Attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            {
+                [DeadLetterWriter.StoredBodyAttribute] = SqsMessageAttribute.String("gone"),
+                [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{engine.Prefix}-requests"),
+            },
+        }, default)).Value.MessageId;
+        var fine = (await engine.Sqs.SendMessageAsync(engine.DeadLetterQueueUrl, new SqsOutgoingMessage
+        {
+            Body = EngineUnderTest.EmailRequest("redriven-1", engine.Address("redriven-1")),
+            Attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            {
+                [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{engine.Prefix}-requests"),
+            },
+        }, default)).Value.MessageId;
+        var console = engine.Services.GetRequiredService<DeadLetterConsole>();
+
+        var redriven = (await console.RedriveAsync(DeadLetterQueueKind.Requests, [lost, fine], "ops@example.com", default)).Value;
+
+        Assert.Equal([fine], redriven.Done);
+        Assert.Equal([lost], redriven.NotDeleted);
+        Assert.Contains("no longer in the engine's store", redriven.NotDeletedReasons![lost]);
+        Assert.Empty(redriven.NotFound);
+        Assert.Equal(lost, Assert.Single((await console.PeekAsync(DeadLetterQueueKind.Requests, 10, default)).Value).SqsMessageId);
     }
 }

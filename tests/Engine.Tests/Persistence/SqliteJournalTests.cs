@@ -23,6 +23,29 @@ public sealed class SqliteJournalTests : JournalConformanceTests, IDisposable
     private protected override SqlDialect UnreachableDialect() => new SqliteDialect(_directory, "FULL");
 
     [Fact]
+    public async Task The_expiry_of_stored_dead_letter_bodies_deletes_by_an_index_on_stored_at()
+    {
+        var path = Path.Combine(_directory, "engine.db");
+        await using (await SqlJournal.OpenAsync(new SqliteDialect(path, "FULL"), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default))
+        {
+        }
+
+        // The expiry DELETE runs on every save: it must not scan the table.
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var plan = connection.CreateCommand();
+        plan.CommandText = "EXPLAIN QUERY PLAN DELETE FROM dead_letter_bodies WHERE stored_at < 0";
+        await using var reader = await plan.ExecuteReaderAsync();
+        var steps = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(steps, step => step.Contains("dead_letter_bodies_stored_at", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Under_steady_reads_and_writes_the_write_ahead_log_is_started_over_instead_of_growing_without_end()
     {
         // A checkpoint pass every 100 ms instead of 10 s, so that a few seconds show what hours would.

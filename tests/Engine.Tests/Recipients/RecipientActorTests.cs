@@ -1,5 +1,6 @@
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Actors;
+using Messaging.Engine.Feedback;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Persistence.Sqlite;
@@ -42,7 +43,7 @@ public sealed class RecipientActorTests : IAsyncLifetime
 
     /// <summary>One engine process: its own journal connection and actor host over the shared database file.</summary>
     private async Task<(EntityRegistry<RecipientKey, RecipientCommand> Registry, SqlJournal Journal, ActorTestKit Kit)> StartNodeAsync(
-        int snapshotEvery = 100, SendingOptions? sending = null)
+        int snapshotEvery = 100, SendingOptions? sending = null, FeedbackProgress? feedback = null)
     {
         var options = new JournalOptions { SnapshotEvery = snapshotEvery };
         var kit = new ActorTestKit();
@@ -56,7 +57,8 @@ public sealed class RecipientActorTests : IAsyncLifetime
         _disposables.Add(aws);
         var services = new RecipientServices(recipients, aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(),
             aws.GetRequiredService<SendThrottles>(), Options.Create(sending ?? new SendingOptions()), kit.Time,
-            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>());
+            aws.GetRequiredService<Messaging.Engine.Reputation.ReputationGuard>(), aws.GetRequiredService<Messaging.Engine.Reputation.ReputationCounter>(),
+            feedback ?? new FeedbackProgress());
         var registry = kit.Host.CreateRegistry<RecipientKey, RecipientCommand>(
             "recipient", key => new RecipientActor(key, services));
         return (registry, journal, kit);
@@ -191,5 +193,34 @@ public sealed class RecipientActorTests : IAsyncLifetime
         var taken = await node.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(Request("m2"), 0, r), Deadline, default);
         Assert.IsType<DeliveryOutcome.Duplicate>(taken);
         Assert.False((await StateOf(node, _ana)).State.Find("m2")!.ResentAfterUnknown);
+    }
+
+    [Fact]
+    public async Task An_unknown_send_is_resent_only_once_the_feedback_queue_was_seen_drained_after_its_deadline()
+    {
+        var after = TimeSpan.FromMinutes(10);
+        var feedback = new FeedbackProgress();
+        var (node, journal, kit) = await StartNodeAsync(sending: new SendingOptions { ReconcileUnknownAfter = after }, feedback: feedback);
+        var recipients = new RecipientJournal(journal, new RecipientEventSerializer(), Options.Create(new JournalOptions()));
+        var unknownAt = kit.Time.GetUtcNow();
+        await recipients.AppendAsync(_ana, 0, RecipientState.Empty,
+            [new RequestAccepted("m1", Category.Transactional, unknownAt), new SendIntended("m1", unknownAt), new SendUnconfirmed("m1", "timed out", unknownAt)],
+            default);
+        var request = new MessageRequest { MessageId = "m1", Channel = Channel.Email, To = "ana@example.com", Content = new MessageContent { Subject = "Hi", Text = "Hello" } };
+        Task<DeliveryOutcome> Deliver() => node.AskAsync<DeliveryOutcome>(_ana, r => new DeliverRequest(request, 0, r), Deadline, default);
+
+        // The deadline passed, but the feedback queue was never read (stopped, or slow): a Send event may still come.
+        kit.Time.Advance(after + TimeSpan.FromMinutes(5));
+        Assert.IsType<DeliveryOutcome.Reconciling>(await Deliver());
+        // Read, but only up to a moment before the deadline: still not proof.
+        feedback.Drained(unknownAt + after - TimeSpan.FromSeconds(1));
+        var waiting = Assert.IsType<DeliveryOutcome.Reconciling>(await Deliver());
+        Assert.True(waiting.Due > kit.Time.GetUtcNow());
+        Assert.False((await StateOf(node, _ana)).State.Find("m1")!.ResentAfterUnknown);
+
+        // Drained after the deadline: no Send event is coming, so it is sent once more.
+        feedback.Drained(kit.Time.GetUtcNow());
+        await Deliver();
+        Assert.True((await StateOf(node, _ana)).State.Find("m1")!.ResentAfterUnknown);
     }
 }

@@ -191,6 +191,7 @@ internal abstract class SqlDialect : IAsyncDisposable
                 id TEXT PRIMARY KEY,
                 body TEXT NOT NULL,
                 stored_at {bigint} NOT NULL);
+            CREATE INDEX dead_letter_bodies_stored_at ON dead_letter_bodies (stored_at);
             """);
 
     /// <summary>
