@@ -43,11 +43,12 @@ public sealed class LastReceiveTests(LocalAwsPeers peers) : IClassFixture<LocalA
 
         // engine init gives the queue maxReceiveCount = MaxAttempts + 2 = 5: four receives are spent, the engine gets the fifth.
         var spent = 0;
-        while (spent < 4)
+        await AwaitCondition.UntilAsync(async () =>
         {
             var batch = await crashed.Sqs.ReceiveMessagesAsync(crashed.RequestQueueUrl, 1, TimeSpan.FromSeconds(1), TimeSpan.Zero, default);
             spent += batch.Value.Count;
-        }
+            return spent >= 4;
+        }, Deadline, "four receives of the request are spent");
 
         await crashed.StopAsync();
         await using var engine = await EngineUnderTest.StartAsync(peers, settings, directory: directory, prefix: prefix);
