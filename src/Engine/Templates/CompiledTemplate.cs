@@ -100,15 +100,18 @@ public sealed class CompiledTemplate
     /// <exception cref="TemplateRenderException">The data lacks a value the template uses, or a function cannot format one.</exception>
     internal RenderedContent RenderSample(Dictionary<string, object?> values)
     {
-        // The data sits below the functions and builtins: a key named like one (raw, include, eq, html...) is not
-        // visible to the template, so a request's data can never change what a function does or un-escape a value.
+        // A request's data must never change what a function does (raw, include, eq, html...), and silently hiding the
+        // key would render the function where the producer meant its value: refuse it, naming the key.
         var globals = new ScriptObject(values.Count + _variables.Count, StringComparer.Ordinal);
         foreach (var (name, value) in values)
         {
-            if (!_functionNames.Contains(name))
+            if (_functionNames.Contains(name))
             {
-                globals[name] = value;
+                throw new TemplateRenderException(
+                    $"the data key '{name}' is the name of a template function or builtin; give the value another name");
             }
+
+            globals[name] = value;
         }
 
         foreach (var optional in _variables)
