@@ -21,10 +21,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     {
         Directory.CreateDirectory(_directory);
         _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        _requestQueueUrl = (await Sqs.CreateQueueAsync($"{_prefix}-requests", null, null, default)).Value;
-        await Sqs.CreateQueueAsync($"{_prefix}-dlq", null, null, default);
-        await Sqs.CreateQueueAsync($"{_prefix}-feedback", null, null, default);
-        await Sqs.CreateQueueAsync($"{_prefix}-feedback-dlq", null, null, default);
+        _requestQueueUrl = await EngineQueues.CreateAsync(Sqs, _prefix);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,18 @@
+using Messaging.Engine.Aws.Sqs;
+
+namespace Messaging.Testing;
+
+/// <summary>The four queues an engine process under test reads and writes, named from one prefix.</summary>
+public static class EngineQueues
+{
+    /// <summary>Creates <c>{prefix}-requests</c>, <c>-dlq</c>, <c>-feedback</c> and <c>-feedback-dlq</c>; returns the request queue's URL.</summary>
+    public static async Task<string> CreateAsync(SqsClient sqs, string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sqs);
+        var requests = (await sqs.CreateQueueAsync($"{prefix}-requests", null, null, cancellationToken).ConfigureAwait(false)).Value;
+        await sqs.CreateQueueAsync($"{prefix}-dlq", null, null, cancellationToken).ConfigureAwait(false);
+        await sqs.CreateQueueAsync($"{prefix}-feedback", null, null, cancellationToken).ConfigureAwait(false);
+        await sqs.CreateQueueAsync($"{prefix}-feedback-dlq", null, null, cancellationToken).ConfigureAwait(false);
+        return requests;
+    }
+}
