@@ -23,10 +23,20 @@ public static class RecipientReadModel
             SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
         };
 
+    /// <summary>The reason a claimed row shows until the recipient's first event about the message replaces the row.</summary>
+    public const string ClaimReason = "claimed; nothing recorded about it yet";
+
     /// <summary>The row a message id is claimed with, before anything about it is persisted.</summary>
     public static MessageRecord ClaimRow(RecipientKey key, string messageId, Contracts.Requests.Category category, DateTimeOffset now) =>
         new(messageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(category), ContractNames.Of(MessageStatus.Accepted),
-            null, null, now, now);
+            ClaimReason, null, now, now);
+
+    /// <summary>
+    /// Whether <paramref name="row"/> is <paramref name="key"/>'s own claim that nothing was recorded on yet (a retry or
+    /// a restart after claiming): then the recipient goes on with the id; any other row makes it a duplicate.
+    /// </summary>
+    public static bool IsClaimOf(MessageRecord row, RecipientKey key) =>
+        row.RecipientKey == key.ToString() && row.Reason == ClaimReason;
 
     /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
     private static List<MessageRecord> MessageRows(RecipientKey key, RecipientState after, IReadOnlyList<IRecipientEvent> events)

@@ -45,6 +45,13 @@ internal sealed class EventStores : IExtension
         return _stores.GetOrAdd(settings.StoreKey, _ => new Lazy<EventStore>(() => Open(settings))).Value;
     }
 
+    /// <summary>The store of the system's default journal (<c>akka.persistence.journal.plugin</c>).</summary>
+    public EventStore ForDefaultJournal(ActorSystem system)
+    {
+        var config = system.Settings.Config;
+        return For(config.GetConfig(config.GetString("akka.persistence.journal.plugin")));
+    }
+
     private EventStore Open(EventStoreSettings settings)
     {
         var logger = _loggerFactory.CreateLogger<EventStore>();
