@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,34 +25,91 @@ public static class EngineAkkaConfiguration
 {
     private const string BuiltInConfig = "Messaging.Engine.akka.hocon";
 
-    /// <summary>Adds the actor system, with the engine's Akka.Persistence plugin as its journal and snapshot store.</summary>
+    /// <summary>The shard region's type name: every node of a cluster hosts its recipients under it.</summary>
+    public const string RecipientRegion = "recipient";
+
+    /// <summary>
+    /// Adds the actor system, with the engine's Akka.Persistence plugin as its journal and snapshot store, a cluster (a
+    /// lone node with no seed nodes joins itself) and the recipients' shard region (<see cref="RecipientRegion"/>; reach
+    /// it as <c>IRequiredActor&lt;RecipientEntity&gt;</c>).
+    /// </summary>
     public static IServiceCollection AddEngineActorSystem(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
         var options = configuration.GetSection(EngineAkkaOptions.SectionName).Get<EngineAkkaOptions>() ?? new EngineAkkaOptions();
+        services.TryAddSingleton<RecipientEntityServices>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
             var contentRoot = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
             builder
-                .AddHocon(Settings(options.ConfigFile), HoconAddMode.Prepend)
-                .AddHocon(Database(journal, contentRoot), HoconAddMode.Prepend)
-                .AddHocon(configuration.GetSection("akka"), HoconAddMode.Prepend)
+                // First: the cluster's and sharding's defaults go under the settings prepended after them.
+                .WithClustering()
+                // Services are resolved when the first entity starts, so a host that never routes to a recipient needs none.
+                .WithShardRegion<RecipientEntity>(
+                    RecipientRegion,
+                    entityId => RecipientEntity.Props(EntityKey(entityId), provider.GetRequiredService<RecipientEntityServices>()),
+                    new RecipientMessageExtractor(RecipientMessageExtractor.DefaultNumberOfShards),
+                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance })
+                // One layer, merged here (overrides first): the environment's akka keys, the database, config/akka.hocon.
+                .AddHocon(Overrides(configuration.GetSection("akka"))
+                    .WithFallback(Database(journal, contentRoot))
+                    .WithFallback(Settings(options.ConfigFile)), HoconAddMode.Prepend)
                 .AddSetup(new EventStoreSetup(
                     provider.GetRequiredService<ILoggerFactory>(),
-                    provider.GetService<TimeProvider>() ?? TimeProvider.System))
+                    provider.GetService<TimeProvider>() ?? TimeProvider.System)
+                {
+                    // The same choice as the HOCON above, as an object: with the cluster's layers of settings a deep
+                    // HOCON path was seen to resolve to the shipped default instead.
+                    Database = new JournalOptions
+                    {
+                        Provider = journal.Provider,
+                        SqlitePath = Path.Combine(contentRoot, journal.SqlitePath),
+                        SqliteSynchronous = journal.SqliteSynchronous,
+                        PostgresConnectionString = journal.PostgresConnectionString,
+                    },
+                })
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
-                .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system));
+                .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
+                // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
+                .AddStartup((system, _) =>
+                {
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    if (cluster.Settings.SeedNodes.Count == 0)
+                    {
+                        cluster.Join(cluster.SelfAddress);
+                    }
+                });
         });
         return services;
     }
+
+    /// <summary>The host configuration's <c>akka</c> keys (environment variables such as <c>AKKA__…</c>) as HOCON.</summary>
+    private static Config Overrides(IConfigurationSection section)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null)
+            {
+                // AKKA__PERSISTENCE__JOURNAL__ENGINE__MAX_BATCH_SIZE: HOCON keys use dashes where variables cannot.
+                builder.Append("akka.").Append(key.Replace(':', '.').Replace('_', '-').ToLowerInvariant()).Append(" = ").AppendLine(Quoted(value));
+            }
+        }
+
+        return ConfigurationFactory.ParseString(builder.ToString());
+    }
+
+    private static RecipientKey EntityKey(string entityId) => RecipientKey.TryParse(entityId, out var key)
+        ? key
+        : throw new ArgumentException($"'{entityId}' is not a recipient key.", nameof(entityId));
 
     /// <summary><paramref name="configFile"/> (relative to the binary) over the built-in copy of <c>config/akka.hocon</c>.</summary>
     internal static Config Settings(string configFile)
