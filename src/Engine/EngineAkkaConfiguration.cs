@@ -91,20 +91,52 @@ public static class EngineAkkaConfiguration
         return services;
     }
 
-    /// <summary>The host configuration's <c>akka</c> keys (environment variables such as <c>AKKA__…</c>) as HOCON.</summary>
-    private static Config Overrides(IConfigurationSection section)
+    /// <summary>
+    /// The host configuration's <c>akka</c> keys (environment variables such as <c>AKKA__…</c>) as HOCON; numbered keys
+    /// (<c>AKKA__CLUSTER__SEED_NODES__0</c>) become a list.
+    /// </summary>
+    internal static Config Overrides(IConfigurationSection section)
     {
-        var builder = new System.Text.StringBuilder();
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var lists = new SortedDictionary<string, SortedDictionary<int, string>>(StringComparer.Ordinal);
         foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
         {
-            if (value is not null)
+            if (value is null)
             {
-                // AKKA__PERSISTENCE__JOURNAL__ENGINE__MAX_BATCH_SIZE: HOCON keys use dashes where variables cannot.
-                builder.Append("akka.").Append(key.Replace(':', '.').Replace('_', '-').ToLowerInvariant()).Append(" = ").AppendLine(Quoted(value));
+                continue;
+            }
+
+            // HOCON keys use dashes where variable names cannot.
+            var path = "akka." + key.Replace(':', '.').Replace('_', '-').ToLowerInvariant();
+            var last = path.LastIndexOf('.');
+            if (int.TryParse(path[(last + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            {
+                var list = path[..last];
+                if (!lists.TryGetValue(list, out var items))
+                {
+                    lists[list] = items = new SortedDictionary<int, string>();
+                }
+
+                items[index] = Quoted(value);
+            }
+            else
+            {
+                values[path] = Quoted(value);
             }
         }
 
-        return ConfigurationFactory.ParseString(builder.ToString());
+        var hocon = new System.Text.StringBuilder();
+        foreach (var (path, value) in values)
+        {
+            hocon.Append(path).Append(" = ").AppendLine(value);
+        }
+
+        foreach (var (path, items) in lists)
+        {
+            hocon.Append(path).Append(" = [").AppendJoin(", ", items.Values).AppendLine("]");
+        }
+
+        return ConfigurationFactory.ParseString(hocon.ToString());
     }
 
     private static RecipientKey EntityKey(string entityId) => RecipientKey.TryParse(entityId, out var key)
