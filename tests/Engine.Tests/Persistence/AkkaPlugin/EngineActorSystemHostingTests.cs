@@ -58,6 +58,22 @@ public sealed class EngineActorSystemHostingTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Environment_overrides_become_HOCON_keys_with_dashes_and_numbered_keys_a_list()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["akka:persistence:journal:engine:max_batch_size"] = "1024",
+            ["akka:cluster:seed_nodes:1"] = "akka.tcp://engine@10.0.0.2:4053",
+            ["akka:cluster:seed_nodes:0"] = "akka.tcp://engine@10.0.0.1:4053",
+        }).Build();
+
+        var config = EngineAkkaConfiguration.Overrides(configuration.GetSection("akka"));
+
+        Assert.Equal(1024, config.GetInt("akka.persistence.journal.engine.max-batch-size"));
+        Assert.Equal(["akka.tcp://engine@10.0.0.1:4053", "akka.tcp://engine@10.0.0.2:4053"], config.GetStringList("akka.cluster.seed-nodes"));
+    }
+
     private long CountRows(string persistenceId)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_contentRoot, "state", "engine.db")};Pooling=false");
