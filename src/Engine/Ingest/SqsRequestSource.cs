@@ -34,12 +34,16 @@ public sealed partial class SqsRequestSource(
     private long _nextId;
     private long _received;
     private long _receiveCalls;
+    private long _failedReceives;
 
     /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>ReceiveMessage calls made since start, empty and failed ones included (SQS bills each).</summary>
     public long ReceiveCalls => Interlocked.Read(ref _receiveCalls);
+
+    /// <summary>Receive calls that failed (each retried by its receiver after a backoff) since start.</summary>
+    public long FailedReceives => Interlocked.Read(ref _failedReceives);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -157,6 +161,7 @@ public sealed partial class SqsRequestSource(
             metrics.ReceiveCalled(lane.Name);
             if (!received.TryGetValue(out var response, out var error))
             {
+                Interlocked.Increment(ref _failedReceives);
                 // Classified, then retried by the loop after its backoff: the receive loop never stops on a provider error.
                 throw new InvalidOperationException($"Receiving from {lane.Name} failed: {error}");
             }
