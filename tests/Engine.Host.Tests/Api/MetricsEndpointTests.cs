@@ -50,6 +50,7 @@ public sealed class MetricsEndpointTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Contains("messaging_sends_total{channel=\"email\",configuration_set=\"\"} 2", lines);
         Assert.Contains("messaging_requests_outcomes_total{outcome=\"sent\"} 2", lines);
         Assert.Contains($"messaging_requests_received_total{{queue=\"{host.Prefix}-requests\"}} 3", lines);
+        Assert.Contains(lines, l => l.StartsWith($"messaging_sqs_receives_total{{queue=\"{host.Prefix}-requests\"}} ", StringComparison.Ordinal));
         Assert.Contains($"messaging_dead_lettered_total{{queue=\"{host.Prefix}-requests\"}} 1", lines);
         Assert.Contains("# TYPE messaging_provider_duration_seconds histogram", lines);
         Assert.Contains("messaging_provider_duration_seconds_bucket{channel=\"email\",le=\"+Inf\"} 2", lines);
