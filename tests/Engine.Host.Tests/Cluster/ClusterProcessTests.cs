@@ -263,12 +263,13 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     private async Task EnqueueAsync(string queue, IEnumerable<string> bodies)
     {
         var url = (await Sqs.GetQueueUrlAsync(queue)).QueueUrl;
-        var n = 0;
-        foreach (var chunk in bodies.Chunk(10))
+        // Four batches in flight: one at a time, the producer on a busy machine fell behind three sending nodes,
+        // and a test "under load" found the queue drained before its restarts.
+        await Parallel.ForEachAsync(bodies.Chunk(10), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (chunk, ct) =>
         {
-            var sent = await Sqs.SendMessageBatchAsync(url, chunk.Select(b => new SendMessageBatchRequestEntry($"e{n++}", b)).ToList());
+            var sent = await Sqs.SendMessageBatchAsync(url, chunk.Select((b, i) => new SendMessageBatchRequestEntry($"e{i}", b)).ToList(), ct);
             Assert.Empty(sent.Failed ?? []);
-        }
+        });
     }
 
     /// <summary>Every request has a settled outcome in the shared database and every request queue is empty.</summary>
