@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -44,24 +46,21 @@ internal static class ClusterRun
         var prefix = $"k{Guid.NewGuid():N}"[..13];
         var database = await postgres.CreateDatabaseAsync();
         await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        var sqs = aws.GetRequiredService<SqsClient>();
+        var sqs = aws.GetRequiredService<IAmazonSQS>();
         foreach (var queue in new[] { "requests", "dlq", "feedback" })
         {
-            await sqs.CreateQueueAsync($"{prefix}-{queue}", null, null, default);
+            await sqs.CreateQueueAsync($"{prefix}-{queue}");
         }
 
         // Everything is queued before the nodes start: the clock measures the engines, not the producer.
-        var url = (await sqs.GetQueueUrlAsync($"{prefix}-requests", default)).Value;
-        await Parallel.ForEachAsync(Enumerable.Range(0, count).Chunk(SqsClient.MaxBatchSize), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
+        var url = (await sqs.GetQueueUrlAsync($"{prefix}-requests")).QueueUrl;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count).Chunk(SqsMessageViews.MaxBatchSize), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
         {
-            var sent = await sqs.SendMessageBatchAsync(url, chunk.Select(i => new SqsOutgoingMessage
+            var sent = await sqs.SendMessageBatchAsync(url, chunk.Select(i => new SendMessageBatchRequestEntry(
+                $"m{i}", EngineUnderTest.EmailRequest($"{prefix}-{i}", $"user{i}@{prefix}.test"))).ToList(), ct);
+            if (sent.Failed is { Count: > 0 } failed)
             {
-                Id = $"m{i}",
-                Body = EngineUnderTest.EmailRequest($"{prefix}-{i}", $"user{i}@{prefix}.test"),
-            }).ToList(), ct);
-            if (!sent.IsSuccess || sent.Value.Failed.Count > 0)
-            {
-                throw new InvalidOperationException($"Enqueueing failed: {sent}");
+                throw new InvalidOperationException($"Enqueueing failed: {failed[0].Code} {failed[0].Message}");
             }
         });
 

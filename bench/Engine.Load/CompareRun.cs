@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -72,7 +74,7 @@ internal static class CompareRun
                 {
                     // The floor under every runner's latency: the local SQS peer alone, polled as the engine polls.
                     await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-                    var floor = await ReceiveFloor.MeasureAsync(aws.GetRequiredService<SqsClient>(), $"f{Guid.NewGuid():N}"[..13], scenario.Paced, scenario.Rate / 2.0);
+                    var floor = await ReceiveFloor.MeasureAsync(aws.GetRequiredService<IAmazonSQS>(), $"f{Guid.NewGuid():N}"[..13], scenario.Paced, scenario.Rate / 2.0);
                     Console.WriteLine($"| {scenario.Key}) {scenario.Name} | the SQS peer alone, enqueue → receive (8 receivers, no wait) | – | – | – | – | – | – | – | {Percentiles.P50AndP99(floor)} | – | – |");
                 }
 
@@ -104,13 +106,13 @@ internal static class CompareRun
         var notes = new List<string>();
         await using var provider = await ProviderSimulator.StartAsync(scenario.Rate, smsRate: 0, scenario.Latency, keepCalls: !scenario.Streaming);
         await using var aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        var sqs = aws.GetRequiredService<SqsClient>();
+        var sqs = aws.GetRequiredService<IAmazonSQS>();
         foreach (var queue in new[] { "requests", "dlq", "feedback", "feedback-dlq" })
         {
-            await sqs.CreateQueueAsync($"{prefix}-{queue}", null, null, default);
+            await sqs.CreateQueueAsync($"{prefix}-{queue}");
         }
 
-        var queueUrl = (await sqs.GetQueueUrlAsync($"{prefix}-requests", default)).Value;
+        var queueUrl = (await sqs.GetQueueUrlAsync($"{prefix}-requests")).QueueUrl;
         var producer = new Producer(sqs, queueUrl, prefix, scenario.ProducerRecipients);
         if (!scenario.Streaming)
         {
@@ -339,10 +341,10 @@ internal static class CompareRun
 
     private static TimeSpan Cpu(IEnumerable<RunnerProcess> processes) => processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.TotalProcessorTime);
 
-    private static async Task<int> CountAsync(SqsClient sqs, string queue)
+    private static async Task<int> CountAsync(IAmazonSQS sqs, string queue)
     {
-        var url = (await sqs.GetQueueUrlAsync(queue, default)).Value;
-        var attributes = (await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+        var url = (await sqs.GetQueueUrlAsync(queue)).QueueUrl;
+        var attributes = (await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
         return attributes.Values.Sum(int.Parse);
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Testing;
 
 namespace Messaging.Load;
@@ -8,7 +10,7 @@ namespace Messaging.Load;
 /// Puts email requests on the request queue as an application would: message <c>i</c> has the id
 /// <c>{prefix}-{i}</c> and goes to recipient <c>i mod recipients</c>, so recipients take turns in queue order.
 /// </summary>
-internal sealed class Producer(SqsClient sqs, string queueUrl, string prefix, int recipients)
+internal sealed class Producer(IAmazonSQS sqs, string queueUrl, string prefix, int recipients)
 {
     private int _next;
 
@@ -20,13 +22,13 @@ internal sealed class Producer(SqsClient sqs, string queueUrl, string prefix, in
     {
         var first = _next;
         _next += count;
-        return Parallel.ForEachAsync(Enumerable.Range(first, count).Chunk(SqsClient.MaxBatchSize),
+        return Parallel.ForEachAsync(Enumerable.Range(first, count).Chunk(SqsMessageViews.MaxBatchSize),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, ct) =>
             {
-                var sent = await sqs.SendMessageBatchAsync(queueUrl, chunk.Select(i => new SqsOutgoingMessage { Id = $"m{i}", Body = Request(i) }).ToList(), ct);
-                if (!sent.IsSuccess || sent.Value.Failed.Count > 0)
+                var sent = await sqs.SendMessageBatchAsync(queueUrl, chunk.Select(i => new SendMessageBatchRequestEntry($"m{i}", Request(i))).ToList(), ct);
+                if (sent.Failed is { Count: > 0 } failed)
                 {
-                    throw new InvalidOperationException($"Enqueueing failed: {sent}");
+                    throw new InvalidOperationException($"Enqueueing failed: {failed[0].Code} {failed[0].Message}");
                 }
             });
     }
@@ -63,11 +65,7 @@ internal sealed class Producer(SqsClient sqs, string queueUrl, string prefix, in
 
             var i = _next++;
             enqueuedAt[$"{prefix}-{i}"] = Stopwatch.GetTimestamp();
-            var sent = await sqs.SendMessageAsync(queueUrl, new SqsOutgoingMessage { Id = $"m{i}", Body = Request(i) }, cancellationToken);
-            if (!sent.IsSuccess)
-            {
-                throw new InvalidOperationException($"Enqueueing failed: {sent}");
-            }
+            await sqs.SendMessageAsync(queueUrl, Request(i), cancellationToken);
         }
 
         return enqueuedAt;

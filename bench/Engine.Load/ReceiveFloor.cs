@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 
 namespace Messaging.Load;
 
@@ -14,10 +16,10 @@ internal static class ReceiveFloor
     private const int Receivers = 8;
 
     /// <returns>Latencies in milliseconds, sorted.</returns>
-    public static async Task<IReadOnlyList<double>> MeasureAsync(SqsClient sqs, string queueName, int count, double perSecond)
+    public static async Task<IReadOnlyList<double>> MeasureAsync(IAmazonSQS sqs, string queueName, int count, double perSecond)
     {
-        await sqs.CreateQueueAsync(queueName, null, null, default);
-        var queueUrl = (await sqs.GetQueueUrlAsync(queueName, default)).Value;
+        await sqs.CreateQueueAsync(queueName);
+        var queueUrl = (await sqs.GetQueueUrlAsync(queueName)).QueueUrl;
         var sentAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var receivedAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         using var stop = new CancellationTokenSource();
@@ -33,8 +35,8 @@ internal static class ReceiveFloor
             }
 
             var before = Stopwatch.GetTimestamp();
-            var sent = await sqs.SendMessageAsync(queueUrl, new SqsOutgoingMessage { Id = $"f{k}", Body = $"floor {k}" }, default);
-            sentAt[sent.IsSuccess ? sent.Value.MessageId : throw new InvalidOperationException($"Enqueueing failed: {sent}")] = before;
+            var sent = await sqs.SendMessageAsync(queueUrl, $"floor {k}");
+            sentAt[sent.MessageId] = before;
         }
 
         var deadline = Stopwatch.GetTimestamp();
@@ -53,29 +55,22 @@ internal static class ReceiveFloor
         return sentAt.Select(s => Stopwatch.GetElapsedTime(s.Value, receivedAt[s.Key]).TotalMilliseconds).Order().ToList();
     }
 
-    private static async Task ReceiveAsync(SqsClient sqs, string queueUrl, ConcurrentDictionary<string, long> receivedAt, CancellationToken stop)
+    private static async Task ReceiveAsync(IAmazonSQS sqs, string queueUrl, ConcurrentDictionary<string, long> receivedAt, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            var received = await sqs.ReceiveMessagesAsync(queueUrl, SqsClient.MaxBatchSize, TimeSpan.Zero, null, CancellationToken.None);
-            if (!received.IsSuccess)
-            {
-                throw new InvalidOperationException($"Receiving failed: {received}");
-            }
-
+            var received = (await sqs.ReceiveMessageAsync(
+                SqsMessageViews.ReceiveAll(queueUrl, SqsMessageViews.MaxBatchSize, TimeSpan.Zero, null), CancellationToken.None)).Messages ?? [];
             var now = Stopwatch.GetTimestamp();
-            foreach (var message in received.Value)
+            foreach (var message in received)
             {
                 receivedAt.TryAdd(message.MessageId, now);
             }
 
-            if (received.Value.Count > 0)
+            if (received.Count > 0)
             {
-                var deleted = await sqs.DeleteMessageBatchAsync(queueUrl, received.Value.Select((m, i) => new SqsReceipt($"d{i}", m.ReceiptHandle)).ToList(), CancellationToken.None);
-                if (!deleted.IsSuccess)
-                {
-                    throw new InvalidOperationException($"Deleting failed: {deleted}");
-                }
+                await sqs.DeleteMessageBatchAsync(
+                    queueUrl, received.Select((m, i) => new DeleteMessageBatchRequestEntry($"d{i}", m.ReceiptHandle)).ToList(), CancellationToken.None);
             }
         }
     }

@@ -1,10 +1,10 @@
 using Messaging.Engine.Actors;
+using Amazon.SQS;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Signing;
 using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Cluster;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Feedback;
 using Messaging.Engine.Ingest;
@@ -58,7 +58,12 @@ public static class EngineServiceCollectionExtensions
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ProviderHealth>();
         services.TryAddSingleton<AwsJsonTransport>();
-        services.TryAddSingleton<SqsClient>();
+        // One SQS client per process: it owns the connection pool (see SqsClientSetup for endpoint and credentials).
+        services.TryAddSingleton<IAmazonSQS>(provider => SqsClientSetup.Create(
+            provider.GetRequiredService<IOptions<AwsOptions>>().Value,
+            provider.GetRequiredService<AwsEndpointResolver>().Region,
+            provider.GetRequiredService<IAwsCredentialSource>(),
+            provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<SesClient>();
         services.TryAddSingleton<SmsClient>();
 

@@ -1,4 +1,4 @@
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
 
 namespace Messaging.Testing;
 
@@ -6,13 +6,13 @@ namespace Messaging.Testing;
 public static class EngineQueues
 {
     /// <summary>Creates <c>{prefix}-requests</c>, <c>-dlq</c>, <c>-feedback</c> and <c>-feedback-dlq</c>; returns the request queue's URL.</summary>
-    public static async Task<string> CreateAsync(SqsClient sqs, string prefix, CancellationToken cancellationToken = default)
+    public static async Task<string> CreateAsync(IAmazonSQS sqs, string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sqs);
-        var requests = (await sqs.CreateQueueAsync($"{prefix}-requests", null, null, cancellationToken).ConfigureAwait(false)).Value;
-        await sqs.CreateQueueAsync($"{prefix}-dlq", null, null, cancellationToken).ConfigureAwait(false);
-        await sqs.CreateQueueAsync($"{prefix}-feedback", null, null, cancellationToken).ConfigureAwait(false);
-        await sqs.CreateQueueAsync($"{prefix}-feedback-dlq", null, null, cancellationToken).ConfigureAwait(false);
+        var requests = (await sqs.CreateQueueAsync($"{prefix}-requests", cancellationToken).ConfigureAwait(false)).QueueUrl;
+        await sqs.CreateQueueAsync($"{prefix}-dlq", cancellationToken).ConfigureAwait(false);
+        await sqs.CreateQueueAsync($"{prefix}-feedback", cancellationToken).ConfigureAwait(false);
+        await sqs.CreateQueueAsync($"{prefix}-feedback-dlq", cancellationToken).ConfigureAwait(false);
         return requests;
     }
 }

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Messaging.Engine;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Signing;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +42,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public SqsClient Sqs => Services.GetRequiredService<SqsClient>();
+    public IAmazonSQS Sqs => Services.GetRequiredService<IAmazonSQS>();
 
     /// <summary>A recipient address in this engine's own domain.</summary>
     public string Address(string local) => $"{local}@{Prefix}.test";
@@ -106,13 +107,13 @@ public sealed class EngineUnderTest : IAsyncDisposable
     public async Task EnqueueAsync(IEnumerable<string> bodies)
     {
         var n = 0;
-        foreach (var chunk in bodies.Chunk(SqsClient.MaxBatchSize))
+        foreach (var chunk in bodies.Chunk(SqsMessageViews.MaxBatchSize))
         {
             var result = await Sqs.SendMessageBatchAsync(RequestQueueUrl,
-                chunk.Select(body => new SqsOutgoingMessage { Id = $"m{n++}", Body = body }).ToList(), default);
-            if (!result.IsSuccess || result.Value.Failed.Count > 0)
+                chunk.Select(body => new SendMessageBatchRequestEntry($"m{n++}", body)).ToList());
+            if (result.Failed is { Count: > 0 } failed)
             {
-                throw new InvalidOperationException($"Enqueueing failed: {result}");
+                throw new InvalidOperationException($"Enqueueing failed: {failed[0].Code} {failed[0].Message}");
             }
         }
     }
@@ -128,37 +129,37 @@ public sealed class EngineUnderTest : IAsyncDisposable
             .ToList();
 
     /// <summary>Receives (and deletes) everything on the dead-letter queue.</summary>
-    public Task<IReadOnlyList<SqsMessage>> TakeDeadLettersAsync() => TakeAllAsync(DeadLetterQueueUrl);
+    public Task<IReadOnlyList<Message>> TakeDeadLettersAsync() => TakeAllAsync(DeadLetterQueueUrl);
 
     /// <summary>The queue feedback (SES/SMS events) arrives on.</summary>
-    public async Task<string> FeedbackQueueUrlAsync() => (await Sqs.GetQueueUrlAsync($"{Prefix}-feedback", default)).Value;
+    public async Task<string> FeedbackQueueUrlAsync() => (await Sqs.GetQueueUrlAsync($"{Prefix}-feedback")).QueueUrl;
 
     /// <summary>Receives (and deletes) everything on the feedback dead-letter queue.</summary>
-    public async Task<IReadOnlyList<SqsMessage>> TakeFeedbackDeadLettersAsync() =>
-        await TakeAllAsync((await Sqs.GetQueueUrlAsync($"{Prefix}-feedback-dlq", default)).Value);
+    public async Task<IReadOnlyList<Message>> TakeFeedbackDeadLettersAsync() =>
+        await TakeAllAsync((await Sqs.GetQueueUrlAsync($"{Prefix}-feedback-dlq")).QueueUrl);
 
     /// <summary>Puts provider events on the feedback queue, as SNS (or raw delivery) would.</summary>
     public async Task PublishFeedbackAsync(params string[] bodies)
     {
         var url = await FeedbackQueueUrlAsync();
         var n = 0;
-        foreach (var chunk in bodies.Chunk(SqsClient.MaxBatchSize))
+        foreach (var chunk in bodies.Chunk(SqsMessageViews.MaxBatchSize))
         {
-            var result = await Sqs.SendMessageBatchAsync(url, chunk.Select(body => new SqsOutgoingMessage { Id = $"f{n++}", Body = body }).ToList(), default);
-            if (!result.IsSuccess || result.Value.Failed.Count > 0)
+            var result = await Sqs.SendMessageBatchAsync(url, chunk.Select(body => new SendMessageBatchRequestEntry($"f{n++}", body)).ToList());
+            if (result.Failed is { Count: > 0 } failed)
             {
-                throw new InvalidOperationException($"Publishing feedback failed: {result}");
+                throw new InvalidOperationException($"Publishing feedback failed: {failed[0].Code} {failed[0].Message}");
             }
         }
     }
 
     /// <summary>Receives (and deletes) everything on a queue.</summary>
-    public async Task<IReadOnlyList<SqsMessage>> TakeAllAsync(string queueUrl)
+    public async Task<IReadOnlyList<Message>> TakeAllAsync(string queueUrl)
     {
-        var all = new ConcurrentDictionary<string, SqsMessage>();
+        var all = new ConcurrentDictionary<string, Message>();
         while (true)
         {
-            var batch = (await Sqs.ReceiveMessagesAsync(queueUrl, 10, TimeSpan.Zero, TimeSpan.FromMinutes(5), default)).Value;
+            var batch = (await Sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(queueUrl, 10, TimeSpan.Zero, TimeSpan.FromMinutes(5)))).Messages ?? [];
             if (batch.Count == 0)
             {
                 return all.Values.ToList();
@@ -169,7 +170,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
                 all[message.MessageId] = message;
             }
 
-            await Sqs.DeleteMessageBatchAsync(queueUrl, batch.Select(m => new SqsReceipt(m.MessageId, m.ReceiptHandle)).DistinctBy(r => r.Id).ToList(), default);
+            await Sqs.DeleteMessageBatchAsync(queueUrl, batch.Select(m => new DeleteMessageBatchRequestEntry(m.MessageId, m.ReceiptHandle)).DistinctBy(r => r.Id).ToList());
         }
     }
 
@@ -177,7 +178,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
     public async Task<int> QueueDepthAsync(string queueUrl)
     {
         var attributes = (await Sqs.GetQueueAttributesAsync(queueUrl,
-            ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"], default)).Value;
+            ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"])).Attributes;
         return attributes.Values.Sum(int.Parse);
     }
 

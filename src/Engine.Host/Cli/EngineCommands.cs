@@ -7,7 +7,9 @@ using Messaging.Contracts.Serialization;
 using Messaging.Contracts.Validation;
 using Messaging.Engine;
 using Messaging.Engine.Actors;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
@@ -289,13 +291,15 @@ internal static class EngineCommands
             }
 
             var fifo = QueueDirectory.IsFifo(queueName);
-            var sent = await services.GetRequiredService<SqsClient>().SendMessageAsync(queueUrl, new SqsOutgoingMessage
+            var sqs = services.GetRequiredService<IAmazonSQS>();
+            var sent = await SqsErrors.TryAsync(ct => sqs.SendMessageAsync(new SendMessageRequest
             {
-                Body = body,
+                QueueUrl = queueUrl,
+                MessageBody = body,
                 // FIFO: one group per recipient keeps each recipient's requests in order.
                 MessageGroupId = fifo ? RecipientKey.For(request.Channel, request.To).ToString() : null,
-                DeduplicationId = fifo ? request.MessageId : null,
-            }, cancellationToken);
+                MessageDeduplicationId = fifo ? request.MessageId : null,
+            }, ct), cancellationToken);
             if (!sent.TryGetValue(out var message, out error))
             {
                 await cli.Error.WriteLineAsync($"engine send: SQS refused the request: {CliText.OneLine(error.ToString())}");

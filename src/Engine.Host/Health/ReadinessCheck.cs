@@ -1,6 +1,7 @@
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Reputation;
@@ -16,7 +17,7 @@ namespace Messaging.Host.Health;
 /// operator API with them) while the engine itself keeps retrying. Storage is the node's own: without it, 503.
 /// </remarks>
 internal sealed class ReadinessCheck(
-    SqsClient sqs, SesClient ses, IJournal journal, ReputationGuard reputation, EngineMetrics metrics, IOptions<IngestOptions> ingest,
+    IAmazonSQS sqs, SesClient ses, IJournal journal, ReputationGuard reputation, EngineMetrics metrics, IOptions<IngestOptions> ingest,
     ProviderHealth providers)
 {
     public const string Degraded = "degraded";
@@ -24,7 +25,7 @@ internal sealed class ReadinessCheck(
     public async Task<ReadinessReport> RunAsync(CancellationToken cancellationToken)
     {
         // Both providers are asked at once; each call reports its own failure as a value.
-        var queuesCall = sqs.ListQueuesAsync(null, cancellationToken);
+        var queuesCall = SqsErrors.TryAsync(ct => sqs.ListQueuesAsync(new ListQueuesRequest(), ct), cancellationToken);
         var accountCall = ses.GetAccountAsync(cancellationToken);
         var storageCall = CheckStorageAsync(cancellationToken);
         var queues = await queuesCall.ConfigureAwait(false);
@@ -33,7 +34,7 @@ internal sealed class ReadinessCheck(
         var checks = new List<ReadinessCheckResult>
         {
             queues.IsSuccess
-                ? new("sqs", true, $"{queues.Value.Count} queue(s) visible")
+                ? new("sqs", true, $"{queues.Value.QueueUrls?.Count ?? 0} queue(s) visible")
                 : new("sqs", false, queues.Error.ToString(), Degraded),
             account.TryGetValue(out var quota, out var error)
                 ? new("ses", quota.SendingEnabled, quota.SendingEnabled

@@ -13,7 +13,7 @@ namespace Messaging.Engine.Aws;
 /// <summary>
 /// Sends one signed JSON request to an AWS service and turns whatever comes back into an
 /// <see cref="AwsResult{T}"/>: the parsed response, or a classified <see cref="ProviderError"/>.
-/// Serves both AWS JSON 1.0 (SQS, SMS) and REST-JSON (SES v2). Never retries: the caller owns
+/// Serves AWS JSON 1.0 (SMS) and REST-JSON (SES v2); SQS goes through AWSSDK.SQS. Never retries: the caller owns
 /// retry policy, so a throttled call is never quietly repeated.
 /// </summary>
 public sealed partial class AwsJsonTransport
@@ -67,7 +67,7 @@ public sealed partial class AwsJsonTransport
         _logger = logger;
         _health = health;
         _requestTimeout = options.Value.RequestTimeout;
-        AwsService[] services = [AwsService.Sqs, AwsService.SesV2, AwsService.SmsVoiceV2];
+        AwsService[] services = [AwsService.SesV2, AwsService.SmsVoiceV2];
         _signers = services.ToDictionary(s => s, s => new AwsRequestSigner(s.SigningName, endpoints.Region));
         var connections = options.Value.MaxConnectionsPerEndpoint;
         _callSlots = services.ToDictionary(s => s, _ => new SemaphoreSlim(connections, connections));
@@ -75,7 +75,7 @@ public sealed partial class AwsJsonTransport
 
     /// <summary>An AWS JSON 1.0 call: <c>POST /</c> with <c>X-Amz-Target: {target}</c>.</summary>
     /// <param name="service">The service.</param>
-    /// <param name="target">Full target, e.g. <c>AmazonSQS.ReceiveMessage</c>.</param>
+    /// <param name="target">Full target, e.g. <c>PinpointSMSVoiceV2.SendTextMessage</c>.</param>
     /// <param name="request">The request body.</param>
     /// <param name="requestType">Its JSON metadata.</param>
     /// <param name="responseType">The response's JSON metadata.</param>

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Messaging.Engine.Aws;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,7 +38,7 @@ public sealed record DeadLetterAction(
 /// <see cref="DeadLetterBodyStore"/>.
 /// </summary>
 public sealed partial class DeadLetterConsole(
-    SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies, ILogger<DeadLetterConsole> logger)
+    IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies, ILogger<DeadLetterConsole> logger)
 {
     // How long a message taken for a redrive or purge stays hidden while it is handled.
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
@@ -51,10 +52,10 @@ public sealed partial class DeadLetterConsole(
             return AwsResult<IReadOnlyList<DeadLetterEntry>>.Failure(error);
         }
 
-        var seen = new Dictionary<string, SqsMessage>();
+        var seen = new Dictionary<string, Message>();
         while (seen.Count < max)
         {
-            var batch = await sqs.ReceiveMessagesAsync(queueUrl, Math.Min(SqsClient.MaxBatchSize, max - seen.Count), TimeSpan.Zero, Hold, cancellationToken).ConfigureAwait(false);
+            var batch = await ReceiveAsync(queueUrl, Math.Min(SqsMessageViews.MaxBatchSize, max - seen.Count), cancellationToken).ConfigureAwait(false);
             if (!batch.TryGetValue(out var messages, out error))
             {
                 return AwsResult<IReadOnlyList<DeadLetterEntry>>.Failure(error);
@@ -70,7 +71,7 @@ public sealed partial class DeadLetterConsole(
         // Peeking must not take them: make every one visible again.
         foreach (var message in seen.Values)
         {
-            await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await ReleaseAsync(queueUrl, message, cancellationToken).ConfigureAwait(false);
         }
 
         var entries = new List<DeadLetterEntry>(seen.Count);
@@ -94,9 +95,9 @@ public sealed partial class DeadLetterConsole(
                     "Peek it for its message id and reasons, have the producer send the request again, then purge it"));
             }
 
-            var attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            var attributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
             {
-                [DeadLetterWriter.RedrivenByAttribute] = SqsMessageAttribute.String(by),
+                [DeadLetterWriter.RedrivenByAttribute] = MessageAttributeValue.String(by),
             };
             if (!DeadLetterWriter.Fits(body, attributes))
             {
@@ -115,13 +116,15 @@ public sealed partial class DeadLetterConsole(
             }
 
             var fifo = QueueDirectory.IsFifo(source);
-            var sent = await sqs.SendMessageAsync(sourceUrl, new SqsOutgoingMessage
+            var request = new SendMessageRequest
             {
-                Body = body,
-                Attributes = attributes,
+                QueueUrl = sourceUrl,
+                MessageBody = body,
+                MessageAttributes = attributes,
                 MessageGroupId = fifo ? message.MessageGroupId ?? "redriven" : null,
-                DeduplicationId = fifo ? $"redrive-{message.MessageId}" : null,
-            }, ct).ConfigureAwait(false);
+                MessageDeduplicationId = fifo ? $"redrive-{message.MessageId}" : null,
+            };
+            var sent = await SqsErrors.TryAsync(c => sqs.SendMessageAsync(request, c), ct).ConfigureAwait(false);
             return sent.IsSuccess ? AwsResult<Redrive>.Success(Redrive.Done) : AwsResult<Redrive>.Failure(sent.Error!);
         }, cancellationToken);
 
@@ -131,7 +134,7 @@ public sealed partial class DeadLetterConsole(
 
     /// <summary>Receives until the queue has no more, acts on each selected message, and deletes it once the action succeeded.</summary>
     private async Task<AwsResult<DeadLetterAction>> TakeAsync(
-        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<SqsMessage, CancellationToken, Task<AwsResult<Redrive>>> act,
+        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<Message, CancellationToken, Task<AwsResult<Redrive>>> act,
         CancellationToken cancellationToken)
     {
         var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
@@ -143,13 +146,13 @@ public sealed partial class DeadLetterConsole(
         var done = new List<string>();
         var notDeleted = new List<string>();
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
-        var skipped = new List<SqsMessage>();
+        var skipped = new List<Message>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             while (true)
             {
-                var batch = await sqs.ReceiveMessagesAsync(queueUrl, SqsClient.MaxBatchSize, TimeSpan.Zero, Hold, cancellationToken).ConfigureAwait(false);
+                var batch = await ReceiveAsync(queueUrl, SqsMessageViews.MaxBatchSize, cancellationToken).ConfigureAwait(false);
                 if (!batch.TryGetValue(out var messages, out error))
                 {
                     return AwsResult<DeadLetterAction>.Failure(error);
@@ -185,8 +188,10 @@ public sealed partial class DeadLetterConsole(
                     }
 
                     // Deleted only after it is safely back on its queue: a message is never in neither.
-                    var deleted = await sqs.DeleteMessageBatchAsync(queueUrl, [new SqsReceipt(message.MessageId, message.ReceiptHandle)], cancellationToken).ConfigureAwait(false);
-                    if (deleted is { IsSuccess: true, Value.Failed.Count: 0 })
+                    var deleted = await SqsErrors.TryAsync(
+                        ct => sqs.DeleteMessageBatchAsync(queueUrl, [new DeleteMessageBatchRequestEntry(message.MessageId, message.ReceiptHandle)], ct),
+                        cancellationToken).ConfigureAwait(false);
+                    if (deleted is { IsSuccess: true, Value.Failed: null or [] })
                     {
                         done.Add(message.MessageId);
                         if (message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId)
@@ -213,7 +218,7 @@ public sealed partial class DeadLetterConsole(
             // What was looked at but not chosen is visible again at once.
             foreach (var message in skipped)
             {
-                await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                await ReleaseAsync(queueUrl, message, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
@@ -237,16 +242,27 @@ public sealed partial class DeadLetterConsole(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {SqsMessageId} is done but its stored body {StoredId} could not be deleted; retention removes it later")]
     private partial void LogStoredBodyNotDeleted(Exception exception, string sqsMessageId, string storedId);
 
+    private async Task<AwsResult<List<Message>>> ReceiveAsync(string queueUrl, int most, CancellationToken cancellationToken)
+    {
+        var request = SqsMessageViews.ReceiveAll(queueUrl, most, TimeSpan.Zero, Hold);
+        var received = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        return received.Map(response => response.Messages ?? []);
+    }
+
+    /// <summary>Visible again at once. A failure only leaves it hidden until its hold ends, so it is not reported.</summary>
+    private Task<AwsResult<ChangeMessageVisibilityResponse>> ReleaseAsync(string queueUrl, Message message, CancellationToken cancellationToken) =>
+        SqsErrors.TryAsync(ct => sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, 0, ct), cancellationToken);
+
     private Task<AwsResult<string>> UrlAsync(DeadLetterQueueKind kind, CancellationToken cancellationToken) =>
         queues.UrlOfAsync(kind == DeadLetterQueueKind.Feedback ? ingest.Value.FeedbackDeadLetterQueue : ingest.Value.DeadLetterQueue, cancellationToken);
 
     /// <summary>The body the message stands for: its own, or the original kept in the store when it carries a reference.</summary>
-    private async Task<string> OriginalBodyAsync(SqsMessage message, CancellationToken cancellationToken) =>
+    private async Task<string> OriginalBodyAsync(Message message, CancellationToken cancellationToken) =>
         message.StringAttribute(DeadLetterWriter.StoredBodyAttribute) is { } storedId
             ? await bodies.LoadAsync(storedId, cancellationToken).ConfigureAwait(false) ?? message.Body
             : message.Body;
 
-    private static DeadLetterEntry Entry(SqsMessage m, string body) => new(
+    private static DeadLetterEntry Entry(Message m, string body) => new(
         m.MessageId, body, m.StringAttribute(DeadLetterWriter.ErrorAttribute),
         int.TryParse(m.StringAttribute(DeadLetterWriter.AttemptsAttribute), NumberStyles.Integer, CultureInfo.InvariantCulture, out var attempts) ? attempts : null,
         m.StringAttribute(DeadLetterWriter.SourceQueueAttribute), m.StringAttribute(DeadLetterWriter.MessageIdAttribute),

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Messaging.Contracts.Validation;
 using Messaging.Engine.Aws;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
 
 namespace Messaging.Engine.DeadLetters;
@@ -16,7 +17,7 @@ public sealed record DeadLetterReason(string Error, int Attempts, DateTimeOffset
 /// after this succeeded, so a request is never in neither queue. A body too large to travel with those attributes is
 /// kept in <see cref="DeadLetterBodyStore"/> and the DLQ message carries a reference (<see cref="StoredBodyAttribute"/>).
 /// </summary>
-public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues, DeadLetterBodyStore bodies)
+public sealed class DeadLetterWriter(IAmazonSQS sqs, QueueDirectory queues, DeadLetterBodyStore bodies)
 {
     public const string ErrorAttribute = "error";
     public const string AttemptsAttribute = "attempts";
@@ -34,59 +35,61 @@ public sealed class DeadLetterWriter(SqsClient sqs, QueueDirectory queues, DeadL
     /// <summary>SQS attribute values are generous, but an error text longer than this is cut (its start says what it is).</summary>
     private const int MaxErrorLength = 4_000;
 
-    public async Task<AwsResult<SqsSentMessage>> SendAsync(
-        string sourceQueue, SqsMessage original, DeadLetterReason reason, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<AwsResult<SendMessageResponse>> SendAsync(
+        string sourceQueue, Message original, DeadLetterReason reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var dlqName = queues.DeadLetterQueueFor(sourceQueue);
         var url = await queues.UrlOfAsync(dlqName, cancellationToken).ConfigureAwait(false);
         if (!url.TryGetValue(out var dlqUrl, out var error))
         {
-            return AwsResult<SqsSentMessage>.Failure(error);
+            return AwsResult<SendMessageResponse>.Failure(error);
         }
 
-        var attributes = new Dictionary<string, SqsMessageAttribute>
+        var attributes = new Dictionary<string, MessageAttributeValue>
         {
-            [ErrorAttribute] = SqsMessageAttribute.String(reason.Error.Length > MaxErrorLength ? reason.Error[..MaxErrorLength] + "…" : reason.Error),
-            [AttemptsAttribute] = SqsMessageAttribute.Number(reason.Attempts),
-            [SourceQueueAttribute] = SqsMessageAttribute.String(sourceQueue),
-            [DeadLetteredAtAttribute] = SqsMessageAttribute.String(now.ToString("O", CultureInfo.InvariantCulture)),
+            [ErrorAttribute] = MessageAttributeValue.String(reason.Error.Length > MaxErrorLength ? reason.Error[..MaxErrorLength] + "…" : reason.Error),
+            [AttemptsAttribute] = MessageAttributeValue.Number(reason.Attempts),
+            [SourceQueueAttribute] = MessageAttributeValue.String(sourceQueue),
+            [DeadLetteredAtAttribute] = MessageAttributeValue.String(now.ToString("O", CultureInfo.InvariantCulture)),
         };
         if (reason.FirstFailureAt is { } first)
         {
-            attributes[FirstFailureAttribute] = SqsMessageAttribute.String(first.ToString("O", CultureInfo.InvariantCulture));
+            attributes[FirstFailureAttribute] = MessageAttributeValue.String(first.ToString("O", CultureInfo.InvariantCulture));
         }
 
         if (reason.MessageId is { } messageId)
         {
-            attributes[MessageIdAttribute] = SqsMessageAttribute.String(messageId);
+            attributes[MessageIdAttribute] = MessageAttributeValue.String(messageId);
         }
 
         var body = original.Body;
         if (!Fits(body, attributes))
         {
             var id = await bodies.SaveAsync(body, now, cancellationToken).ConfigureAwait(false);
-            attributes[StoredBodyAttribute] = SqsMessageAttribute.String(id);
+            attributes[StoredBodyAttribute] = MessageAttributeValue.String(id);
             body = $$"""{"storedBody":"{{id}}","bytes":{{Encoding.UTF8.GetByteCount(original.Body)}},"note":"the original body is kept in the engine's store; engine dlq peek shows it and redrive sends it back"}""";
         }
 
         var fifo = QueueDirectory.IsFifo(dlqName);
-        return await sqs.SendMessageAsync(dlqUrl, new SqsOutgoingMessage
+        var request = new SendMessageRequest
         {
-            Body = body,
-            Attributes = attributes,
+            QueueUrl = dlqUrl,
+            MessageBody = body,
+            MessageAttributes = attributes,
             MessageGroupId = fifo ? original.MessageGroupId ?? "dead-letters" : null,
-            DeduplicationId = fifo ? original.MessageId : null,
-        }, cancellationToken).ConfigureAwait(false);
+            MessageDeduplicationId = fifo ? original.MessageId : null,
+        };
+        return await SqsErrors.TryAsync(ct => sqs.SendMessageAsync(request, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when a message with this body and these attributes is within SQS's size limit.</summary>
-    public static bool Fits(string body, IReadOnlyDictionary<string, SqsMessageAttribute>? attributes)
+    public static bool Fits(string body, IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
     {
         long size = Encoding.UTF8.GetByteCount(body);
-        foreach (var (name, attribute) in attributes ?? new Dictionary<string, SqsMessageAttribute>())
+        foreach (var (name, attribute) in attributes ?? new Dictionary<string, MessageAttributeValue>())
         {
             size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(attribute.DataType)
-                + Encoding.UTF8.GetByteCount(attribute.StringValue ?? "") + (attribute.BinaryValue?.Length ?? 0);
+                + Encoding.UTF8.GetByteCount(attribute.StringValue ?? "") + (attribute.BinaryValue?.Length ?? 0L);
         }
 
         // SQS's limit on a message (the largest request it carries): body, attribute names, types and values together.

@@ -1,7 +1,10 @@
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Sending;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +18,7 @@ namespace Messaging.Engine.Feedback;
 /// back after the visibility timeout, and the queue's redrive policy moves it to the feedback DLQ if it keeps failing.
 /// </summary>
 internal sealed partial class FeedbackSource(
-    SqsClient sqs,
+    IAmazonSQS sqs,
     QueueDirectory queues,
     FeedbackRecorder recorder,
     DeadLetterWriter deadLetters,
@@ -23,6 +26,7 @@ internal sealed partial class FeedbackSource(
     IOptions<IngestOptions> options,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
+    EngineMetrics metrics,
     ILogger<FeedbackSource> logger) : IHostedService
 {
     private BackgroundLoop? _loop;
@@ -64,26 +68,30 @@ internal sealed partial class FeedbackSource(
         _queueUrl ??= (await queues.UrlOfAsync(queue, stopping).ConfigureAwait(false)).Value;
         // Everything handled before this receive is recorded: an empty answer means the queue was drained as of now.
         var startedAt = timeProvider.GetUtcNow();
-        var received = (await sqs.ReceiveMessagesAsync(_queueUrl, SqsClient.MaxBatchSize, options.Value.WaitTime, options.Value.VisibilityTimeout, stopping)
-            .ConfigureAwait(false)).Value;
+        var request = SqsMessageViews.ReceiveAll(_queueUrl, SqsMessageViews.MaxBatchSize, options.Value.WaitTime, options.Value.VisibilityTimeout);
+        var answer = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
+        metrics.ReceiveCalled(queue);
+        // A failure throws here (with its classification) and the loop tries again after its backoff.
+        var received = answer.Value.Messages ?? [];
         if (received.Count == 0)
         {
             progress.Drained(startedAt);
             return false;
         }
 
-        var done = new List<SqsReceipt>();
+        var done = new List<DeleteMessageBatchRequestEntry>();
         foreach (var message in received)
         {
             if (await HandleAsync(queue, message, stopping).ConfigureAwait(false))
             {
-                done.Add(new SqsReceipt(message.MessageId, message.ReceiptHandle));
+                done.Add(new DeleteMessageBatchRequestEntry(message.MessageId, message.ReceiptHandle));
             }
         }
 
         if (done.Count > 0)
         {
-            var deleted = await sqs.DeleteMessageBatchAsync(_queueUrl, done.DistinctBy(r => r.Id).ToList(), stopping).ConfigureAwait(false);
+            var entries = done.DistinctBy(r => r.Id).ToList();
+            var deleted = await SqsErrors.TryAsync(ct => sqs.DeleteMessageBatchAsync(_queueUrl, entries, ct), stopping).ConfigureAwait(false);
             if (!deleted.IsSuccess)
             {
                 // Recorded already: when they come back, they are recognised as duplicates.
@@ -95,7 +103,7 @@ internal sealed partial class FeedbackSource(
     }
 
     /// <summary>True when the message is finished with (recorded, ignored or dead-lettered) and may be deleted.</summary>
-    private async Task<bool> HandleAsync(string queue, SqsMessage message, CancellationToken stopping)
+    private async Task<bool> HandleAsync(string queue, Message message, CancellationToken stopping)
     {
         var now = timeProvider.GetUtcNow();
         var read = FeedbackReader.Read(message.Body, now);
@@ -134,7 +142,7 @@ internal sealed partial class FeedbackSource(
         }
     }
 
-    private async Task<bool> DeadLetterAsync(string queue, SqsMessage message, string reason, DateTimeOffset now, CancellationToken stopping)
+    private async Task<bool> DeadLetterAsync(string queue, Message message, string reason, DateTimeOffset now, CancellationToken stopping)
     {
         var sent = await deadLetters.SendAsync(queue, message, new DeadLetterReason(reason, message.ApproximateReceiveCount, null, null), now, stopping)
             .ConfigureAwait(false);

@@ -1,4 +1,6 @@
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +14,7 @@ namespace Messaging.Engine.Feedback;
 /// SQS took it: at least once, in the order each node claims them.
 /// </summary>
 internal sealed partial class StatusPublisher(
-    StatusOutbox outbox, SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> options, TimeProvider timeProvider,
+    StatusOutbox outbox, IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> options, TimeProvider timeProvider,
     ILogger<StatusPublisher> logger) : IHostedService
 {
     private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(60);
@@ -48,23 +50,26 @@ internal sealed partial class StatusPublisher(
     private async Task<bool> PublishOnceAsync(CancellationToken stopping)
     {
         var now = timeProvider.GetUtcNow();
-        var entries = await outbox.ClaimAsync(SqsClient.MaxBatchSize, now, now + ClaimFor, stopping).ConfigureAwait(false);
+        var entries = await outbox.ClaimAsync(SqsMessageViews.MaxBatchSize, now, now + ClaimFor, stopping).ConfigureAwait(false);
         if (entries.Count == 0)
         {
             return false;
         }
 
         _queueUrl ??= (await queues.UrlOfAsync(options.Value.StatusQueueName!, stopping).ConfigureAwait(false)).Value;
-        var sent = (await sqs.SendMessageBatchAsync(_queueUrl,
-            entries.Select(e => new SqsOutgoingMessage { Id = e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Body = e.Payload }).ToList(),
-            stopping).ConfigureAwait(false)).Value;
-        var published = entries.Where(e => !sent.Failed.Any(f => f.Id == e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).Select(e => e.Id).ToList();
+        var batch = entries
+            .Select(e => new SendMessageBatchRequestEntry(e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Payload))
+            .ToList();
+        // A failure of the whole call throws here; the loop tries again and the claimed entries go again when their claim expires.
+        var sent = (await SqsErrors.TryAsync(ct => sqs.SendMessageBatchAsync(_queueUrl, batch, ct), stopping).ConfigureAwait(false)).Value;
+        var failed = sent.Failed ?? [];
+        var published = entries.Where(e => !failed.Exists(f => f.Id == e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).Select(e => e.Id).ToList();
         await outbox.DeleteAsync(published, stopping).ConfigureAwait(false);
         Interlocked.Add(ref _published, published.Count);
         if (published.Count < entries.Count)
         {
             // The rest stay claimed until their claim expires, then go again.
-            LogSomeFailed(entries.Count - published.Count, string.Join("; ", sent.Failed.Select(f => f.ToString())));
+            LogSomeFailed(entries.Count - published.Count, string.Join("; ", failed.Select(f => $"{f.Id}: {f.Code} {f.Message}")));
         }
 
         return true;

@@ -1,13 +1,14 @@
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 
 namespace Messaging.Engine.Ingest;
 
 /// <summary>A request received from a queue and not yet deleted or released: what visibility extension looks at.</summary>
-internal sealed class InFlightRequest(RequestLane lane, SqsMessage message, DateTimeOffset receivedAt, DateTimeOffset visibleAt)
+internal sealed class InFlightRequest(RequestLane lane, Message message, DateTimeOffset receivedAt, DateTimeOffset visibleAt)
 {
     public RequestLane Lane { get; } = lane;
 
-    public SqsMessage Message { get; } = message;
+    public Message Message { get; } = message;
 
     public DateTimeOffset ReceivedAt { get; } = receivedAt;
 

@@ -2,14 +2,15 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Messaging.Engine.Aws;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Messaging.Engine.Sending;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Ingest;
 
 /// <summary>Queue names to URLs (asked once, then remembered), and the creation of every queue the engine uses.</summary>
-public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest, IOptions<SendingOptions> sending)
+public sealed class QueueDirectory(IAmazonSQS sqs, IOptions<IngestOptions> ingest, IOptions<SendingOptions> sending)
 {
     /// <summary>SQS's longest retention: what the dead-letter queue keeps.</summary>
     public static readonly TimeSpan DeadLetterRetention = TimeSpan.FromDays(14);
@@ -23,7 +24,8 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
             return AwsResult<string>.Success(known);
         }
 
-        var url = await sqs.GetQueueUrlAsync(name, cancellationToken).ConfigureAwait(false);
+        var url = await SqsErrors.TryAsync(async ct => (await sqs.GetQueueUrlAsync(name, ct).ConfigureAwait(false)).QueueUrl, cancellationToken)
+            .ConfigureAwait(false);
         if (url.IsSuccess)
         {
             _urls[name] = url.Value;
@@ -66,7 +68,7 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
             }
 
             created.Add(dlqName);
-            var attributes = await sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
+            var attributes = await AttributesAsync(dlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
             if (!attributes.TryGetValue(out var dlqAttributes, out error))
             {
                 return AwsResult<IReadOnlyList<string>>.Failure(error);
@@ -104,7 +106,7 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
         }
 
         created.Add(options.FeedbackDeadLetterQueue);
-        var feedbackDlqAttributes = await sqs.GetQueueAttributesAsync(feedbackDlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
+        var feedbackDlqAttributes = await AttributesAsync(feedbackDlqUrl, ["QueueArn"], cancellationToken).ConfigureAwait(false);
         if (!feedbackDlqAttributes.TryGetValue(out var feedbackDlqArn, out feedbackError))
         {
             return AwsResult<IReadOnlyList<string>>.Failure(feedbackError);
@@ -145,7 +147,7 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
     /// </summary>
     public async Task<AwsResult<int?>> MaxReceiveCountAsync(string queueUrl, CancellationToken cancellationToken)
     {
-        var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["RedrivePolicy"], cancellationToken).ConfigureAwait(false);
+        var attributes = await AttributesAsync(queueUrl, ["RedrivePolicy"], cancellationToken).ConfigureAwait(false);
         if (!attributes.TryGetValue(out var values, out var error))
         {
             return AwsResult<int?>.Failure(error);
@@ -187,7 +189,9 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
             attributes["FifoQueue"] = "true";
         }
 
-        var url = await sqs.CreateQueueAsync(name, attributes, null, cancellationToken).ConfigureAwait(false);
+        var url = await SqsErrors.TryAsync(
+            async ct => (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Attributes = attributes }, ct).ConfigureAwait(false)).QueueUrl,
+            cancellationToken).ConfigureAwait(false);
         if (url.IsSuccess)
         {
             _urls[name] = url.Value;
@@ -195,4 +199,10 @@ public sealed class QueueDirectory(SqsClient sqs, IOptions<IngestOptions> ingest
 
         return url;
     }
+
+    /// <summary>Queue attributes by name; an attribute the queue does not have is absent.</summary>
+    public Task<AwsResult<IReadOnlyDictionary<string, string>>> AttributesAsync(string queueUrl, List<string> names, CancellationToken cancellationToken) =>
+        SqsErrors.TryAsync<IReadOnlyDictionary<string, string>>(
+            async ct => (await sqs.GetQueueAttributesAsync(queueUrl, names, ct).ConfigureAwait(false)).Attributes ?? [],
+            cancellationToken);
 }

@@ -1,5 +1,3 @@
-using Messaging.Engine.Aws.Sqs;
-
 namespace Messaging.Engine.Ingest;
 
 /// <summary>

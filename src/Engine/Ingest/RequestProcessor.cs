@@ -1,6 +1,8 @@
 using Messaging.Contracts.Validation;
 using Messaging.Engine.Actors;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
@@ -18,7 +20,7 @@ namespace Messaging.Engine.Ingest;
 internal sealed partial class RequestProcessor(
     EntityRegistry<RecipientKey, RecipientCommand> recipients,
     DeadLetterWriter deadLetters,
-    SqsClient sqs,
+    IAmazonSQS sqs,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     ILogger<RequestProcessor> logger,
@@ -190,12 +192,13 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
-        var copy = await sqs.SendMessageAsync(inFlight.Lane.Url, new SqsOutgoingMessage
+        var copy = await SqsErrors.TryAsync(ct => sqs.SendMessageAsync(new SendMessageRequest
         {
-            Body = inFlight.Message.Body,
-            Attributes = inFlight.Message.MessageAttributes,
-            Delay = delay > LongestMessageDelay ? LongestMessageDelay : delay,
-        }, cancellationToken).ConfigureAwait(false);
+            QueueUrl = inFlight.Lane.Url,
+            MessageBody = inFlight.Message.Body,
+            MessageAttributes = inFlight.Message.MessageAttributes,
+            DelaySeconds = SqsMessageViews.Seconds(delay > LongestMessageDelay ? LongestMessageDelay : delay),
+        }, ct), cancellationToken).ConfigureAwait(false);
         if (!copy.IsSuccess)
         {
             LogRequeueFailed(inFlight.Message.MessageId, copy.Error!.ToString());
@@ -211,8 +214,9 @@ internal sealed partial class RequestProcessor(
     {
         inFlight.Settled = true;
         var visibility = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > LongestDelay ? LongestDelay : delay;
-        var changed = await sqs.ChangeMessageVisibilityAsync(
-            inFlight.Lane.Url, inFlight.Message.ReceiptHandle, visibility, cancellationToken).ConfigureAwait(false);
+        var changed = await SqsErrors.TryAsync(
+            ct => sqs.ChangeMessageVisibilityAsync(inFlight.Lane.Url, inFlight.Message.ReceiptHandle, SqsMessageViews.Seconds(visibility), ct),
+            cancellationToken).ConfigureAwait(false);
         if (!changed.IsSuccess)
         {
             // The request reappears at its current visibility instead: sooner than planned, never lost.

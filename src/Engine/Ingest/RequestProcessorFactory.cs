@@ -1,5 +1,5 @@
 using Messaging.Engine.Actors;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Sending;
@@ -13,7 +13,7 @@ namespace Messaging.Engine.Ingest;
 public sealed class RequestProcessorFactory(
     EntityRegistry<RecipientKey, RecipientCommand> recipients,
     DeadLetterWriter deadLetters,
-    SqsClient sqs,
+    IAmazonSQS sqs,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory,

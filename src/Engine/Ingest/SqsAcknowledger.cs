@@ -1,5 +1,7 @@
 using System.Threading.Channels;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Microsoft.Extensions.Logging;
 
 namespace Messaging.Engine.Ingest;
@@ -10,16 +12,16 @@ namespace Messaging.Engine.Ingest;
 /// </summary>
 internal sealed partial class SqsAcknowledger : IAsyncDisposable
 {
-    private readonly Channel<SqsReceipt> _pending = Channel.CreateBounded<SqsReceipt>(
+    private readonly Channel<DeleteMessageBatchRequestEntry> _pending = Channel.CreateBounded<DeleteMessageBatchRequestEntry>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly SqsClient _sqs;
+    private readonly IAmazonSQS _sqs;
     private readonly string _queueUrl;
     private readonly ILogger _logger;
     private readonly Task _loop;
     private long _deleted;
 
-    public SqsAcknowledger(SqsClient sqs, string queueUrl, ILogger logger)
+    public SqsAcknowledger(IAmazonSQS sqs, string queueUrl, ILogger logger)
     {
         _sqs = sqs;
         _queueUrl = queueUrl;
@@ -29,16 +31,16 @@ internal sealed partial class SqsAcknowledger : IAsyncDisposable
 
     public long Deleted => Interlocked.Read(ref _deleted);
 
-    public ValueTask AckAsync(SqsMessage message, CancellationToken cancellationToken) =>
-        _pending.Writer.WriteAsync(new SqsReceipt(message.MessageId, message.ReceiptHandle), cancellationToken);
+    public ValueTask AckAsync(Message message, CancellationToken cancellationToken) =>
+        _pending.Writer.WriteAsync(new DeleteMessageBatchRequestEntry { Id = message.MessageId, ReceiptHandle = message.ReceiptHandle }, cancellationToken);
 
     private async Task RunAsync()
     {
-        var batch = new List<SqsReceipt>(SqsClient.MaxBatchSize);
+        var batch = new List<DeleteMessageBatchRequestEntry>(SqsMessageViews.MaxBatchSize);
         while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < SqsClient.MaxBatchSize && _pending.Reader.TryRead(out var receipt))
+            while (batch.Count < SqsMessageViews.MaxBatchSize && _pending.Reader.TryRead(out var receipt))
             {
                 // Two receipts of one message (a duplicate receive) would make the batch invalid: keep the first.
                 if (!batch.Exists(r => r.Id == receipt.Id))
@@ -51,14 +53,18 @@ internal sealed partial class SqsAcknowledger : IAsyncDisposable
         }
     }
 
-    private async Task DeleteAsync(List<SqsReceipt> batch)
+    private Task<AwsResult<DeleteMessageBatchResponse>> DeleteBatchAsync(List<DeleteMessageBatchRequestEntry> entries) =>
+        SqsErrors.TryAsync(ct => _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest(_queueUrl, entries), ct), CancellationToken.None);
+
+    private async Task DeleteAsync(List<DeleteMessageBatchRequestEntry> batch)
     {
-        var result = await _sqs.DeleteMessageBatchAsync(_queueUrl, batch, CancellationToken.None).ConfigureAwait(false);
-        IEnumerable<SqsReceipt> retry;
+        var result = await DeleteBatchAsync(batch).ConfigureAwait(false);
+        IEnumerable<DeleteMessageBatchRequestEntry> retry;
         if (result.TryGetValue(out var outcome, out var error))
         {
-            Interlocked.Add(ref _deleted, outcome.Succeeded.Count);
-            retry = batch.Where(r => outcome.Failed.Any(f => f.Id == r.Id));
+            var failed = outcome.Failed ?? [];
+            Interlocked.Add(ref _deleted, outcome.Successful?.Count ?? 0);
+            retry = batch.Where(r => failed.Exists(f => f.Id == r.Id));
         }
         else
         {
@@ -68,17 +74,20 @@ internal sealed partial class SqsAcknowledger : IAsyncDisposable
 
         foreach (var receipt in retry)
         {
-            var single = await _sqs.DeleteMessageBatchAsync(_queueUrl, [receipt], CancellationToken.None).ConfigureAwait(false);
-            if (single.TryGetValue(out var singleOutcome, out var singleError) && singleOutcome.Failed.Count == 0)
+            var single = await DeleteBatchAsync([receipt]).ConfigureAwait(false);
+            if (single.TryGetValue(out var singleOutcome, out var singleError) && singleOutcome.Failed is null or [])
             {
                 Interlocked.Increment(ref _deleted);
             }
             else
             {
-                LogDeleteFailed(receipt.Id, singleError?.ToString() ?? singleOutcome!.Failed[0].ToString());
+                LogDeleteFailed(receipt.Id, singleError?.ToString() ?? Describe(singleOutcome!.Failed![0]));
             }
         }
     }
+
+    private static string Describe(BatchResultErrorEntry failure) =>
+        $"{failure.Code}{(failure.SenderFault is true ? " (sender fault)" : string.Empty)}: {failure.Message}";
 
     /// <summary>Deletes everything queued so far, then stops.</summary>
     public async ValueTask DisposeAsync()

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,7 @@ namespace Messaging.Engine.Ingest;
 /// a request is deleted only after its outcome is durable.
 /// </remarks>
 public sealed partial class SqsRequestSource(
-    SqsClient sqs,
+    IAmazonSQS sqs,
     QueueDirectory queues,
     RequestProcessorFactory processorFactory,
     IOptions<IngestOptions> options,
@@ -31,9 +33,17 @@ public sealed partial class SqsRequestSource(
     private readonly CancellationTokenSource _abandon = new();
     private long _nextId;
     private long _received;
+    private long _receiveCalls;
+    private long _failedReceives;
 
     /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>ReceiveMessage calls made since start, empty and failed ones included (SQS bills each).</summary>
+    public long ReceiveCalls => Interlocked.Read(ref _receiveCalls);
+
+    /// <summary>Receive calls that failed (each retried by its receiver after a backoff) since start.</summary>
+    public long FailedReceives => Interlocked.Read(ref _failedReceives);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -83,7 +93,7 @@ public sealed partial class SqsRequestSource(
             await lane.DisposeAsync().ConfigureAwait(false);
         }
 
-        LogStopped(Received);
+        LogStopped(Received, ReceiveCalls);
     }
 
     private async Task<List<RequestLane>?> OpenLanesAsync(IngestOptions ingest, CancellationToken stoppingToken)
@@ -141,16 +151,22 @@ public sealed partial class SqsRequestSource(
 
     private async Task<bool> PollOnceAsync(RequestLane lane, RequestProcessor processor, CancellationToken stopping)
     {
-        var slots = await lane.TakeSlotsAsync(SqsClient.MaxBatchSize, stopping).ConfigureAwait(false);
-        IReadOnlyList<SqsMessage> messages;
+        var slots = await lane.TakeSlotsAsync(SqsMessageViews.MaxBatchSize, stopping).ConfigureAwait(false);
+        List<Message> messages;
         try
         {
-            var received = await sqs.ReceiveMessagesAsync(
-                lane.Url, slots, options.Value.WaitTime, options.Value.VisibilityTimeout, stopping).ConfigureAwait(false);
-            if (!received.TryGetValue(out messages!, out var error))
+            var request = SqsMessageViews.ReceiveAll(lane.Url, slots, options.Value.WaitTime, options.Value.VisibilityTimeout);
+            var received = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
+            Interlocked.Increment(ref _receiveCalls);
+            metrics.ReceiveCalled(lane.Name);
+            if (!received.TryGetValue(out var response, out var error))
             {
+                Interlocked.Increment(ref _failedReceives);
+                // Classified, then retried by the loop after its backoff: the receive loop never stops on a provider error.
                 throw new InvalidOperationException($"Receiving from {lane.Name} failed: {error}");
             }
+
+            messages = response.Messages ?? [];
         }
         catch
         {
@@ -210,10 +226,14 @@ public sealed partial class SqsRequestSource(
             .GroupBy(r => r.Lane);
         foreach (var lane in due)
         {
-            foreach (var chunk in lane.Chunk(SqsClient.MaxBatchSize))
+            foreach (var chunk in lane.Chunk(SqsMessageViews.MaxBatchSize))
             {
-                var changes = chunk.Select((r, i) => new SqsVisibilityChange($"v{i}", r.Message.ReceiptHandle, timeout)).ToList();
-                var result = await sqs.ChangeMessageVisibilityBatchAsync(lane.Key.Url, changes, stopping).ConfigureAwait(false);
+                var changes = chunk.Select((r, i) => new ChangeMessageVisibilityBatchRequestEntry($"v{i}", r.Message.ReceiptHandle)
+                {
+                    VisibilityTimeout = SqsMessageViews.Seconds(timeout),
+                }).ToList();
+                var result = await SqsErrors.TryAsync(
+                    ct => sqs.ChangeMessageVisibilityBatchAsync(lane.Key.Url, changes, ct), stopping).ConfigureAwait(false);
                 if (!result.TryGetValue(out var outcome, out var error))
                 {
                     throw new InvalidOperationException($"Extending visibility on {lane.Key.Name} failed: {error}");
@@ -221,7 +241,7 @@ public sealed partial class SqsRequestSource(
 
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    if (outcome.Succeeded.Contains($"v{i}"))
+                    if (outcome.Successful?.Exists(e => e.Id == $"v{i}") is true)
                     {
                         chunk[i].VisibleAt = now + timeout;
                     }
@@ -251,8 +271,8 @@ public sealed partial class SqsRequestSource(
         foreach (var request in unfinished)
         {
             // Visible again at once, for another node or the next start; its recipient's journal knows what was done.
-            var released = await sqs.ChangeMessageVisibilityAsync(
-                request.Lane.Url, request.Message.ReceiptHandle, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            var released = await SqsErrors.TryAsync(
+                ct => sqs.ChangeMessageVisibilityAsync(request.Lane.Url, request.Message.ReceiptHandle, 0, ct), CancellationToken.None).ConfigureAwait(false);
             if (!released.IsSuccess)
             {
                 LogReleaseFailed(request.Message.MessageId, request.Lane.Name, released.Error!.ToString());
@@ -272,8 +292,8 @@ public sealed partial class SqsRequestSource(
     [LoggerMessage(Level = LogLevel.Information, Message = "Taking requests from {Queues}")]
     private partial void LogStarted(string queues);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped taking requests; {Received} received since start")]
-    private partial void LogStopped(long received);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped taking requests; {Received} received in {ReceiveCalls} receive calls since start")]
+    private partial void LogStopped(long received, long receiveCalls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request queue not available ({Problem}); trying again in {Seconds} s (run 'engine init' to create the queues)")]
     private partial void LogQueueUnavailable(string problem, double seconds);

@@ -28,6 +28,7 @@ public sealed class EngineMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _received;
+    private readonly Counter<long> _receiveCalls;
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _sends;
     private readonly Counter<long> _throttled;
@@ -44,6 +45,8 @@ public sealed class EngineMetrics : IDisposable
     internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal, ProviderHealth providers)
     {
         _received = _meter.CreateCounter<long>("messaging.requests.received", "{request}", "Requests received from the request queues");
+        _receiveCalls = _meter.CreateCounter<long>("messaging.sqs.receives", "{call}",
+            "SQS ReceiveMessage calls made, by queue (request and feedback queues; empty and failed receives included)");
         _outcomes = _meter.CreateCounter<long>("messaging.requests.outcomes", "{request}",
             "Requests decided, by outcome: sent, duplicate, rejected, failed, unconfirmed, scheduled, retry, paused, dead_letter, invalid");
         _sends = _meter.CreateCounter<long>("messaging.sends", "{message}", "Messages the provider accepted, by channel and configuration set");
@@ -85,6 +88,9 @@ public sealed class EngineMetrics : IDisposable
     public Meter Meter => _meter;
 
     public void RequestsReceived(string queue, int count) => _received.Add(count, new KeyValuePair<string, object?>("queue", queue));
+
+    /// <summary>One ReceiveMessage call on <paramref name="queue"/>, whatever it returned: SQS bills every one.</summary>
+    public void ReceiveCalled(string queue) => _receiveCalls.Add(1, new KeyValuePair<string, object?>("queue", queue));
 
     public void RequestDecided(string outcome) => _outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +11,7 @@ namespace Messaging.Engine.Telemetry;
 /// report the age of the oldest message through its API; that figure lives in CloudWatch.)
 /// </summary>
 internal sealed class QueueDepthMonitor(
-    SqsClient sqs, QueueDirectory queues, IOptions<IngestOptions> options, EngineMetrics metrics, TimeProvider timeProvider,
+    QueueDirectory queues, IOptions<IngestOptions> options, EngineMetrics metrics, TimeProvider timeProvider,
     ILogger<QueueDepthMonitor> logger) : IHostedService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
@@ -55,7 +54,7 @@ internal sealed class QueueDepthMonitor(
                 continue;
             }
 
-            var attributes = await sqs.GetQueueAttributesAsync(url.Value, Counts, cancellationToken).ConfigureAwait(false);
+            var attributes = await queues.AttributesAsync(url.Value, [.. Counts], cancellationToken).ConfigureAwait(false);
             if (attributes.IsSuccess)
             {
                 metrics.QueueDepth(name, attributes.Value.Values.Sum(v => long.Parse(v, CultureInfo.InvariantCulture)));

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Telemetry;
 using Messaging.Testing;
@@ -57,15 +59,12 @@ public sealed class ApiBoundsTests(LocalAwsPeers peers) : IClassFixture<LocalAws
     public async Task Configuration_sets_named_by_requests_get_at_most_32_label_values_on_metrics_and_the_rest_count_as_other()
     {
         await using var host = await OperatorHost.StartAsync(peers);
-        var sqs = host.Services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests", default)).Value;
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests")).QueueUrl;
         const int Sets = EngineMetrics.ConfigurationSetLabels + 8;
         for (var i = 0; i < Sets; i++)
         {
-            await sqs.SendMessageAsync(url, new SqsOutgoingMessage
-            {
-                Body = $$$"""{"schema":"messaging.request.v1","messageId":"cs-{{{i}}}","channel":"email","to":"{{{host.Address($"r{i}")}}}","configurationSet":"set-{{{i}}}","content":{"subject":"Hi","text":"Hello"}}""",
-            }, default);
+            await sqs.SendMessageAsync(url, $$$"""{"schema":"messaging.request.v1","messageId":"cs-{{{i}}}","channel":"email","to":"{{{host.Address($"r{i}")}}}","configurationSet":"set-{{{i}}}","content":{"subject":"Hi","text":"Hello"}}""");
         }
 
         var journal = host.Services.GetRequiredService<IJournal>();

@@ -1,5 +1,7 @@
 using System.Net;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Persistence;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +17,8 @@ public sealed class MetricsEndpointTests(LocalAwsPeers peers) : IClassFixture<Lo
     public async Task Sends_outcomes_latencies_rates_actors_queues_and_reputation_are_exposed_in_prometheus_format()
     {
         await using var host = await OperatorHost.StartAsync(peers);
-        var sqs = host.Services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests", default)).Value;
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests")).QueueUrl;
         foreach (var (id, body) in new[]
                  {
                      ("m-1", $$$"""{"schema":"messaging.request.v1","messageId":"m-1","channel":"email","to":"{{{host.Address("a")}}}","content":{"subject":"Hi","text":"Hello"}}"""),
@@ -24,7 +26,7 @@ public sealed class MetricsEndpointTests(LocalAwsPeers peers) : IClassFixture<Lo
                      ("bad", "{not json"),
                  })
         {
-            await sqs.SendMessageAsync(url, new SqsOutgoingMessage { Body = body }, default);
+            await sqs.SendMessageAsync(url, body);
         }
 
         var journal = host.Services.GetRequiredService<IJournal>();
@@ -48,6 +50,7 @@ public sealed class MetricsEndpointTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Contains("messaging_sends_total{channel=\"email\",configuration_set=\"\"} 2", lines);
         Assert.Contains("messaging_requests_outcomes_total{outcome=\"sent\"} 2", lines);
         Assert.Contains($"messaging_requests_received_total{{queue=\"{host.Prefix}-requests\"}} 3", lines);
+        Assert.Contains(lines, l => l.StartsWith($"messaging_sqs_receives_total{{queue=\"{host.Prefix}-requests\"}} ", StringComparison.Ordinal));
         Assert.Contains($"messaging_dead_lettered_total{{queue=\"{host.Prefix}-requests\"}} 1", lines);
         Assert.Contains("# TYPE messaging_provider_duration_seconds histogram", lines);
         Assert.Contains("messaging_provider_duration_seconds_bucket{channel=\"email\",le=\"+Inf\"} 2", lines);

@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Templates;
 using Messaging.Testing;
@@ -32,9 +34,9 @@ public sealed class OperatorApiTests(LocalAwsPeers peers) : IClassFixture<LocalA
 
     private static async Task EnqueueAsync(OperatorHost host, string body)
     {
-        var sqs = host.Services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests", default)).Value;
-        Assert.True((await sqs.SendMessageAsync(url, new SqsOutgoingMessage { Body = body }, default)).IsSuccess);
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests")).QueueUrl;
+        Assert.NotNull((await sqs.SendMessageAsync(url, body)).MessageId);
     }
 
     private static string Email(string id, string to) =>

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Persistence;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,14 +31,14 @@ public sealed class QuotedAddressApiTests(LocalAwsPeers peers) : IClassFixture<L
 
     private static async Task<MessageRecord> SendAndSettleAsync(OperatorHost host, string id, string to, string status)
     {
-        var sqs = host.Services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests", default)).Value;
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests")).QueueUrl;
         var body = new JsonObject
         {
             ["schema"] = "messaging.request.v1", ["messageId"] = id, ["channel"] = "email", ["to"] = to,
             ["content"] = new JsonObject { ["subject"] = "Hi", ["text"] = "Hello" },
         }.ToJsonString();
-        Assert.True((await sqs.SendMessageAsync(url, new SqsOutgoingMessage { Body = body }, default)).IsSuccess);
+        Assert.NotNull((await sqs.SendMessageAsync(url, body)).MessageId);
         var journal = host.Services.GetRequiredService<IJournal>();
         MessageRecord? record = null;
         await AwaitCondition.UntilAsync(async () => (record = await journal.FindMessageAsync(id, default))?.Status == status, Deadline, $"{id} becomes {status} (is {record?.Status})");

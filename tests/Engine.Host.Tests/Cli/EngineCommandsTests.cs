@@ -2,7 +2,9 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Messaging.Engine;
 using Messaging.Engine.Aws.Signing;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Host.Cli;
 using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
@@ -52,10 +54,10 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
         var urls = JsonSerializer.Deserialize<Dictionary<string, string>>(first[..(first.IndexOf('}') + 1)])!;
         Assert.Equal([$"{_prefix}-dlq", $"{_prefix}-feedback", $"{_prefix}-feedback-dlq", $"{_prefix}-requests"], urls.Keys.Order());
         await using var services = Services();
-        var sqs = services.GetRequiredService<SqsClient>();
-        var requests = (await sqs.GetQueueAttributesAsync(urls[$"{_prefix}-requests"], ["RedrivePolicy"], default)).Value;
+        var sqs = services.GetRequiredService<IAmazonSQS>();
+        var requests = (await sqs.GetQueueAttributesAsync(urls[$"{_prefix}-requests"], ["RedrivePolicy"])).Attributes;
         Assert.Contains($"{_prefix}-dlq", requests["RedrivePolicy"]);
-        var dlq = (await sqs.GetQueueAttributesAsync(urls[$"{_prefix}-dlq"], ["MessageRetentionPeriod"], default)).Value;
+        var dlq = (await sqs.GetQueueAttributesAsync(urls[$"{_prefix}-dlq"], ["MessageRetentionPeriod"])).Attributes;
         Assert.Equal("1209600", dlq["MessageRetentionPeriod"]);
         Assert.Contains("QUEUE", _output.ToString());
     }
@@ -69,9 +71,9 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
 
         Assert.Equal(EngineCommands.Done, code);
         await using var services = Services();
-        var sqs = services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{_prefix}-requests", default)).Value;
-        var message = Assert.Single((await sqs.ReceiveMessagesAsync(url, 10, TimeSpan.FromSeconds(1), null, default)).Value);
+        var sqs = services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{_prefix}-requests")).QueueUrl;
+        var message = Assert.Single(((await sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(url, 10, TimeSpan.FromSeconds(1), null))).Messages ?? []));
         using var body = JsonDocument.Parse(message.Body);
         Assert.Equal("cli-1", body.RootElement.GetProperty("messageId").GetString());
         Assert.Equal("Ana@Example.com", body.RootElement.GetProperty("to").GetString());
@@ -137,8 +139,8 @@ public sealed class EngineCommandsTests(LocalAwsPeers peers) : IClassFixture<Loc
     private async Task<List<JsonDocument>> ReceiveAllAsync()
     {
         await using var services = Services();
-        var sqs = services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync($"{_prefix}-requests", default)).Value;
-        return (await sqs.ReceiveMessagesAsync(url, 10, TimeSpan.FromSeconds(1), null, default)).Value.Select(m => JsonDocument.Parse(m.Body)).ToList();
+        var sqs = services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync($"{_prefix}-requests")).QueueUrl;
+        return ((await sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(url, 10, TimeSpan.FromSeconds(1), null))).Messages ?? []).Select(m => JsonDocument.Parse(m.Body)).ToList();
     }
 }

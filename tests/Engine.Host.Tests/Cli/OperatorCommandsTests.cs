@@ -3,7 +3,9 @@ using Messaging.Contracts.Requests;
 using Messaging.Engine;
 using Messaging.Engine.Actors;
 using Messaging.Engine.Aws.Signing;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Persistence;
@@ -104,20 +106,21 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     {
         Assert.Equal(EngineCommands.Done, (await RunAsync("init")).Code);
         await using var services = Services();
-        var sqs = services.GetRequiredService<SqsClient>();
+        var sqs = services.GetRequiredService<IAmazonSQS>();
         var queues = services.GetRequiredService<QueueDirectory>();
         var dlqUrl = (await queues.UrlOfAsync($"{_prefix}-dlq", default)).Value;
         foreach (var body in new[] { "first", "second" })
         {
-            await sqs.SendMessageAsync(dlqUrl, new SqsOutgoingMessage
+            await sqs.SendMessageAsync(new SendMessageRequest
             {
-                Body = body,
-                Attributes = new Dictionary<string, SqsMessageAttribute>
+                QueueUrl = dlqUrl,
+                MessageBody = body,
+                MessageAttributes = new Dictionary<string, MessageAttributeValue>
                 {
-                    [DeadLetterWriter.ErrorAttribute] = SqsMessageAttribute.String($"gave up on {body}"),
-                    [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{_prefix}-requests"),
+                    [DeadLetterWriter.ErrorAttribute] = MessageAttributeValue.String($"gave up on {body}"),
+                    [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{_prefix}-requests"),
                 },
-            }, default);
+            });
         }
 
         var peeked = await RunAsync("dlq", "peek");
@@ -129,7 +132,8 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
 
         Assert.Contains("gave up on first", peeked.Output);
         Assert.Equal("redrive: 1 message(s)\n", redriven.Output.ReplaceLineEndings("\n"));
-        var back = Assert.Single((await sqs.ReceiveMessagesAsync((await queues.UrlOfAsync($"{_prefix}-requests", default)).Value, 10, TimeSpan.FromSeconds(1), null, default)).Value);
+        var requestsUrl = (await queues.UrlOfAsync($"{_prefix}-requests", default)).Value;
+        var back = Assert.Single((await sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(requestsUrl, 10, TimeSpan.FromSeconds(1), null))).Messages ?? []);
         Assert.Equal(("first", "ops"), (back.Body, back.StringAttribute(DeadLetterWriter.RedrivenByAttribute)));
         Assert.Equal("purge: 1 message(s)\n", purged.Output.ReplaceLineEndings("\n"));
         Assert.Equal((EngineCommands.BadInput, "redrive: 0 message(s); not found: no-such-id\n"), (notFound.Code, notFound.Output.ReplaceLineEndings("\n")));

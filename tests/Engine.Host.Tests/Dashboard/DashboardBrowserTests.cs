@@ -1,5 +1,7 @@
 using System.Net;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Host.Tests.Api;
@@ -21,26 +23,24 @@ public sealed class DashboardBrowserTests(LocalAwsPeers peers) : IClassFixture<L
     public async Task An_operator_connects_looks_up_a_message_and_redrives_a_dead_letter_which_is_then_sent()
     {
         await using var host = await OperatorHost.StartAsync(peers, kestrel: true);
-        var sqs = host.Services.GetRequiredService<SqsClient>();
-        var requests = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests", default)).Value;
-        var dlq = (await sqs.GetQueueUrlAsync($"{host.Prefix}-dlq", default)).Value;
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var requests = (await sqs.GetQueueUrlAsync($"{host.Prefix}-requests")).QueueUrl;
+        var dlq = (await sqs.GetQueueUrlAsync($"{host.Prefix}-dlq")).QueueUrl;
         var to = host.Address("ana");
-        await sqs.SendMessageAsync(requests, new SqsOutgoingMessage
-        {
-            Body = $$$"""{"schema":"messaging.request.v1","messageId":"looked-up","channel":"email","to":"{{{to}}}","content":{"subject":"Hi","text":"Hello"}}""",
-        }, default);
+        await sqs.SendMessageAsync(requests, $$$"""{"schema":"messaging.request.v1","messageId":"looked-up","channel":"email","to":"{{{to}}}","content":{"subject":"Hi","text":"Hello"}}""");
         // A request an earlier outage sent to the DLQ, as the engine writes it there.
-        await sqs.SendMessageAsync(dlq, new SqsOutgoingMessage
+        await sqs.SendMessageAsync(new SendMessageRequest
         {
-            Body = $$$"""{"schema":"messaging.request.v1","messageId":"stranded","channel":"email","to":"{{{host.Address("bo")}}}","content":{"subject":"Hi","text":"Hello"}}""",
-            Attributes = new Dictionary<string, SqsMessageAttribute>
+            QueueUrl = dlq,
+            MessageBody = $$$"""{"schema":"messaging.request.v1","messageId":"stranded","channel":"email","to":"{{{host.Address("bo")}}}","content":{"subject":"Hi","text":"Hello"}}""",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
             {
-                [DeadLetterWriter.ErrorAttribute] = SqsMessageAttribute.String("gave up after 3 attempt(s); last error: SES Transient InternalFailure"),
-                [DeadLetterWriter.AttemptsAttribute] = SqsMessageAttribute.Number(3),
-                [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{host.Prefix}-requests"),
-                [DeadLetterWriter.MessageIdAttribute] = SqsMessageAttribute.String("stranded"),
+                [DeadLetterWriter.ErrorAttribute] = MessageAttributeValue.String("gave up after 3 attempt(s); last error: SES Transient InternalFailure"),
+                [DeadLetterWriter.AttemptsAttribute] = MessageAttributeValue.Number(3),
+                [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{host.Prefix}-requests"),
+                [DeadLetterWriter.MessageIdAttribute] = MessageAttributeValue.String("stranded"),
             },
-        }, default);
+        });
         var journal = host.Services.GetRequiredService<IJournal>();
         await AwaitCondition.UntilAsync(async () => (await journal.FindMessageAsync("looked-up", default))?.Status == "sent", Deadline, "the first request is sent");
 

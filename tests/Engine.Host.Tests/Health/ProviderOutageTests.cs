@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,7 +21,7 @@ public sealed class ProviderOutageTests(LocalAwsPeers peers) : IClassFixture<Loc
     private ServiceProvider _aws = null!;
     private string _requestQueueUrl = "";
 
-    private SqsClient Sqs => _aws.GetRequiredService<SqsClient>();
+    private IAmazonSQS Sqs => _aws.GetRequiredService<IAmazonSQS>();
 
     public async Task InitializeAsync()
     {
@@ -60,10 +62,7 @@ public sealed class ProviderOutageTests(LocalAwsPeers peers) : IClassFixture<Loc
         client.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
         for (var i = 0; i < 5; i++)
         {
-            await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
-            {
-                Body = $$$"""{"schema":"messaging.request.v1","messageId":"out-{{{i}}}","channel":"email","to":"r{{{i}}}@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""",
-            }, default);
+            await Sqs.SendMessageAsync(_requestQueueUrl, $$$"""{"schema":"messaging.request.v1","messageId":"out-{{{i}}}","channel":"email","to":"r{{{i}}}@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""");
         }
 
         // The five sends and their retries fail; the quota monitor's calls too.

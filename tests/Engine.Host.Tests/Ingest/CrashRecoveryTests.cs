@@ -1,5 +1,7 @@
 using System.Text.Json;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Testing;
@@ -21,15 +23,15 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
     private HoldingProxy _proxy = null!;
     private string _requestQueueUrl = "";
 
-    private SqsClient Sqs => _aws.GetRequiredService<SqsClient>();
+    private IAmazonSQS Sqs => _aws.GetRequiredService<IAmazonSQS>();
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
         _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        _requestQueueUrl = (await Sqs.CreateQueueAsync($"{_prefix}-requests", null, null, default)).Value;
-        await Sqs.CreateQueueAsync($"{_prefix}-dlq", null, null, default);
-        await Sqs.CreateQueueAsync($"{_prefix}-feedback", null, null, default);
+        _requestQueueUrl = (await Sqs.CreateQueueAsync($"{_prefix}-requests")).QueueUrl;
+        await Sqs.CreateQueueAsync($"{_prefix}-dlq");
+        await Sqs.CreateQueueAsync($"{_prefix}-feedback");
         _proxy = await HoldingProxy.StartAsync(peers.SesEndpoint);
     }
 
@@ -60,10 +62,7 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
     {
         var victim = $"victim@{_prefix}.test";
         _proxy.HoldResponse = (path, body) => path == "/v2/email/outbound-emails" && body.Contains(victim, StringComparison.Ordinal);
-        await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
-        {
-            Body = $$$"""{"schema":"messaging.request.v1","messageId":"crash-1","channel":"email","to":"{{{victim}}}","content":{"subject":"Once","text":"Only once"}}""",
-        }, default);
+        await Sqs.SendMessageAsync(_requestQueueUrl, $$$"""{"schema":"messaging.request.v1","messageId":"crash-1","channel":"email","to":"{{{victim}}}","content":{"subject":"Once","text":"Only once"}}""");
 
         await using (var first = StartEngine())
         {
@@ -85,7 +84,7 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
                 "the restarted engine settles the interrupted send");
             await AwaitCondition.UntilAsync(async () =>
             {
-                var depth = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+                var depth = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
                 return depth.Values.All(v => v == "0");
             }, Deadline, "the request is acked");
         }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,7 +17,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     private ServiceProvider _aws = null!;
     private string _requestQueueUrl = "";
 
-    private SqsClient Sqs => _aws.GetRequiredService<SqsClient>();
+    private IAmazonSQS Sqs => _aws.GetRequiredService<IAmazonSQS>();
 
     public async Task InitializeAsync()
     {
@@ -45,10 +47,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     {
         for (var i = 0; i < 20; i++)
         {
-            await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
-            {
-                Body = $$$"""{"schema":"messaging.request.v1","messageId":"busy-{{{i}}}","channel":"email","to":"r{{{i}}}@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""",
-            }, default);
+            await Sqs.SendMessageAsync(_requestQueueUrl, $$$"""{"schema":"messaging.request.v1","messageId":"busy-{{{i}}}","channel":"email","to":"r{{{i}}}@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""");
         }
 
         using var taken = new TcpListener(IPAddress.Loopback, 0);
@@ -67,7 +66,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
         Assert.DoesNotContain("BackgroundService failed", engine.Output, StringComparison.Ordinal);
 
         // All 20 are still waiting, none ever received (nothing in flight), and none was sent.
-        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
         Assert.Equal(("20", "0"), (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]));
         Assert.DoesNotContain(await peers.StoredEmailsAsync(), e => e.GetRawText().Contains(_prefix, StringComparison.Ordinal));
     }

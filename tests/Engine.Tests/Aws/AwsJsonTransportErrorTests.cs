@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
 using Messaging.Engine.Aws.Sms;
-using Messaging.Engine.Aws.Sqs;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,7 +18,7 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _server.InitializeAsync();
-        _services = AwsTestServices.Create(sqs: _server.Endpoint, ses: _server.Endpoint, sms: _server.Endpoint, requestTimeout: TimeSpan.FromSeconds(3));
+        _services = AwsTestServices.Create(ses: _server.Endpoint, sms: _server.Endpoint, requestTimeout: TimeSpan.FromSeconds(3));
     }
 
     public async Task DisposeAsync()
@@ -81,18 +80,6 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_throttling_code_on_a_400_is_throttling()
-    {
-        _server.Script(ScriptedResponse.Json10Error(400, "com.amazonaws.sqs#RequestThrottled", "Rate exceeded"));
-
-        var result = await _services.GetRequiredService<SqsClient>().GetQueueUrlAsync("q", default);
-
-        Assert.Equal(ProviderErrorKind.Throttled, result.Error!.Kind);
-        Assert.Equal("RequestThrottled", result.Error.Code);
-        Assert.Equal(AwsService.Sqs, result.Error.Service);
-    }
-
-    [Fact]
     public async Task A_timeout_is_transient_and_its_outcome_unknown()
     {
         _server.Script(new ScriptedResponse(200, """{"MessageId":"late"}""", Delay: TimeSpan.FromSeconds(30)));
@@ -119,25 +106,6 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
         Assert.Equal("Timeout", second.Error!.Code);
         Assert.False(second.Error.OutcomeUnknown, second.Error.ToString());
         Assert.Single(_server.Received);
-    }
-
-    [Fact]
-    public async Task A_call_waiting_for_a_free_connection_does_not_spend_its_timeout_there()
-    {
-        // One connection, held by a long poll the provider answers after 2.5 s (within the poll's own allowance):
-        // a call with a 1 s timeout behind it must not time out, as if the provider had it, while it waits.
-        await using var services = AwsTestServices.Create(sqs: _server.Endpoint, requestTimeout: TimeSpan.FromSeconds(1),
-            extraSettings: new Dictionary<string, string?> { ["Engine:Aws:MaxConnectionsPerEndpoint"] = "1" });
-        var sqs = services.GetRequiredService<SqsClient>();
-        _server.Script(new ScriptedResponse(200, """{"Messages":[]}""", Delay: TimeSpan.FromSeconds(2.5)));
-        _server.Script(new ScriptedResponse(200, """{"QueueUrl":"http://sqs.test/000000000000/second"}"""));
-
-        var poll = sqs.ReceiveMessagesAsync("http://sqs.test/000000000000/q", 10, TimeSpan.FromSeconds(3), null, default);
-        await AwaitCondition.UntilAsync(() => Task.FromResult(_server.Received.Count == 1), TimeSpan.FromSeconds(10), "the long poll reaches the provider");
-        var behind = await sqs.GetQueueUrlAsync("second", default);
-
-        Assert.True((await poll).IsSuccess);
-        Assert.True(behind.IsSuccess, behind.ToString());
     }
 
     [Fact]

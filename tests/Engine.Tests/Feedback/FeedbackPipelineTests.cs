@@ -1,3 +1,4 @@
+using Messaging.Engine.Aws;
 using System.Text;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
@@ -106,7 +107,7 @@ public sealed class FeedbackPipelineTests(LocalAwsPeers peers) : IClassFixture<L
         var byRecipient = Assert.Single(await journal.FindMessagesByRecipientAsync(RecipientKey.For(Contracts.Requests.Channel.Email, to).ToString(), DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10, default));
         Assert.Equal((2, 1), (byRecipient.Opens, byRecipient.Clicks));
 
-        var statusUrl = (await engine.Sqs.GetQueueUrlAsync($"{prefix}-status", default)).Value;
+        var statusUrl = (await engine.Sqs.GetQueueUrlAsync($"{prefix}-status")).QueueUrl;
         var changes = new List<Contracts.Status.MessageStatusChanged>();
         await AwaitCondition.UntilAsync(async () =>
         {

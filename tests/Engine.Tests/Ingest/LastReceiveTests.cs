@@ -1,5 +1,7 @@
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
@@ -45,15 +47,15 @@ public sealed class LastReceiveTests(LocalAwsPeers peers) : IClassFixture<LocalA
         var spent = 0;
         await AwaitCondition.UntilAsync(async () =>
         {
-            var batch = await crashed.Sqs.ReceiveMessagesAsync(crashed.RequestQueueUrl, 1, TimeSpan.FromSeconds(1), TimeSpan.Zero, default);
-            spent += batch.Value.Count;
+            var batch = await crashed.Sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(crashed.RequestQueueUrl, 1, TimeSpan.FromSeconds(1), TimeSpan.Zero));
+            spent += batch.Messages?.Count ?? 0;
             return spent >= 4;
         }, Deadline, "four receives of the request are spent");
 
         await crashed.StopAsync();
         await using var engine = await EngineUnderTest.StartAsync(peers, settings, directory: directory, prefix: prefix);
         var records = engine.Services.GetRequiredService<IJournal>();
-        var deadLetters = new List<SqsMessage>();
+        var deadLetters = new List<Message>();
         await AwaitCondition.UntilAsync(async () =>
         {
             deadLetters.AddRange(await engine.TakeDeadLettersAsync());

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Telemetry;
 using Messaging.Testing;
@@ -80,23 +82,25 @@ public sealed class OversizeDeadLetterTests(LocalAwsPeers peers) : IClassFixture
     public async Task A_dead_letter_whose_stored_body_is_gone_is_kept_with_the_reason_and_the_others_are_still_redriven()
     {
         await using var engine = await EngineUnderTest.StartAsync(peers);
-        var lost = (await engine.Sqs.SendMessageAsync(engine.DeadLetterQueueUrl, new SqsOutgoingMessage
+        var lost = (await engine.Sqs.SendMessageAsync(new SendMessageRequest
         {
-            Body = "{\"storedBody\":\"gone\"}",
-            Attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            QueueUrl = engine.DeadLetterQueueUrl,
+            MessageBody = "{\"storedBody\":\"gone\"}",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
             {
-                [DeadLetterWriter.StoredBodyAttribute] = SqsMessageAttribute.String("gone"),
-                [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{engine.Prefix}-requests"),
+                [DeadLetterWriter.StoredBodyAttribute] = MessageAttributeValue.String("gone"),
+                [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{engine.Prefix}-requests"),
             },
-        }, default)).Value.MessageId;
-        var fine = (await engine.Sqs.SendMessageAsync(engine.DeadLetterQueueUrl, new SqsOutgoingMessage
+        })).MessageId;
+        var fine = (await engine.Sqs.SendMessageAsync(new SendMessageRequest
         {
-            Body = EngineUnderTest.EmailRequest("redriven-1", engine.Address("redriven-1")),
-            Attributes = new Dictionary<string, SqsMessageAttribute>(StringComparer.Ordinal)
+            QueueUrl = engine.DeadLetterQueueUrl,
+            MessageBody = EngineUnderTest.EmailRequest("redriven-1", engine.Address("redriven-1")),
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal)
             {
-                [DeadLetterWriter.SourceQueueAttribute] = SqsMessageAttribute.String($"{engine.Prefix}-requests"),
+                [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{engine.Prefix}-requests"),
             },
-        }, default)).Value.MessageId;
+        })).MessageId;
         var console = engine.Services.GetRequiredService<DeadLetterConsole>();
 
         var redriven = (await console.RedriveAsync(DeadLetterQueueKind.Requests, [lost, fine], "ops@example.com", default)).Value;

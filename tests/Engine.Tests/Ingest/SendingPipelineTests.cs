@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Throttling;
@@ -76,7 +78,7 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
         ]);
 
         await WaitForEmailsAsync(engine, 1, "the valid request is sent");
-        var dead = new List<SqsMessage>();
+        var dead = new List<Message>();
         await AwaitCondition.UntilAsync(async () =>
         {
             dead.AddRange(await engine.TakeDeadLettersAsync());
@@ -108,7 +110,7 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
         ]);
 
         await WaitForEmailsAsync(engine, 20, "the 20 healthy recipients are sent to");
-        var dead = new List<SqsMessage>();
+        var dead = new List<Message>();
         await AwaitCondition.UntilAsync(async () =>
         {
             dead.AddRange(await engine.TakeDeadLettersAsync());
@@ -194,14 +196,14 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
 
         foreach (var chunk in bodies.Chunk(10))
         {
-            var sent = await engine.Sqs.SendMessageBatchAsync(engine.RequestQueueUrl, chunk.Select((b, n) => new SqsOutgoingMessage
+            var sent = await engine.Sqs.SendMessageBatchAsync(engine.RequestQueueUrl, chunk.Select((b, n) => new SendMessageBatchRequestEntry
             {
                 Id = $"e{n}",
-                Body = EngineUnderTest.EmailRequest(b.Id, engine.Address(b.Recipient)),
+                MessageBody = EngineUnderTest.EmailRequest(b.Id, engine.Address(b.Recipient)),
                 MessageGroupId = $"email:{engine.Address(b.Recipient)}",
-                DeduplicationId = b.Id,
-            }).ToList(), default);
-            Assert.True(sent.IsSuccess && sent.Value.Failed.Count == 0, sent.ToString());
+                MessageDeduplicationId = b.Id,
+            }).ToList());
+            Assert.Empty(sent.Failed ?? []);
         }
 
         await WaitForEmailsAsync(engine, 30, "all 30 are sent");
@@ -212,6 +214,6 @@ public sealed class SendingPipelineTests(LocalAwsPeers peers) : IClassFixture<Lo
             Assert.Equal(mine.Order(StringComparer.Ordinal), mine);
         }
 
-        Assert.NotNull((await engine.Sqs.GetQueueUrlAsync($"{prefix}-dlq.fifo", default)).Value);
+        Assert.NotNull((await engine.Sqs.GetQueueUrlAsync($"{prefix}-dlq.fifo")).QueueUrl);
     }
 }

@@ -1,3 +1,4 @@
+using Messaging.Engine.Aws;
 using System.Text.Json.Nodes;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.DeadLetters;

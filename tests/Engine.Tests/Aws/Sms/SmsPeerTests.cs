@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Messaging.Engine.Aws.Sms;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
 using Messaging.SmsPeer;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +28,7 @@ public sealed class SmsPeerTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPe
         });
         await _peer.StartAsync(default);
         _services = AwsTestServices.Create(sqs: peers.SqsEndpoint, sms: _peer.Endpoint);
-        await _services.GetRequiredService<SqsClient>().CreateQueueAsync(_feedbackQueue, null, null, default);
+        await _services.GetRequiredService<IAmazonSQS>().CreateQueueAsync(_feedbackQueue);
     }
 
     public async Task DisposeAsync()
@@ -60,12 +62,12 @@ public sealed class SmsPeerTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPe
         using var unknown = await http.PostAsync("/events", JsonContent.Create(new { messageId = "no-such-text", @event = "STOP" }));
 
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.NotFound), (delivered.StatusCode, stop.StatusCode, unknown.StatusCode));
-        var sqs = _services.GetRequiredService<SqsClient>();
-        var url = (await sqs.GetQueueUrlAsync(_feedbackQueue, default)).Value;
+        var sqs = _services.GetRequiredService<IAmazonSQS>();
+        var url = (await sqs.GetQueueUrlAsync(_feedbackQueue)).QueueUrl;
         var bodies = new List<JsonElement>();
         await AwaitCondition.UntilAsync(async () =>
         {
-            bodies.AddRange((await sqs.ReceiveMessagesAsync(url, 10, TimeSpan.FromSeconds(1), null, default)).Value.Select(m => JsonDocument.Parse(m.Body).RootElement.Clone()));
+            bodies.AddRange(((await sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(url, 10, TimeSpan.FromSeconds(1), null))).Messages ?? []).Select(m => JsonDocument.Parse(m.Body).RootElement.Clone()));
             return bodies.Count >= 2;
         }, TimeSpan.FromSeconds(30), "both events are on the feedback queue");
         var status = Assert.Single(bodies, b => b.TryGetProperty("eventType", out _));
