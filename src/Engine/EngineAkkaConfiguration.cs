@@ -1,10 +1,13 @@
 using System.Text.Json;
 using Akka.Configuration;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,14 +31,24 @@ public static class EngineAkkaConfiguration
         ArgumentNullException.ThrowIfNull(configuration);
 
         var options = configuration.GetSection(EngineAkkaOptions.SectionName).Get<EngineAkkaOptions>() ?? new EngineAkkaOptions();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MemberUpTimes>();
+        services.TryAddSingleton<ClusterViewReader>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
             var contentRoot = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
             builder
                 .AddHocon(Settings(options.ConfigFile), HoconAddMode.Prepend)
-                .AddHocon(Database(journal, contentRoot), HoconAddMode.Prepend)
-                .AddHocon(configuration.GetSection("akka"), HoconAddMode.Prepend)
+                .AddHocon(Database(journal, contentRoot), HoconAddMode.Prepend);
+            // Only when there are overrides: an empty section becomes `akka = null`, which hides the settings beneath it.
+            var overrides = configuration.GetSection("akka");
+            if (overrides.Exists())
+            {
+                builder.AddHocon(overrides, HoconAddMode.Prepend);
+            }
+
+            builder
                 .AddSetup(new EventStoreSetup(
                     provider.GetRequiredService<ILoggerFactory>(),
                     provider.GetService<TimeProvider>() ?? TimeProvider.System))
@@ -44,8 +57,16 @@ public static class EngineAkkaConfiguration
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
+                // Remoting and the cluster's settings come from config/akka.hocon; this selects the cluster provider and
+                // adds the defaults of sharding, singletons and distributed data beneath them.
+                .WithClustering()
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
-                .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system));
+                .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
+                .AddStartup((system, _) =>
+                {
+                    provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    ClusterFormation.JoinSelfWhenAlone(system);
+                });
         });
         return services;
     }
