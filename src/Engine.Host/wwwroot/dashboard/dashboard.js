@@ -129,6 +129,21 @@ async function refreshDeadLetters() {
   }));
 }
 
+async function refreshCluster() {
+  const cluster = await api("/cluster");
+  const shards = new Map(cluster.shards.map((s) => [s.address, s]));
+  $("#cluster-summary").textContent = `this node: ${cluster.self} · leader: ${cluster.leader || "none (not converged)"}` +
+    (cluster.unreachable.length ? ` · unreachable: ${cluster.unreachable.join(", ")}` : "");
+  fillTable("#cluster", cluster.members.map((m) => {
+    const reachable = document.createElement("span");
+    reachable.className = m.reachable ? "up" : "down";
+    reachable.textContent = m.reachable ? "yes" : "no";
+    const node = shards.get(m.address);
+    return [m.address + (m.address === cluster.leader ? " (leader)" : ""), m.status, reachable, m.upSince || "–", m.roles.join(", "),
+      node ? node.shards : "–", node ? node.entities : "–"];
+  }));
+}
+
 async function redrive(ids) {
   try {
     const result = await api("/dlq/requests/redrive", { method: "POST", body: JSON.stringify({ messageIds: ids }) });
@@ -166,7 +181,7 @@ async function lookup(key) {
 async function refresh() {
   if (!state.token) { setStatus("enter a token", true); return; }
   try {
-    await Promise.all([refreshSummary(), refreshDeadLetters()]);
+    await Promise.all([refreshSummary(), refreshDeadLetters(), refreshCluster()]);
     setStatus(`connected · ${new Date().toLocaleTimeString()}`, false);
   } catch (error) {
     setStatus(error.message, true);
