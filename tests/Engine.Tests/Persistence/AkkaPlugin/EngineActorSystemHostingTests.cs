@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
@@ -92,6 +93,48 @@ public sealed class EngineActorSystemHostingTests : IDisposable
         {
             await host.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task The_cluster_view_counts_shards_and_entities_per_node_once_a_recipient_region_runs()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _contentRoot, EnvironmentName = "Test" });
+        builder.Services.AddOptions<JournalOptions>();
+        builder.Services.AddEngineActorSystem(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(up.SetResult);
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var region = await ClusterSharding.Get(system).StartAsync(ClusterViewReader.RecipientRegion, Props.Create(() => new Echo()),
+                ClusterShardingSettings.Create(system), HashCodeMessageExtractor.Create(10, m => m is Hello hello ? hello.EntityId : null));
+            foreach (var entity in new[] { "email:a@example.com", "email:b@example.com", "email:c@example.com" })
+            {
+                Assert.Equal(new Hello(entity), await region.Ask<Hello>(new Hello(entity), TimeSpan.FromSeconds(30)));
+            }
+
+            var view = await host.Services.GetRequiredService<ClusterViewReader>().ReadAsync(TimeSpan.FromSeconds(10), default);
+
+            var node = Assert.Single(view.Shards);
+            Assert.Equal(view.Self, node.Address);
+            Assert.Equal(3, node.Entities);
+            Assert.InRange(node.Shards, 1, 3);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    private sealed record Hello(string EntityId);
+
+    private sealed class Echo : ReceiveActor
+    {
+        public Echo() => ReceiveAny(m => Sender.Tell(m));
     }
 
     private long CountRows(string persistenceId)
