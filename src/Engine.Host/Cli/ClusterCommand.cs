@@ -16,7 +16,7 @@ internal static class ClusterCommand
         {
             RunningEngine.UrlOption(), RunningEngine.TokenOption(), json,
         };
-        command.SetAction((parse, ct) => RunningEngine.CallAsync(cli, parse, Name, Auth.OperatorRoles.Reader, async api =>
+        command.SetAction((parse, ct) => RunningEngine.CallAsync(cli, parse, Name, Auth.OperatorRoles.Reader, subject: null, async api =>
         {
             using var response = await api.GetAsync(new Uri("/cluster", UriKind.Relative), ct);
             var (view, exitCode) = await RunningEngine.ReadAsync<ClusterView>(cli, Name, response, ct);

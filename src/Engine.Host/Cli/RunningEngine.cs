@@ -26,8 +26,10 @@ internal static class RunningEngine
     /// Calls <paramref name="work"/> with a client for the engine's API. No engine answering, a refused token, or an API
     /// error exits 1 with one line after <paramref name="command"/> (a 400 or 404 exits 2: the input was wrong).
     /// </summary>
+    /// <param name="subject">Who a token signed here names (the API records it with a change); the user by default.</param>
     public static async Task<int> CallAsync(
-        EngineCommands.CliContext cli, ParseResult parse, string command, string role, Func<HttpClient, Task<int>> work, CancellationToken cancellationToken)
+        EngineCommands.CliContext cli, ParseResult parse, string command, string role, string? subject, Func<HttpClient, Task<int>> work,
+        CancellationToken cancellationToken)
     {
         string url;
         string token;
@@ -38,7 +40,7 @@ internal static class RunningEngine
             var given = parse.GetValue<string?>("--token") ?? configuration[TokenVariable];
             if (given is null && OperatorTokenSigner.Secret(configuration, out var settings) is { } secret)
             {
-                given = OperatorTokenSigner.Sign(settings, secret, role, Environment.UserName, TimeSpan.FromMinutes(5));
+                given = OperatorTokenSigner.Sign(settings, secret, role, subject ?? Environment.UserName, TimeSpan.FromMinutes(5));
             }
 
             if (given is null)
