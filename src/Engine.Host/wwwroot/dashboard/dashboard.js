@@ -17,7 +17,10 @@ async function api(path, options = {}) {
   return body;
 }
 
-function setStatus(text, failed) {
+// An action's outcome (a redrive) stays 10 s, so the next poll's "connected" does not hide it at once.
+function setStatus(text, failed, hold = false) {
+  if (!hold && !failed && Date.now() < (state.heldUntil || 0)) { return; }
+  state.heldUntil = hold ? Date.now() + 10000 : 0;
   const status = $("#status");
   status.textContent = text;
   status.style.color = failed ? "#ffb4b4" : "#c8f7c5";
@@ -147,10 +150,10 @@ async function refreshCluster() {
 async function redrive(ids) {
   try {
     const result = await api("/dlq/requests/redrive", { method: "POST", body: JSON.stringify({ messageIds: ids }) });
-    setStatus(`redriven: ${result.done.length}`, false);
+    setStatus(`redriven: ${result.done.length}`, false, true);
     await refreshDeadLetters();
   } catch (error) {
-    setStatus(`redrive failed: ${error.message}`, true);
+    setStatus(`redrive failed: ${error.message}`, true, true);
   }
 }
 
