@@ -1,8 +1,10 @@
 using System.Text.Json;
-using Akka.Configuration;
 using Akka.Cluster.Hosting;
+using Akka.Configuration;
 using Akka.Hosting;
 using Messaging.Engine.Membership;
+using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Microsoft.Extensions.Configuration;
@@ -24,13 +26,21 @@ public static class EngineAkkaConfiguration
 {
     private const string BuiltInConfig = "Messaging.Engine.akka.hocon";
 
-    /// <summary>Adds the actor system, with the engine's Akka.Persistence plugin as its journal and snapshot store.</summary>
+    /// <summary>The shard region's type name: every node of a cluster hosts its recipients under it.</summary>
+    public const string RecipientRegion = "recipient";
+
+    /// <summary>
+    /// Adds the actor system, with the engine's Akka.Persistence plugin as its journal and snapshot store, a cluster (a
+    /// lone node with no seed nodes joins itself) and the recipients' shard region (<see cref="RecipientRegion"/>; reach
+    /// it as <c>IRequiredActor&lt;RecipientEntity&gt;</c>).
+    /// </summary>
     public static IServiceCollection AddEngineActorSystem(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
         var options = configuration.GetSection(EngineAkkaOptions.SectionName).Get<EngineAkkaOptions>() ?? new EngineAkkaOptions();
+        services.TryAddSingleton<RecipientEntityServices>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MemberUpTimes>();
         services.TryAddSingleton<ClusterViewReader>();
@@ -39,29 +49,40 @@ public static class EngineAkkaConfiguration
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
             var contentRoot = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
             builder
-                .AddHocon(Settings(options.ConfigFile), HoconAddMode.Prepend)
-                .AddHocon(Database(journal, contentRoot), HoconAddMode.Prepend);
-            // Only when there are overrides: an empty section becomes `akka = null`, which hides the settings beneath it.
-            var overrides = configuration.GetSection("akka");
-            if (overrides.Exists())
-            {
-                builder.AddHocon(overrides, HoconAddMode.Prepend);
-            }
-
-            builder
+                // First: the cluster's and sharding's defaults go under the settings prepended after them.
+                .WithClustering()
+                // Services are resolved when the first entity starts, so a host that never routes to a recipient needs none.
+                .WithShardRegion<RecipientEntity>(
+                    RecipientRegion,
+                    entityId => RecipientEntity.Props(EntityKey(entityId), provider.GetRequiredService<RecipientEntityServices>()),
+                    new RecipientMessageExtractor(RecipientMessageExtractor.DefaultNumberOfShards),
+                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance })
+                // One layer, merged here (overrides first): the environment's akka keys, the database, config/akka.hocon.
+                .AddHocon(Overrides(configuration.GetSection("akka"))
+                    .WithFallback(Database(journal, contentRoot))
+                    .WithFallback(Settings(options.ConfigFile)), HoconAddMode.Prepend)
                 .AddSetup(new EventStoreSetup(
                     provider.GetRequiredService<ILoggerFactory>(),
-                    provider.GetService<TimeProvider>() ?? TimeProvider.System))
+                    provider.GetService<TimeProvider>() ?? TimeProvider.System)
+                {
+                    // The same choice as the HOCON above, as an object: with the cluster's layers of settings a deep
+                    // HOCON path was seen to resolve to the shipped default instead.
+                    Database = new JournalOptions
+                    {
+                        Provider = journal.Provider,
+                        SqlitePath = Path.Combine(contentRoot, journal.SqlitePath),
+                        SqliteSynchronous = journal.SqliteSynchronous,
+                        PostgresConnectionString = journal.PostgresConnectionString,
+                    },
+                })
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                // Remoting and the cluster's settings come from config/akka.hocon; this selects the cluster provider and
-                // adds the defaults of sharding, singletons and distributed data beneath them.
-                .WithClustering()
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
+                // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
                 .AddStartup((system, _) =>
                 {
                     provider.GetRequiredService<MemberUpTimes>().Follow(system);
@@ -70,6 +91,58 @@ public static class EngineAkkaConfiguration
         });
         return services;
     }
+
+    /// <summary>
+    /// The host configuration's <c>akka</c> keys (environment variables such as <c>AKKA__…</c>) as HOCON; numbered keys
+    /// (<c>AKKA__CLUSTER__SEED_NODES__0</c>) become a list.
+    /// </summary>
+    internal static Config Overrides(IConfigurationSection section)
+    {
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var lists = new SortedDictionary<string, SortedDictionary<int, string>>(StringComparer.Ordinal);
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            // HOCON keys use dashes where variable names cannot.
+            var path = "akka." + key.Replace(':', '.').Replace('_', '-').ToLowerInvariant();
+            var last = path.LastIndexOf('.');
+            if (int.TryParse(path[(last + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            {
+                var list = path[..last];
+                if (!lists.TryGetValue(list, out var items))
+                {
+                    lists[list] = items = new SortedDictionary<int, string>();
+                }
+
+                items[index] = Quoted(value);
+            }
+            else
+            {
+                values[path] = Quoted(value);
+            }
+        }
+
+        var hocon = new System.Text.StringBuilder();
+        foreach (var (path, value) in values)
+        {
+            hocon.Append(path).Append(" = ").AppendLine(value);
+        }
+
+        foreach (var (path, items) in lists)
+        {
+            hocon.Append(path).Append(" = [").AppendJoin(", ", items.Values).AppendLine("]");
+        }
+
+        return ConfigurationFactory.ParseString(hocon.ToString());
+    }
+
+    private static RecipientKey EntityKey(string entityId) => RecipientKey.TryParse(entityId, out var key)
+        ? key
+        : throw new ArgumentException($"'{entityId}' is not a recipient key.", nameof(entityId));
 
     /// <summary><paramref name="configFile"/> (relative to the binary) over the built-in copy of <c>config/akka.hocon</c>.</summary>
     internal static Config Settings(string configFile)

@@ -7,9 +7,6 @@ namespace Messaging.Engine.Membership;
 /// <summary>Reads the Akka cluster's state on this node, and the recipient region's shards when that region runs.</summary>
 public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
 {
-    /// <summary>The shard region of the recipient entities.</summary>
-    public const string RecipientRegion = "recipient";
-
     /// <param name="timeout">How long the shard regions of all nodes may take to answer.</param>
     public async Task<ClusterView> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -31,12 +28,12 @@ public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
     private async Task<IReadOnlyList<NodeShardsView>> ShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var sharding = ClusterSharding.Get(system);
-        if (!sharding.ShardTypeNames.Contains(RecipientRegion))
+        if (!sharding.ShardTypeNames.Contains(EngineAkkaConfiguration.RecipientRegion))
         {
             return [];
         }
 
-        var stats = await sharding.ShardRegion(RecipientRegion)
+        var stats = await sharding.ShardRegion(EngineAkkaConfiguration.RecipientRegion)
             .Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1), cancellationToken)
             .ConfigureAwait(false);
         return stats.Regions

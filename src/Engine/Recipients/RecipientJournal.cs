@@ -46,14 +46,12 @@ public sealed class RecipientJournal(
         CancellationToken cancellationToken)
     {
         var after = before.ApplyAll(events);
-        var request = new AppendRequest(
-            key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), MessageRows(key, after, events))
+        var rows = RecipientReadModel.RowsFor(key, before, after, events, _publishStatus);
+        var request = new AppendRequest(key.ToString(), expectedSequenceNr, events.Select(serializer.Serialize).ToList(), rows.Messages)
         {
-            StatusChanges = _publishStatus ? StatusChanges(key, before, after, events) : [],
-            Suppression = events.Any(e => e is Suppressed) && after.Suppression is { } s
-                ? new SuppressionRecord(key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
-                : null,
-            SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
+            StatusChanges = rows.StatusChanges,
+            Suppression = rows.Suppression,
+            SuppressionLifted = rows.SuppressionLifted,
             // A message id new to this recipient must be new everywhere: one send per messageId across recipients.
             Claims = events.OfType<IMessageEvent>().Where(e => e is RequestAccepted or Rejected && before.Find(e.MessageId) is null)
                 .Select(e => e.MessageId).Distinct().ToList(),
@@ -71,51 +69,4 @@ public sealed class RecipientJournal(
     /// <summary>A message's row in the read table, whichever recipient it belongs to.</summary>
     public Task<MessageRecord?> FindMessageAsync(string messageId, CancellationToken cancellationToken) =>
         journal.FindMessageAsync(messageId, cancellationToken);
-
-    /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
-    private static List<MessageRecord> MessageRows(RecipientKey key, RecipientState after, IReadOnlyList<IRecipientEvent> events)
-    {
-        var rows = new List<MessageRecord>();
-        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
-        {
-            if (after.Find(messageId) is { } m)
-            {
-                rows.Add(new MessageRecord(
-                    m.MessageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
-                    ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt, m.Opens, m.Clicks));
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>One <c>MessageStatusChanged</c> per message whose status these events changed.</summary>
-    private static List<StatusChange> StatusChanges(RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events)
-    {
-        var changes = new List<StatusChange>();
-        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
-        {
-            // A recalled message had a status before this append, even if this state no longer remembered it.
-            var previous = before.Find(messageId)?.Status
-                ?? events.OfType<MessageRecalled>().FirstOrDefault(r => r.MessageId == messageId)?.Status;
-            if (after.Find(messageId) is not { } m || m.Status == previous)
-            {
-                continue;
-            }
-
-            changes.Add(new StatusChange(messageId, JsonSerializer.Serialize(new MessageStatusChanged
-            {
-                MessageId = messageId,
-                Channel = key.Channel,
-                To = key.Address,
-                Status = m.Status,
-                PreviousStatus = previous,
-                Reason = m.Reason,
-                ProviderMessageId = m.ProviderMessageId,
-                OccurredAt = m.UpdatedAt,
-            }, ContractsJsonContext.Default.MessageStatusChanged)));
-        }
-
-        return changes;
-    }
 }

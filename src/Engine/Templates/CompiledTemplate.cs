@@ -32,21 +32,21 @@ public sealed class CompiledTemplate
     private readonly Template? _text;
     private readonly IReadOnlyList<TemplateVariable> _variables;
     private readonly HtmlText? _derivedText;
-    private readonly Func<TemplateRenderContext> _context;
+    private readonly RenderContextPool _contexts;
     private readonly StorePartials _htmlPartials;
     private readonly StorePartials _textPartials;
     private readonly IReadOnlySet<string> _functionNames;
 
     private CompiledTemplate(
         StoredTemplate source, Template? subject, Template? html, Template? text, StorePartials htmlPartials, StorePartials textPartials,
-        Func<TemplateRenderContext> context, IReadOnlySet<string> functionNames)
+        RenderContextPool contexts, IReadOnlySet<string> functionNames)
     {
         _functionNames = functionNames;
         Source = source;
         _subject = subject;
         _html = html;
         _text = text;
-        _context = context;
+        _contexts = contexts;
         _htmlPartials = htmlPartials;
         _textPartials = textPartials;
         _variables = source.Definition.Variables ?? [];
@@ -83,7 +83,7 @@ public sealed class CompiledTemplate
             definition.Text is null ? null : TemplateParser.ParseOrThrow(definition.Text, "text", syntax),
             htmlPartials,
             textPartials,
-            () => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture),
+            new RenderContextPool(() => new TemplateRenderContext(syntax, builtins, functions, textPartials, culture)),
             new HashSet<string>(builtins.Keys.Concat(functions.Keys), StringComparer.Ordinal));
     }
 
@@ -123,11 +123,12 @@ public sealed class CompiledTemplate
             }
         }
 
-        var context = _context();
+        var context = _contexts.Rent();
         context.PushGlobal(globals);
         var subject = RenderPart(context, _subject, "subject", html: false);
         var html = RenderPart(context, _html, "html", html: true);
         var text = RenderPart(context, _text, "text", html: false);
+        _contexts.Return(context);
         return new RenderedContent(
             subject?.Trim(),
             html,

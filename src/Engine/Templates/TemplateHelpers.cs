@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Globalization;
 using Scriban.Runtime;
@@ -22,6 +23,13 @@ internal sealed class TemplateHelpers(CultureInfo culture, TimeZoneInfo zone)
 {
     private readonly TimeZoneInfo _zone = zone;
 
+    /// <summary>Above this many (culture, currency) pairs, a layout is built per call rather than kept.</summary>
+    private const int KeptLayouts = 256;
+
+    // How each (culture, currency) pair lays out an amount: building one reads the culture's region data, which
+    // costs more than the formatting itself. Bounded by KeptLayouts.
+    private readonly ConcurrentDictionary<(CultureInfo Culture, string Code), NumberFormatInfo> _layouts = new();
+
     // ISO 4217 code → the symbol and decimals the culture of a region using it writes. Built once, never changed.
     private static readonly FrozenDictionary<string, (string Symbol, int Digits)> Currencies = BuildCurrencies();
 
@@ -29,12 +37,15 @@ internal sealed class TemplateHelpers(CultureInfo culture, TimeZoneInfo zone)
     public ScriptObject ToScriptObject()
     {
         var functions = new ScriptObject();
-        functions.Import("formatDate", new Func<object?, string?, string?, string?, string>(FormatDate));
-        functions.Import("formatNumber", new Func<object?, string?, string?, string>(FormatNumber));
-        functions.Import("formatCurrency", new Func<object?, string, string?, string>(FormatCurrency));
-        functions.Import("default", new Func<object?, object?, object?>(Default));
-        functions.Import("eq", new Func<object?, object?, bool>(Eq));
-        functions.Import("raw", new Func<object?, TrustedHtml>(Raw));
+        functions.SetValue("formatDate", TemplateFunction.OfValueAndStrings("value", [], ["format", "timeZone", "culture"],
+            a => FormatDate(a[0], a[1] as string, a[2] as string, a[3] as string)), readOnly: true);
+        functions.SetValue("formatNumber", TemplateFunction.OfValueAndStrings("value", [], ["format", "culture"],
+            a => FormatNumber(a[0], a[1] as string, a[2] as string)), readOnly: true);
+        functions.SetValue("formatCurrency", TemplateFunction.OfValueAndStrings("value", ["code"], ["culture"],
+            a => FormatCurrency(a[0], a[1] as string ?? "", a[2] as string)), readOnly: true);
+        functions.SetValue("default", TemplateFunction.OfValues(["value", "fallback"], a => Default(a[0], a[1])), readOnly: true);
+        functions.SetValue("eq", TemplateFunction.OfValues(["a", "b"], a => Eq(a[0], a[1])), readOnly: true);
+        functions.SetValue("raw", TemplateFunction.OfValues(["value"], a => Raw(a[0])), readOnly: true);
         functions.SetValue("include", new PartialInclude(), readOnly: true);
         foreach (var name in functions.Keys.ToList())
         {
@@ -70,16 +81,31 @@ internal sealed class TemplateHelpers(CultureInfo culture, TimeZoneInfo zone)
         }
 
         var layout = CultureOf(culture, "formatCurrency");
+        var key = (layout, code);
+        if (!_layouts.TryGetValue(key, out var numbers))
+        {
+            numbers = CurrencyLayout(layout, code, currency);
+            if (_layouts.Count < KeptLayouts)
+            {
+                _layouts.TryAdd(key, numbers);
+            }
+        }
+
+        return amount.ToString("C", numbers);
+    }
+
+    private static NumberFormatInfo CurrencyLayout(CultureInfo layout, string code, (string Symbol, int Digits) currency)
+    {
         if (!layout.IsNeutralCulture && layout.Name.Length > 0 && new RegionInfo(layout.Name).ISOCurrencySymbol == code)
         {
             // The culture's own currency: its own symbol ("R$" in pt-BR, where another region would say "BRL").
-            return amount.ToString("C", layout);
+            return layout.NumberFormat;
         }
 
         var numbers = (NumberFormatInfo)layout.NumberFormat.Clone();
         numbers.CurrencySymbol = currency.Symbol;
         numbers.CurrencyDecimalDigits = currency.Digits;
-        return amount.ToString("C", numbers);
+        return NumberFormatInfo.ReadOnly(numbers);
     }
 
     public static object? Default(object? value, object? fallback) => value is null or "" ? fallback : value;

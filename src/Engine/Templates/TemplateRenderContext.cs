@@ -15,6 +15,9 @@ namespace Messaging.Engine.Templates;
 /// </summary>
 internal sealed class TemplateRenderContext : TemplateContext
 {
+    private readonly ScriptObject _functions;
+    private readonly CultureInfo _culture;
+    private readonly BoundedOutput _output = new(TemplateLimits.OutputLength);
     private bool _escape;
     private StorePartials _partials;
 
@@ -22,6 +25,8 @@ internal sealed class TemplateRenderContext : TemplateContext
         : base(builtins, StringComparer.Ordinal)
     {
         _partials = partials;
+        _functions = functions;
+        _culture = culture;
         if (syntax == TemplateSyntax.Liquid)
         {
             // What Scriban's LiquidTemplateContext sets, on this context.
@@ -44,6 +49,18 @@ internal sealed class TemplateRenderContext : TemplateContext
         PushGlobal(functions);
     }
 
+    /// <summary>
+    /// Makes a context that rendered once ready for the next render, keeping what is costly to build (its caches and
+    /// output buffer): Scriban's own reset, then the culture and functions every render starts with.
+    /// </summary>
+    public void Recycle()
+    {
+        Reset();
+        CachedTemplates.Clear();
+        PushCulture(_culture);
+        PushGlobal(_functions);
+    }
+
     /// <summary>Renders one part: HTML escaped with the partials' HTML forms, or as text with their text forms.</summary>
     public string Render(Template part, bool html, StorePartials partials)
     {
@@ -52,8 +69,9 @@ internal sealed class TemplateRenderContext : TemplateContext
         TemplateLoader = partials;
         // Includes are cached by name for the context's life: the other form's partial must not be found again.
         CachedTemplates.Clear();
-        // Sized for the part's own text, the bulk of most outputs, so the buffer rarely grows.
-        PushOutput(new BoundedOutput(TemplateLimits.OutputLength, Math.Min(part.Page?.Span.End.Offset + 256 ?? 256, TemplateLimits.OutputLength)));
+        // Sized for the part's own text, the bulk of most outputs, so the buffer rarely grows; kept for the next part.
+        _output.Start(Math.Min(part.Page?.Span.End.Offset + 256 ?? 256, TemplateLimits.OutputLength));
+        PushOutput(_output);
         try
         {
             return part.Render(this);
@@ -118,10 +136,25 @@ internal static class TemplateLimits
     public const int OutputLength = 1 << 19;
 }
 
-/// <summary>The output of one render, failing it rather than growing past its limit.</summary>
-internal sealed class BoundedOutput(int limit, int capacity) : IScriptOutput
+/// <summary>The output of one part, failing the render rather than growing past its limit; its buffer is reused.</summary>
+internal sealed class BoundedOutput(int limit) : IScriptOutput
 {
-    private readonly StringBuilder _text = new(capacity);
+    /// <summary>A buffer grown larger than this by an unusual render is not kept for the next one.</summary>
+    private const int KeptCapacity = 1 << 16;
+
+    private StringBuilder _text = new();
+
+    /// <summary>Empties the output for a part whose text is about <paramref name="capacity"/> characters.</summary>
+    public void Start(int capacity)
+    {
+        if (_text.Capacity > KeptCapacity)
+        {
+            _text = new StringBuilder(capacity);
+        }
+
+        _text.Clear();
+        _text.EnsureCapacity(capacity);
+    }
 
     public void Write(string text, int offset, int count)
     {

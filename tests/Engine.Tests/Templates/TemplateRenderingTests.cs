@@ -374,4 +374,54 @@ public sealed class TemplateRenderingTests
 
         Assert.Contains(reason, failure.Message, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Theory]
+    [InlineData(TemplateSyntax.Scriban)]
+    [InlineData(TemplateSyntax.Liquid)]
+    public void Each_render_of_a_compiled_version_sees_only_its_own_data_even_after_a_failed_one(TemplateSyntax syntax)
+    {
+        // Renders of one version reuse their contexts: nothing of one request's data may reach the next.
+        var template = Compile(new TemplateDefinition(Channel.Email, "Hi", In(syntax,
+            "<p>{{ name }}</p>{{ for item in items }}<i>{{ item }}</i>{{ end }}",
+            "<p>{{ name }}</p>{% for item in items %}<i>{{ item }}</i>{% endfor %}"), "t", Syntax: syntax));
+        RenderedContent RenderWith(string data)
+        {
+            using var document = JsonDocument.Parse(data);
+            return template.Render(document.RootElement.Clone());
+        }
+
+        var first = RenderWith("""{"name":"Ana","items":[1,2]}""");
+        var withoutName = Assert.Throws<TemplateRenderException>(() => RenderWith("""{"items":[3]}"""));
+        var tooLong = Assert.Throws<TemplateRenderException>(() => RenderWith(JsonSerializer.Serialize(new { name = "Cy", items = Enumerable.Range(0, 20_000) })));
+        var last = RenderWith("""{"name":"Bea","items":[4]}""");
+
+        Assert.Equal("<p>Ana</p><i>1</i><i>2</i>", first.Html);
+        Assert.Contains("'name'", withoutName.Message);
+        Assert.Contains("loop", tooLong.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("<p>Bea</p><i>4</i>", last.Html);
+    }
+
+    [Theory]
+    [InlineData(TemplateSyntax.Scriban)]
+    [InlineData(TemplateSyntax.Liquid)]
+    public void Renders_of_one_version_on_many_threads_at_once_each_get_their_own_output(TemplateSyntax syntax)
+    {
+        var template = Compile(new TemplateDefinition(Channel.Email, "Order {{ orderId }}", In(syntax,
+            "<p>{{ formatCurrency total \"EUR\" }}</p>{{ for item in items }}<i>{{ item }}</i>{{ end }}",
+            "<p>{{ total | formatCurrency: 'EUR' }}</p>{% for item in items %}<i>{{ item }}</i>{% endfor %}"), "t",
+            Culture: "en-GB", Syntax: syntax));
+
+        var outputs = new RenderedContent[400];
+        Parallel.For(0, outputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            using var document = JsonDocument.Parse(JsonSerializer.Serialize(new { orderId = i, total = i, items = new[] { i, i + 1 } }));
+            outputs[i] = template.Render(document.RootElement.Clone());
+        });
+
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            Assert.Equal($"Order {i}", outputs[i].Subject);
+            Assert.Equal($"<p>€{i:N2}</p><i>{i}</i><i>{i + 1}</i>", System.Net.WebUtility.HtmlDecode(outputs[i].Html));
+        }
+    }
 }

@@ -76,11 +76,17 @@ internal sealed class EngineJournal : AsyncWriteJournal
                 tags = tagged.Tags.Count == 0 ? null : string.Join(';', tagged.Tags.Order(StringComparer.Ordinal));
             }
 
+            ReadModelRows? readModel = null;
+            if (payload is WithReadModel withRows)
+            {
+                (payload, readModel) = (withRows.Event, withRows.Rows);
+            }
+
             var serializer = _serialization.FindSerializerFor(payload);
             rows[i] = new JournalRow(
                 message.PersistenceId, message.SequenceNr, serializer.Identifier,
                 Akka.Serialization.Serialization.ManifestFor(serializer, payload), serializer.ToBinary(payload),
-                writtenAt, message.WriterGuid ?? "", tags);
+                writtenAt, message.WriterGuid ?? "", tags, readModel);
         }
 
         return rows;

@@ -168,6 +168,30 @@ internal sealed partial class EventStore : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Claims <paramref name="row"/>'s message id for its recipient (durably, through the group commit) and answers the
+    /// id's row as stored: the recipient that owns the id is the one to go on with it, whoever claimed first.
+    /// </summary>
+    public async Task<MessageRecord> ClaimMessageAsync(MessageRecord row, CancellationToken cancellationToken)
+    {
+        await WriteAsync(new MessageClaim(row), cancellationToken).ConfigureAwait(false);
+        return await FindMessageAsync(row.MessageId, cancellationToken).ConfigureAwait(false)
+            ?? throw new JournalStorageException($"The claim of {row.MessageId} was committed but its row is not in {_dialect.Description}.");
+    }
+
+    /// <summary>A message's row in the <c>messages</c> read table, whichever recipient it belongs to.</summary>
+    public async Task<MessageRecord?> FindMessageAsync(string messageId, CancellationToken cancellationToken)
+    {
+        await MigratedAsync().ConfigureAwait(false);
+        return await ReadAsync($"Finding message {messageId}", async connection =>
+        {
+            using var command = Command(connection, $"SELECT {SqlJournal.MessageColumns} FROM messages WHERE message_id = @id", [("@id", messageId)]);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var _ = reader.ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? SqlJournal.ReadMessage(reader) : null;
+        }).ConfigureAwait(false);
+    }
+
     /// <summary>Events in [<paramref name="from"/>, <paramref name="to"/>] not deleted, in order, at most <paramref name="max"/>.</summary>
     public Task ReplayAsync(
         string persistenceId, long from, long to, long max, Action<JournalRow> onEvent, CancellationToken cancellationToken) =>

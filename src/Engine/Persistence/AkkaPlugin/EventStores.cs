@@ -17,12 +17,14 @@ internal sealed class EventStores : IExtension
 {
     private readonly ConcurrentDictionary<string, Lazy<EventStore>> _stores = new(StringComparer.Ordinal);
     private readonly ILoggerFactory _loggerFactory;
+    private readonly JournalOptions? _database;
 
     public EventStores(ExtendedActorSystem system)
     {
         var setup = system.Settings.Setup.Get<EventStoreSetup>();
         _loggerFactory = setup.HasValue ? setup.Value.LoggerFactory : NullLoggerFactory.Instance;
         TimeProvider = setup.HasValue ? setup.Value.TimeProvider : TimeProvider.System;
+        _database = setup.HasValue ? setup.Value.Database : null;
         system.RegisterOnTermination(() =>
         {
             foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
@@ -42,7 +44,32 @@ internal sealed class EventStores : IExtension
     public EventStore For(Config pluginConfig)
     {
         var settings = EventStoreSettings.From(pluginConfig);
+        if (_database is { } database)
+        {
+            var writer = settings.Writer;
+            settings = settings with
+            {
+                Writer = new JournalOptions
+                {
+                    Provider = database.Provider,
+                    SqlitePath = database.SqlitePath,
+                    SqliteSynchronous = database.SqliteSynchronous,
+                    PostgresConnectionString = database.PostgresConnectionString,
+                    MaxBatchSize = writer.MaxBatchSize,
+                    BatchLinger = writer.BatchLinger,
+                    WriteQueueCapacity = writer.WriteQueueCapacity,
+                },
+            };
+        }
         return _stores.GetOrAdd(settings.StoreKey, _ => new Lazy<EventStore>(() => Open(settings))).Value;
+    }
+
+    /// <summary>The store of the system's default journal (<c>akka.persistence.journal.plugin</c>).</summary>
+    public EventStore ForDefaultJournal(ActorSystem system)
+    {
+        // Read section by section: a full path through the host's layered settings does not always resolve.
+        var config = system.Settings.Config;
+        return For(config.GetConfig(config.GetConfig("akka.persistence.journal").GetString("plugin")));
     }
 
     private EventStore Open(EventStoreSettings settings)

@@ -25,6 +25,33 @@ internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows)
                 ("@pid", row.PersistenceId), ("@seq", row.SequenceNr), ("@serializer", row.SerializerId),
                 ("@manifest", row.Manifest), ("@payload", row.Payload), ("@at", row.WrittenAt),
                 ("@writer", row.WriterUuid), ("@tags", (object?)row.Tags ?? DBNull.Value));
+            if (row.ReadModel is { } readModel)
+            {
+                AddReadModel(statements, readModel, row.WrittenAt);
+            }
+        }
+    }
+
+    // The same rows the in-house journal writes with an append, so the read side cannot disagree with the events.
+    private static void AddReadModel(StatementBatch statements, ReadModelRows rows, long writtenAt)
+    {
+        foreach (var message in rows.Messages)
+        {
+            statements.Add(SqlJournal.UpsertMessageSql, SqlJournal.MessageParameters(message));
+        }
+
+        if (rows.Suppression is { } suppression)
+        {
+            statements.Add(SqlJournal.UpsertSuppressionSql, SqlJournal.SuppressionParameters(suppression));
+        }
+        else if (rows.SuppressionLifted)
+        {
+            statements.Add(SqlJournal.DeleteSuppressionSql, ("@key", rows.RecipientKey));
+        }
+
+        foreach (var change in rows.StatusChanges)
+        {
+            statements.Add(SqlJournal.InsertStatusChangeSql, ("@id", change.MessageId), ("@payload", change.Payload), ("@at", writtenAt));
         }
     }
 

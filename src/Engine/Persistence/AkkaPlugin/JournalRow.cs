@@ -2,7 +2,8 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 
 /// <summary>
 /// One event as the plugin stores it: the payload already serialized by Akka's serialization (its serializer id and
-/// string manifest say how to read it back), <paramref name="WrittenAt"/> in Unix milliseconds.
+/// string manifest say how to read it back), <paramref name="WrittenAt"/> in Unix milliseconds. <paramref name="ReadModel"/>
+/// is written in the same transaction (never read back).
 /// </summary>
 internal sealed record JournalRow(
     string PersistenceId,
@@ -12,4 +13,5 @@ internal sealed record JournalRow(
     byte[] Payload,
     long WrittenAt,
     string WriterUuid,
-    string? Tags);
+    string? Tags,
+    ReadModelRows? ReadModel = null);

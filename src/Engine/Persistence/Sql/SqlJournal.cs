@@ -21,7 +21,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         ON CONFLICT (persistence_id, sequence_nr) DO NOTHING
         """;
 
-    private const string UpsertMessageSql = """
+    internal const string UpsertMessageSql = """
         INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
                               accepted_at, updated_at, accepted_day, opens, clicks)
         VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day, @opens, @clicks)
@@ -34,7 +34,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             clicks = excluded.clicks
         """;
 
-    private const string UpsertSuppressionSql = """
+    internal const string UpsertSuppressionSql = """
         INSERT INTO suppressions (recipient_key, channel, reason, since, source_message_id, by_whom, note)
         VALUES (@key, @channel, @reason, @since, @source, @by, @note)
         ON CONFLICT (recipient_key) DO UPDATE SET
@@ -42,10 +42,10 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
             by_whom = excluded.by_whom, note = excluded.note
         """;
 
-    private const string DeleteSuppressionSql = "DELETE FROM suppressions WHERE recipient_key = @key";
+    internal const string DeleteSuppressionSql = "DELETE FROM suppressions WHERE recipient_key = @key";
 
     // A claim is the first row of a message id: it goes in only if no recipient has the id yet.
-    private const string ClaimMessageSql = """
+    internal const string ClaimMessageSql = """
         INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
                               accepted_at, updated_at, accepted_day, opens, clicks)
         VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day, @opens, @clicks)
@@ -54,7 +54,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     private const string DeleteClaimSql = "DELETE FROM messages WHERE message_id = @id AND recipient_key = @recipient";
 
-    private const string InsertStatusChangeSql =
+    internal const string InsertStatusChangeSql =
         "INSERT INTO status_outbox (message_id, payload, created_at, claimed_until) VALUES (@id, @payload, @at, 0)";
 
     private const string UpsertSnapshotSql = """
@@ -77,7 +77,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
     private const string HighestSql =
         "SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = @pid";
 
-    private const string MessageColumns =
+    internal const string MessageColumns =
         "message_id, recipient_key, channel, category, status, reason, provider_message_id, accepted_at, updated_at, opens, clicks";
 
     private readonly SqlDialect _dialect;
@@ -322,10 +322,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
                 if (request.Suppression is { } suppression)
                 {
-                    statements.Add(UpsertSuppressionSql,
-                        ("@key", suppression.RecipientKey), ("@channel", suppression.Channel), ("@reason", suppression.Reason),
-                        ("@since", suppression.Since.ToUnixTimeMilliseconds()), ("@source", (object?)suppression.SourceMessageId ?? DBNull.Value),
-                        ("@by", (object?)suppression.By ?? DBNull.Value), ("@note", (object?)suppression.Note ?? DBNull.Value));
+                    statements.Add(UpsertSuppressionSql, SuppressionParameters(suppression));
                 }
                 else if (request.SuppressionLifted)
                 {
@@ -571,7 +568,14 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
 
     internal static int DayNumber(DateTimeOffset time) => DayNumber(DateOnly.FromDateTime(time.UtcDateTime));
 
-    private static (string, object)[] MessageParameters(MessageRecord message) =>
+    internal static (string, object)[] SuppressionParameters(SuppressionRecord suppression) =>
+    [
+        ("@key", suppression.RecipientKey), ("@channel", suppression.Channel), ("@reason", suppression.Reason),
+        ("@since", suppression.Since.ToUnixTimeMilliseconds()), ("@source", (object?)suppression.SourceMessageId ?? DBNull.Value),
+        ("@by", (object?)suppression.By ?? DBNull.Value), ("@note", (object?)suppression.Note ?? DBNull.Value),
+    ];
+
+    internal static (string, object)[] MessageParameters(MessageRecord message) =>
     [
         ("@id", message.MessageId),
         ("@recipient", message.RecipientKey),
@@ -587,7 +591,7 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
         ("@clicks", message.Clicks),
     ];
 
-    private static MessageRecord ReadMessage(DbDataReader r) => new(
+    internal static MessageRecord ReadMessage(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5),
         r.IsDBNull(6) ? null : r.GetString(6),

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
+using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Testing;
 using Xunit.Abstractions;
@@ -33,6 +34,9 @@ public abstract class PluginConformanceTests : AkkaTestKit
 
     /// <summary>Runs <paramref name="sql"/> on the test's database, beside the plugin.</summary>
     private protected abstract Task ExecuteSqlAsync(string sql);
+
+    /// <summary>Runs <paramref name="sql"/> on the test's database and answers the first column of the first row.</summary>
+    private protected abstract Task<object?> ScalarAsync(string sql);
 
     /// <summary>A trigger that makes the store refuse any event whose payload contains <c>poison</c>.</summary>
     private protected abstract string RefusePoisonSql { get; }
@@ -131,6 +135,68 @@ public abstract class PluginConformanceTests : AkkaTestKit
         probe.ExpectMsg<WriteMessageSuccess>();
         Assert.Equal([1L, 3], Replay(1, long.MaxValue, long.MaxValue).Select(p => p.SequenceNr));
     }
+
+    // --- The read side, in the events' transaction ---
+
+    [Fact]
+    public async Task Read_model_rows_are_written_with_the_event_and_replay_gives_back_the_bare_event()
+    {
+        var probe = CreateTestProbe();
+        var at = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+        var suppressed = new Messaging.Engine.Recipients.Events.Suppressed(
+            Messaging.Engine.Recipients.Events.SuppressionReason.Operator, at, By: "ops", Note: "asked");
+        var rows = new ReadModelRows(Pid, [Message("m-1", "sent")], [new StatusChange("m-1", "{\"status\":\"sent\"}")])
+        {
+            Suppression = new SuppressionRecord(Pid, "email", "operator", at, null, "ops", "asked"),
+        };
+        Journal.Tell(new WriteMessages([new AtomicWrite(Persistent(new WithReadModel(suppressed, rows), 1))], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        probe.ExpectMsg<WriteMessageSuccess>();
+
+        Assert.Equal(suppressed, Assert.Single(Replay(1, long.MaxValue, long.MaxValue)).Payload);
+        Assert.Equal("recipient.suppressed.v1", await ScalarAsync($"SELECT manifest FROM event_journal WHERE persistence_id = '{Pid}'"));
+        Assert.Equal("sent", await ScalarAsync("SELECT status FROM messages WHERE message_id = 'm-1'"));
+        Assert.Equal("asked", await ScalarAsync($"SELECT note FROM suppressions WHERE recipient_key = '{Pid}'"));
+        Assert.Equal("{\"status\":\"sent\"}", await ScalarAsync("SELECT payload FROM status_outbox WHERE message_id = 'm-1'"));
+
+        Journal.Tell(new WriteMessages(
+            [new AtomicWrite(Persistent(new WithReadModel("lifted", new ReadModelRows(Pid, [], []) { SuppressionLifted = true }), 2))], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        probe.ExpectMsg<WriteMessageSuccess>();
+        Assert.Equal(0L, Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM suppressions WHERE recipient_key = '{Pid}'")));
+    }
+
+    [Fact]
+    public async Task A_write_the_store_refuses_leaves_none_of_its_read_model_rows()
+    {
+        await ExecuteSqlAsync(RefusePoisonSql);
+        var probe = CreateTestProbe();
+        var rows = new ReadModelRows(Pid, [Message("m-1", "sent")], [new StatusChange("m-1", "{}")]);
+
+        Journal.Tell(new WriteMessages([new AtomicWrite(Persistent(new WithReadModel("poison", rows), 1))], probe.Ref, 1));
+
+        probe.ExpectMsg<WriteMessagesFailed>();
+        probe.ExpectMsg<WriteMessageFailure>();
+        Assert.Equal(0L, Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM messages")));
+        Assert.Equal(0L, Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM status_outbox")));
+    }
+
+    [Fact]
+    public async Task A_message_id_is_claimed_once_the_first_claimant_owns_it_and_claiming_again_changes_nothing()
+    {
+        var first = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" }, default);
+        var other = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:bob@example.com" }, default);
+        var again = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" }, default);
+
+        Assert.Equal("email:ana@example.com", first.RecipientKey);
+        Assert.Equal("email:ana@example.com", other.RecipientKey);
+        Assert.Equal(first, again);
+        Assert.Null(await Store.FindMessageAsync("m-2", default));
+    }
+
+    private static MessageRecord Message(string id, string status) => new(
+        id, Pid, "email", "transactional", status, null, null,
+        new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero));
 
     // --- Snapshot store, as in Akka's SnapshotStoreSpec ---
 

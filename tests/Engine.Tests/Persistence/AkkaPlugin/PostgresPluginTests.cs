@@ -37,6 +37,16 @@ public sealed class PostgresPluginTests : PluginConformanceTests
         CREATE TRIGGER refuse_poison BEFORE INSERT ON event_journal FOR EACH ROW EXECUTE FUNCTION refuse_poison();
         """;
 
+    private protected override async Task<object?> ScalarAsync(string sql)
+    {
+        await Store.ReadHighestSequenceNrAsync("migrated", default);
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private protected override async Task ExecuteSqlAsync(string sql)
     {
         await Store.ReadHighestSequenceNrAsync("migrated", default);

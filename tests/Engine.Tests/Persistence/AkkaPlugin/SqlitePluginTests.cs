@@ -30,6 +30,16 @@ public sealed class SqlitePluginTests : PluginConformanceTests
         BEGIN SELECT RAISE(ABORT, 'poison refused'); END;
         """;
 
+    private protected override async Task<object?> ScalarAsync(string sql)
+    {
+        await Store.ReadHighestSequenceNrAsync("migrated", default);
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "engine.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private protected override async Task ExecuteSqlAsync(string sql)
     {
         await Store.ReadHighestSequenceNrAsync("migrated", default);

@@ -1,0 +1,520 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Messaging.Contracts.Requests;
+using Messaging.Contracts.Status;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Aws.Sms;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
+using Messaging.Engine.Recipients.Events;
+using Messaging.Engine.Sending;
+using Messaging.Engine.Throttling;
+
+namespace Messaging.Engine.Recipients.Entities;
+
+/// <summary>
+/// One recipient as an Akka persistent entity, the only live one for its key in the cluster (Cluster.Sharding): receive →
+/// decide → persist → act → record → reply. At most once: the send intent is persisted (<c>PersistAll</c>, never the
+/// async variant) and the provider is called only once it is durable; until the send's outcome is persisted every other
+/// command is stashed. A pending intent found on recovery is never sent again (it becomes <c>unknown</c>).
+/// </summary>
+/// <remarks>
+/// The decisions are <see cref="RecipientDecisions"/> and the state <see cref="RecipientState"/>, as for the in-house
+/// actor; the read tables change in the events' transaction (<see cref="WithReadModel"/>). A journal failure stops the
+/// entity (Akka's rule: whether the event was stored is unknown) after answering the asker with the failure.
+/// </remarks>
+public sealed class RecipientEntity : ReceivePersistentActor
+{
+    /// <summary>How soon a request due for reconciliation looks again while the feedback queue is not read up to its deadline.</summary>
+    private static readonly TimeSpan FeedbackRecheck = TimeSpan.FromMinutes(1);
+
+    private const string UnconfirmedAfterRestart =
+        "a send was started but its result was never recorded (the engine stopped mid-call); not sent again";
+
+    private readonly RecipientKey _key;
+    private readonly RecipientEntityServices _services;
+    private readonly EventStore _store;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private RecipientState _state = RecipientState.Empty;
+
+    // Who waits for the command being handled; the send in flight, if any (then every command is stashed).
+    private IActorRef _replyTo = ActorRefs.Nobody;
+    private InFlightSend? _inFlight;
+
+    public RecipientEntity(RecipientKey key, RecipientEntityServices services)
+    {
+        _key = key;
+        _services = services;
+        PersistenceId = key.ToString();
+        _store = EventStores.Get(Context.System).ForDefaultJournal(Context.System);
+        Recover<SnapshotOffer>(offer => _state = (RecipientState)offer.Snapshot);
+        Recover<IRecipientEvent>(e => _state = _state.Apply(e));
+        Ready();
+    }
+
+    /// <summary>The recipient key, as the in-house journal named it, so old histories keep their ids.</summary>
+    public override string PersistenceId { get; }
+
+    public static Props Props(RecipientKey key, RecipientEntityServices services) =>
+        Akka.Actor.Props.Create(() => new RecipientEntity(key, services));
+
+    private DateTimeOffset Now => _services.Time.GetUtcNow();
+
+    private void Ready()
+    {
+        CommandAsync<Deliver>(DeliverAsync);
+        CommandAsync<RecordRejectedRequest>(RecordRejectionAsync);
+        Command<RecordProviderFeedback>(f => Decide(
+            RecipientDecisions.Feedback(_state, f.Feedback, f.Recalled, _services.Sending.TransientBouncesToSuppress, Now), e => e.Count));
+        Command<QueryRecipient>(_ => Sender.Tell(new RecipientSnapshot(_key, _state, LastSequenceNr)));
+        Command<SuppressByOperator>(s => Decide(
+            RecipientDecisions.Suppress(_state, s.By, s.Note, Now),
+            e => e.Count > 0 ? SuppressionChange.Suppressed : SuppressionChange.AlreadySuppressed));
+        Command<UnsuppressByOperator>(u => Decide(
+            RecipientDecisions.Unsuppress(_state, u.By, u.Reason, Now),
+            e => e.Count > 0 ? SuppressionChange.Unsuppressed : SuppressionChange.WasNotSuppressed));
+        Command<StopRecipient>(_ => Context.Stop(Self));
+        Upkeep();
+    }
+
+    /// <summary>While a send is in flight: only its own steps are handled, every command waits for its outcome.</summary>
+    private void Sending()
+    {
+        Command<SendFinished>(OnSendFinished);
+        Command<SendCrashed>(c => Finish(new Status.Failure(c.Cause)));
+        Command<PermitGranted>(p =>
+        {
+            var send = _inFlight! with { Permit = p.Permit };
+            PersistEvents([new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send));
+        });
+        Command<PermitRefused>(p => Finish(new Status.Failure(p.Cause)));
+        Upkeep();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    /// <summary>Snapshots and the deletes behind them, in either behaviour.</summary>
+    private void Upkeep()
+    {
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "{0}: a snapshot at #{1} was not saved; recovery replays more events", _key, f.Metadata.SequenceNr));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "{0}: events up to #{1} were not deleted; the next snapshot tries again", _key, f.ToSequenceNr));
+    }
+
+    private void Decide<T>(IReadOnlyList<IRecipientEvent> events, Func<IReadOnlyList<IRecipientEvent>, T> answer)
+        where T : notnull
+    {
+        _replyTo = Sender;
+        var replyTo = Sender;
+        PersistEvents(events, () => replyTo.Tell(answer(events)));
+    }
+
+    // Awaits in the entity's own handlers keep the actor's context (ConfigureAwait(true)): Persist needs it.
+    private async Task RecordRejectionAsync(RecordRejectedRequest rejection)
+    {
+        _replyTo = Sender;
+        var replyTo = Sender;
+        if (_state.Find(rejection.MessageId) is null && await OwnerOtherThanThisAsync(rejection.MessageId, default).ConfigureAwait(true) is not null)
+        {
+            // The id is another message's (maybe another recipient's): the invalid request is in the DLQ anyway.
+            replyTo.Tell(false);
+            return;
+        }
+
+        IReadOnlyList<IRecipientEvent> events = _state.Find(rejection.MessageId) is null or { IsReusable: true }
+            ? [new Rejected(rejection.MessageId, rejection.Reason, Now, Content: true)]
+            : [];
+        PersistEvents(events, () => replyTo.Tell(events.Count > 0));
+    }
+
+    private async Task DeliverAsync(Deliver command)
+    {
+        _replyTo = Sender;
+        var replyTo = Sender;
+        if (command.Abandoned.IsCancellationRequested)
+        {
+            replyTo.Tell(new Status.Failure(new OperationCanceledException("The request was given back to its queue before it was handled.", command.Abandoned)));
+            return;
+        }
+
+        Step step;
+        try
+        {
+            step = await DecideDeliveryAsync(command, replyTo).ConfigureAwait(true);
+        }
+        catch (OperationCanceledException e) when (command.Abandoned.IsCancellationRequested)
+        {
+            // Given back while waiting for the send rate; nothing was intended or sent.
+            replyTo.Tell(new Status.Failure(e));
+            return;
+        }
+        catch (Exception e)
+        {
+            // The asker learns of it; the entity restarts from its journal (Akka's supervision).
+            replyTo.Tell(new Status.Failure(e));
+            throw;
+        }
+
+        switch (step)
+        {
+            case Step.Answer answer:
+                replyTo.Tell(answer.Outcome);
+                break;
+            case Step.Record record:
+                PersistEvents(record.Events, () => replyTo.Tell(record.Outcome()));
+                break;
+            case Step.Send send:
+                PersistEvents(send.Events, () => StartSend(send.InFlight));
+                break;
+        }
+    }
+
+    /// <summary>The delivery decision, up to (not including) the provider call: what to persist and what to answer.</summary>
+    private async Task<Step> DecideDeliveryAsync(Deliver command, IActorRef replyTo)
+    {
+        var request = command.Request;
+        var id = request.MessageId;
+        var sending = _services.Sending;
+        var entry = _state.Find(id);
+
+        // Idempotency, checked before anything else and before any provider call: a new id is claimed first.
+        if (entry is null && await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } known)
+        {
+            return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(known.Status, MessageStatus.Accepted)));
+        }
+
+        var pending = new List<IRecipientEvent>();
+        var state = _state;
+        if (entry is { Status: MessageStatus.DeadLettered } && command.RedrivenBy is { } redrivenBy)
+        {
+            // An operator sent it back: decide it again from scratch, recorded with who did it.
+            var redriven = new Redriven(id, Now, redrivenBy);
+            pending.Add(redriven);
+            state = state.Apply(redriven);
+            entry = state.Find(id);
+        }
+
+        if (entry is { Status: MessageStatus.DeadLettered })
+        {
+            // The DLQ write may not have happened: say so again, so the pipeline (re)sends it there.
+            return new Step.Answer(new DeliveryOutcome.DeadLetter(entry.Reason ?? "dead-lettered", entry.FailedAttempts, entry.FirstFailureAt));
+        }
+
+        // Any provider event about it (a delay, an open) proves the provider took it: then it is never resent.
+        if (entry is { Status: MessageStatus.Unknown, ResentAfterUnknown: false, Feedback: null or { Count: 0 } } &&
+            sending.ReconcileUnknownAfter is { } reconcileAfter)
+        {
+            var due = entry.UpdatedAt + reconcileAfter;
+            if (Now < due)
+            {
+                return new Step.Answer(new DeliveryOutcome.Reconciling(entry.Reason ?? "recorded unknown", due));
+            }
+
+            // "No event yet" is not "never taken" while the feedback queue may be slow or stopped: resend only once it
+            // was seen drained after the deadline. Until then look again later.
+            if (_services.FeedbackProgress.DrainedAt is not { } drainedAt || drainedAt <= due)
+            {
+                return new Step.Answer(new DeliveryOutcome.Reconciling(
+                    $"{entry.Reason ?? "recorded unknown"}; waiting for the feedback queue to be read up to {due:u}",
+                    Now + TimeSpan.FromTicks(Math.Min(reconcileAfter.Ticks, FeedbackRecheck.Ticks))));
+            }
+
+            var resent = new ResentAfterUnknown(id, Now,
+                $"no provider Send event within {reconcileAfter} of being recorded unknown ({entry.Reason}); sent once more");
+            pending.Add(resent);
+            state = state.Apply(resent);
+            entry = state.Find(id);
+        }
+
+        if (entry is { SendPending: true } && Now - entry.UpdatedAt is var young && young < sending.InFlightGrace && command.LastReceive)
+        {
+            // Waiting out the grace would spend the queue's last receive: decide now; the provider's Send event (or the
+            // reconciliation) still settles it.
+            var reason = $"a send of it began {young.TotalSeconds:0.#} s ago and its result was never recorded; its queue allows no more " +
+                "receives to wait for it, so it is not sent again";
+            if (!sending.AtLeastOnce)
+            {
+                return new Step.Record([.. pending, new SendUnconfirmed(id, reason, Now)], () => UnconfirmedOutcome(id, reason));
+            }
+
+            // At least once must not send while the first send may still be running: the operator redrives it.
+            var dead = entry;
+            return new Step.Record([.. pending, new DeadLettered(id, reason, dead.FailedAttempts, Now)],
+                () => new DeliveryOutcome.DeadLetter(reason, dead.FailedAttempts, dead.FirstFailureAt));
+        }
+
+        if (entry is { SendPending: true } && Now - entry.UpdatedAt is var age && age < sending.InFlightGrace)
+        {
+            // A send of it by an earlier incarnation (on a node that may not know it lost the shard) may still be
+            // running: neither call it unknown nor send it again while that send may yet succeed or fail.
+            return new Step.Answer(new DeliveryOutcome.RetryLater(
+                $"a send of it began {age.TotalSeconds:0.#} s ago and may still be in flight", sending.InFlightGrace - age, entry.FailedAttempts));
+        }
+
+        if (entry is { SendPending: true } && !sending.AtLeastOnce)
+        {
+            return new Step.Record([.. pending, new SendUnconfirmed(id, UnconfirmedAfterRestart, Now)], () => UnconfirmedOutcome(id, UnconfirmedAfterRestart));
+        }
+
+        // Refused before for its content only: the message id is not spent, and this (corrected) request is new.
+        var isNew = entry is null or { IsReusable: true };
+        if (!isNew && !entry!.IsWaiting && !entry.SendPending)
+        {
+            return new Step.Answer(new DeliveryOutcome.Duplicate(entry.Status));
+        }
+
+        var now = Now;
+        if (isNew)
+        {
+            pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
+        }
+
+        if (RefusalOf(request, isNew, now) is { } refusal)
+        {
+            pending.Add(refusal);
+            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed));
+        }
+
+        if (request.NotBefore is { } notBefore && notBefore > now)
+        {
+            return new Step.Record(pending, () => new DeliveryOutcome.Scheduled(notBefore));
+        }
+
+        if (request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out var pauseReason))
+        {
+            // Not a failure, and nothing to record: the request waits on its queue until an operator resumes.
+            return new Step.Answer(new DeliveryOutcome.Paused(
+                $"{ContractNames.Of(request.Category)} email is paused: {pauseReason}", _services.Reputation.PausedRetryDelay));
+        }
+
+        var (message, problem) = await _services.Renderer.RenderAsync(request, CancellationToken.None).ConfigureAwait(true);
+        if (message is null)
+        {
+            var rejected = new Rejected(id, problem!, now, Content: true);
+            pending.Add(rejected);
+            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(rejected.Reason, false));
+        }
+
+        var throttle = _services.Throttles.For(message.Channel, message.From);
+        var permit = await throttle.AcquireAsync(command.Priority, command.Abandoned).ConfigureAwait(true);
+
+        // The intent is durable before the provider is called: a crash after this point can never cause a second send.
+        pending.Add(new SendIntended(id, Now, message.Template));
+        return new Step.Send(pending, new InFlightSend(command, message, throttle, permit, replyTo));
+    }
+
+    /// <summary>Runs once the intent is durable: the provider call, off the entity, its result piped back.</summary>
+    private void StartSend(InFlightSend send)
+    {
+        _inFlight = send;
+        Become(Sending);
+        CallProviderAsync(send).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
+    }
+
+    private async Task<AwsResult<string>> CallProviderAsync(InFlightSend send)
+    {
+        // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
+        await send.Throttle.WaitForSlotAsync(send.Permit, CancellationToken.None).ConfigureAwait(false);
+        return await _services.Sender.SendAsync(send.Message, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void OnSendFinished(SendFinished finished)
+    {
+        var send = _inFlight!;
+        var message = send.Message;
+        var id = message.MessageId;
+        var now = Now;
+        if (finished.Result.TryGetValue(out var providerMessageId, out var error))
+        {
+            PersistEvents([new Sent(id, providerMessageId, now)], () =>
+            {
+                if (message.Channel == Channel.Email)
+                {
+                    _services.ReputationCounts.CountSent(message.ConfigurationSet);
+                }
+
+                Finish(new DeliveryOutcome.Sent(providerMessageId));
+            });
+            return;
+        }
+
+        switch (error.Kind)
+        {
+            case ProviderErrorKind.Throttled:
+                // Not a failure: slow down and wait for the next permit (still stashing: the send is not settled).
+                send.Throttle.OnThrottled();
+                PersistEvents([new SendFailed(id, error.ToString(), false, now, Throttled: true)], () =>
+                    send.Throttle.AcquireAsync(send.Command.Priority, send.Command.Abandoned).AsTask()
+                        .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e)));
+                break;
+
+            case ProviderErrorKind.QuotaExhausted:
+                var wait = TimeSpan.FromMinutes(15);
+                send.Throttle.PauseUntil(now + wait);
+                PersistEvents([new SendFailed(id, error.ToString(), false, now, Throttled: true)], () =>
+                    Finish(new DeliveryOutcome.RetryLater(error.ToString(), wait, _state.Find(id)?.FailedAttempts ?? 0)));
+                break;
+
+            case ProviderErrorKind.Permanent:
+                IRecipientEvent[] failed = error.Reason == SmsClient.OptedOutReason
+                    ? [new SendFailed(id, error.ToString(), true, now), new Suppressed(SuppressionReason.OptedOut, now, SourceMessageId: id)]
+                    : [new SendFailed(id, error.ToString(), true, now)];
+                PersistEvents(failed, () => Finish(new DeliveryOutcome.Failed(error.ToString())));
+                break;
+
+            default:
+                FailTransiently(id, error, now);
+                break;
+        }
+    }
+
+    private void FailTransiently(string id, ProviderError error, DateTimeOffset now)
+    {
+        if (error.OutcomeUnknown && !_services.Sending.AtLeastOnce)
+        {
+            var reason = $"the provider's answer never arrived, so the message may have been sent; not sent again: {error}";
+            PersistEvents([new SendUnconfirmed(id, reason, now)], () => Finish(UnconfirmedOutcome(id, reason)));
+            return;
+        }
+
+        var failed = new SendFailed(id, error.ToString(), false, now);
+        var attempts = _state.Apply(failed).Find(id)!.FailedAttempts;
+        if (attempts >= _services.Sending.MaxAttempts)
+        {
+            var reason = $"gave up after {attempts} attempt(s); last error: {error}";
+            PersistEvents([failed, new DeadLettered(id, reason, attempts, now)], () =>
+            {
+                var entry = _state.Find(id)!;
+                Finish(new DeliveryOutcome.DeadLetter(reason, entry.FailedAttempts, entry.FirstFailureAt));
+            });
+            return;
+        }
+
+        PersistEvents([failed], () =>
+        {
+            var entry = _state.Find(id)!;
+            Finish(new DeliveryOutcome.RetryLater(error.ToString(), _services.Sending.RetryDelay(entry.FailedAttempts), entry.FailedAttempts));
+        });
+    }
+
+    /// <summary>The send is settled and durable: answer, then take the commands that waited for it.</summary>
+    private void Finish(object answer)
+    {
+        _inFlight!.ReplyTo.Tell(answer);
+        _inFlight = null;
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>
+    /// What a send just recorded <c>unknown</c> means for its request: finished (acked), or, when reconciliation is on and
+    /// the message was not resent before, kept on its queue until a <c>Send</c> event settles it or the time is up.
+    /// </summary>
+    private DeliveryOutcome UnconfirmedOutcome(string id, string reason) =>
+        _services.Sending.ReconcileUnknownAfter is { } after && _state.Find(id) is { ResentAfterUnknown: false, Feedback: null or { Count: 0 } } entry
+            ? new DeliveryOutcome.Reconciling(reason, entry.UpdatedAt + after)
+            : new DeliveryOutcome.Unconfirmed(reason);
+
+    /// <summary>Why this request must not be sent at all, or null.</summary>
+    private Rejected? RefusalOf(MessageRequest request, bool isNew, DateTimeOffset now)
+    {
+        if (_state.Suppression is { } suppression)
+        {
+            return new Rejected(request.MessageId,
+                $"the recipient is suppressed ({suppression.Reason}) since {suppression.Since:u}", now, Suppressed: true);
+        }
+
+        var category = ContractNames.Of(request.Category);
+        if (isNew && _services.Sending.DailyCapByCategory.TryGetValue(category, out var cap) &&
+            _state.AcceptedOn(request.Category, DateOnly.FromDateTime(now.UtcDateTime)) >= cap)
+        {
+            return new Rejected(request.MessageId, $"frequency cap: at most {cap} {category} message(s) per recipient per day", now);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Claims a message id new to this recipient; answers the owner's row when it belongs to another message (another
+    /// recipient's, or one this recipient handled and no longer remembers), null when it is this recipient's to go on with.
+    /// </summary>
+    private async Task<MessageRecord?> OwnerOtherThanThisAsync(string messageId, Category category)
+    {
+        var row = await _store.ClaimMessageAsync(RecipientReadModel.ClaimRow(_key, messageId, category, Now), CancellationToken.None)
+            .ConfigureAwait(true);
+        return RecipientReadModel.IsClaimOf(row, _key) ? null : row;
+    }
+
+    /// <summary>
+    /// Persists <paramref name="events"/> in one atomic write, the read-table rows riding on the last one, then runs
+    /// <paramref name="then"/>; no command is taken before it ran. Saves a snapshot every <c>SnapshotEvery</c> events.
+    /// </summary>
+    private void PersistEvents(IReadOnlyList<IRecipientEvent> events, Action then)
+    {
+        if (events.Count == 0)
+        {
+            then();
+            return;
+        }
+
+        var rows = RecipientReadModel.RowsFor(_key, _state, _state.ApplyAll(events), events, _services.PublishStatus);
+        var payloads = new object[events.Count];
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            payloads[i] = events[i];
+        }
+
+        if (!rows.IsEmpty)
+        {
+            payloads[^1] = new WithReadModel(events[^1], rows);
+        }
+
+        var from = LastSequenceNr;
+        PersistAll(payloads, p => _state = _state.Apply(p is WithReadModel w ? (IRecipientEvent)w.Event : (IRecipientEvent)p), () =>
+        {
+            if (LastSequenceNr / _services.SnapshotEvery > from / _services.SnapshotEvery)
+            {
+                SaveSnapshot(_state);
+            }
+
+            then();
+        });
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        // Whether it was stored is unknown: the asker gets the failure, and Akka stops the entity.
+        (_inFlight?.ReplyTo ?? _replyTo).Tell(new Status.Failure(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // Not stored: the asker gets the failure, and the entity stops rather than go on with a decision half recorded.
+        (_inFlight?.ReplyTo ?? _replyTo).Tell(new Status.Failure(cause));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Stop(Self);
+    }
+
+    /// <summary>A send whose intent is durable: what it sends, its permit, and who waits for its outcome.</summary>
+    private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, SendPermit Permit, IActorRef ReplyTo);
+
+    private sealed record SendFinished(AwsResult<string> Result);
+
+    private sealed record SendCrashed(Exception Cause);
+
+    private sealed record PermitGranted(SendPermit Permit);
+
+    private sealed record PermitRefused(Exception Cause);
+
+    /// <summary>What a delivery decision leads to.</summary>
+    private abstract record Step
+    {
+        public sealed record Answer(DeliveryOutcome Outcome) : Step;
+
+        public sealed record Record(IReadOnlyList<IRecipientEvent> Events, Func<DeliveryOutcome> Outcome) : Step;
+
+        public sealed record Send(IReadOnlyList<IRecipientEvent> Events, InFlightSend InFlight) : Step;
+    }
+}

@@ -1,0 +1,8 @@
+namespace Messaging.Engine.Recipients.Entities;
+
+/// <summary>
+/// A request for this recipient could not be read (a bad field, say): record it as rejected with the reason, so the
+/// recipient's history and the message lookup show it. Answered true when recorded, false when the message id is
+/// already another message's (or this recipient's, and not reusable).
+/// </summary>
+public sealed record RecordRejectedRequest(RecipientKey Key, string MessageId, string Reason) : IRecipientMessage;

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Messaging.Contracts.Serialization;
+using Messaging.Contracts.Status;
+using Messaging.Engine.Persistence;
+using Messaging.Engine.Recipients.Events;
+
+namespace Messaging.Engine.Recipients;
+
+/// <summary>What a recipient's events change in the read tables: the same rows for the in-house journal and the entity.</summary>
+public static class RecipientReadModel
+{
+    /// <summary>
+    /// The rows <paramref name="events"/> change, going from <paramref name="before"/> to <paramref name="after"/>;
+    /// status events only when <paramref name="publishStatus"/> (a status queue is configured).
+    /// </summary>
+    public static ReadModelRows RowsFor(
+        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, bool publishStatus) =>
+        new(key.ToString(), MessageRows(key, after, events), publishStatus ? StatusChanges(key, before, after, events) : [])
+        {
+            Suppression = events.Any(e => e is Suppressed) && after.Suppression is { } s
+                ? new SuppressionRecord(key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
+                : null,
+            SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
+        };
+
+    /// <summary>The reason a claimed row shows until the recipient's first event about the message replaces the row.</summary>
+    public const string ClaimReason = "claimed; nothing recorded about it yet";
+
+    /// <summary>The row a message id is claimed with, before anything about it is persisted.</summary>
+    public static MessageRecord ClaimRow(RecipientKey key, string messageId, Contracts.Requests.Category category, DateTimeOffset now) =>
+        new(messageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(category), ContractNames.Of(MessageStatus.Accepted),
+            ClaimReason, null, now, now);
+
+    /// <summary>
+    /// Whether <paramref name="row"/> is <paramref name="key"/>'s own claim that nothing was recorded on yet (a retry or
+    /// a restart after claiming): then the recipient goes on with the id; any other row makes it a duplicate.
+    /// </summary>
+    public static bool IsClaimOf(MessageRecord row, RecipientKey key) =>
+        row.RecipientKey == key.ToString() && row.Reason == ClaimReason;
+
+    /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
+    private static List<MessageRecord> MessageRows(RecipientKey key, RecipientState after, IReadOnlyList<IRecipientEvent> events)
+    {
+        var rows = new List<MessageRecord>();
+        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
+        {
+            if (after.Find(messageId) is { } m)
+            {
+                rows.Add(new MessageRecord(
+                    m.MessageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
+                    ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt, m.Opens, m.Clicks));
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>One <c>MessageStatusChanged</c> per message whose status these events changed.</summary>
+    private static List<StatusChange> StatusChanges(RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events)
+    {
+        var changes = new List<StatusChange>();
+        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
+        {
+            // A recalled message had a status before this append, even if this state no longer remembered it.
+            var previous = before.Find(messageId)?.Status
+                ?? events.OfType<MessageRecalled>().FirstOrDefault(r => r.MessageId == messageId)?.Status;
+            if (after.Find(messageId) is not { } m || m.Status == previous)
+            {
+                continue;
+            }
+
+            changes.Add(new StatusChange(messageId, JsonSerializer.Serialize(new MessageStatusChanged
+            {
+                MessageId = messageId,
+                Channel = key.Channel,
+                To = key.Address,
+                Status = m.Status,
+                PreviousStatus = previous,
+                Reason = m.Reason,
+                ProviderMessageId = m.ProviderMessageId,
+                OccurredAt = m.UpdatedAt,
+            }, ContractsJsonContext.Default.MessageStatusChanged)));
+        }
+
+        return changes;
+    }
+}
