@@ -31,6 +31,9 @@ builder.Configuration
     .AddEnvironmentVariables()
     .AddCommandLine(args);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
+// The actor system first: hosted services stop in reverse order, so the engine's own (ingest, in-flight sends) stop
+// before CoordinatedShutdown takes the node out of its Akka cluster.
+builder.Services.AddEngineActorSystem(builder.Configuration);
 builder.Services.AddMessagingEngine(builder.Configuration);
 builder.Services.AddSingleton<ReadinessCheck>();
 builder.Services.StartQueueWorkOnceListening();
@@ -85,6 +88,15 @@ catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections
     await app.StopAsync().ConfigureAwait(false);
     await app.DisposeAsync().ConfigureAwait(false);
     await Console.Error.WriteLineAsync($"engine: cannot start: {e.Message} Nothing was received or sent.").ConfigureAwait(false);
+    return 1;
+}
+catch (Exception e) when (RemotingBindFailure.Find(e) is { } refused)
+{
+    // The actor system starts first, so nothing else has started; Akka.Hosting has already stopped it.
+    await app.DisposeAsync().ConfigureAwait(false);
+    await Console.Error.WriteLineAsync(
+        $"engine: cannot start: the cluster port is taken: {refused.Message.Replace(" See InnerException for details.", "", StringComparison.Ordinal)} " +
+        "Address already in use (akka.remote.dot-netty.tcp.port). Nothing was received or sent.").ConfigureAwait(false);
     return 1;
 }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
+using Messaging.Engine.Membership;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Persistence;
@@ -40,6 +41,9 @@ public static class EngineAkkaConfiguration
 
         var options = configuration.GetSection(EngineAkkaOptions.SectionName).Get<EngineAkkaOptions>() ?? new EngineAkkaOptions();
         services.TryAddSingleton<RecipientEntityServices>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MemberUpTimes>();
+        services.TryAddSingleton<ClusterViewReader>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
@@ -81,11 +85,8 @@ public static class EngineAkkaConfiguration
                 // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
                 .AddStartup((system, _) =>
                 {
-                    var cluster = Akka.Cluster.Cluster.Get(system);
-                    if (cluster.Settings.SeedNodes.Count == 0)
-                    {
-                        cluster.Join(cluster.SelfAddress);
-                    }
+                    provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    ClusterFormation.JoinSelfWhenAlone(system);
                 });
         });
         return services;

@@ -90,6 +90,27 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Makes <paramref name="environment"/> a node of one Akka cluster, as an operator would: its remoting port, and the
+    /// seed nodes it joins (all on loopback), through the <c>AKKA__…</c> environment overrides.
+    /// </summary>
+    public static void JoinAkkaCluster(Dictionary<string, string> environment, int remotingPort, IReadOnlyList<int> seedPorts)
+    {
+        environment["AKKA__REMOTE__DOT_NETTY__TCP__PORT"] = remotingPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < seedPorts.Count; i++)
+        {
+            environment[$"AKKA__CLUSTER__SEED_NODES__{i}"] = $"akka.tcp://engine@127.0.0.1:{seedPorts[i]}";
+        }
+    }
+
+    /// <summary>A loopback TCP port free a moment ago (the system chose it for a listener bound to port 0, then closed).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
     /// SIGTERM, as systemd or Kubernetes stops a node: the host's shutdown runs (in-flight sends finish, the node
     /// leaves the cluster). Returns the exit code.
     /// </summary>

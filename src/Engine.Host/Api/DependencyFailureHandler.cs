@@ -9,7 +9,7 @@ internal sealed class DependencyFailureHandler(IProblemDetailsService problems) 
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (JournalStorageException or AskTimeoutException or PoisonMessageException))
+        if (exception is not (JournalStorageException or AskTimeoutException or Akka.Actor.AskTimeoutException or PoisonMessageException))
         {
             return false;
         }

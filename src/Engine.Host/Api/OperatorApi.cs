@@ -3,6 +3,7 @@ using System.Text;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Actors;
 using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Events;
@@ -15,7 +16,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Messaging.Host.Api;
 
 /// <summary>
-/// The operator HTTP API: recipients, messages, suppression, templates, reputation and the dead-letter queues. Reading
+/// The operator HTTP API: recipients, messages, suppression, templates, reputation, the dead-letter queues and the cluster. Reading
 /// needs the <c>reader</c> role, changing needs <c>operator</c>; every refusal is a Problem Details body (RFC 9457).
 /// </summary>
 internal static class OperatorApi
@@ -52,6 +53,9 @@ internal static class OperatorApi
             ChangePauseAsync(category, body, user, (c, by, reason) => guard.PauseAsync(c, by, reason, ct), guard)).WithSummary("Pause a category by hand");
         write.MapPost("/reputation/{category}/resume", (string category, ReasonRequest body, ReputationGuard guard, ClaimsPrincipal user, CancellationToken ct) =>
             ChangePauseAsync(category, body, user, (c, by, reason) => guard.ResumeAsync(c, by, reason, ct), guard)).WithSummary("Resume a paused category");
+
+        read.MapGet("/cluster", async (ClusterViewReader cluster, CancellationToken ct) => TypedResults.Ok(await cluster.ReadAsync(AskTimeout, ct)))
+            .WithSummary("The Akka cluster as this node sees it: members and their status, the leader, unreachable nodes, shards per node");
 
         read.MapGet("/dlq/{queue}", PeekAsync).WithSummary("Peek at a dead-letter queue (requests or feedback) without taking");
         write.MapPost("/dlq/{queue}/redrive", RedriveAsync).WithSummary("Send selected (or all) dead letters back to their queue");

@@ -98,6 +98,7 @@ internal static class EngineCommands
         root.Subcommands.Add(SendCommand(cli));
         root.Subcommands.Add(TemplateCommands.Build(cli));
         root.Subcommands.Add(TokenCommand.Build(cli));
+        root.Subcommands.Add(ClusterCommand.Build(cli));
         foreach (var command in OperatorCommands.Build(cli))
         {
             root.Subcommands.Add(command);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Actors;
@@ -7,19 +8,19 @@ using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Reputation;
 using Messaging.Host.Api;
+using Messaging.Host.Auth;
 
 namespace Messaging.Host.Cli;
 
 /// <summary>
 /// The operator API's operations as commands, for scripts: <c>engine recipient</c>, <c>engine message</c>,
-/// <c>engine dlq</c>, <c>engine reputation</c>. They work on the configured database and queues directly, so they
-/// need no running engine; a change they make reaches a running engine's actor at its next write (optimistic
-/// concurrency reloads it). Tables by default, <c>--json</c> for machines; exit 0 done, 1 storage or AWS failed,
-/// 2 bad input or not found.
+/// <c>engine dlq</c>, <c>engine reputation</c>. <c>recipient</c> reads and changes a recipient's actor, so it goes
+/// through a running engine's operator API (the CLI never hosts a recipient actor); the others need no actor and work
+/// on the configured database and queues directly, with no engine running. Tables by default, <c>--json</c> for
+/// machines; exit 0 done, 1 storage, AWS or the engine failed, 2 bad input or not found.
 /// </summary>
 internal static class OperatorCommands
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private static JsonSerializerOptions Json => CliText.Json;
 
     public static IEnumerable<Command> Build(EngineCommands.CliContext cli) => [Recipient(cli), Message(cli), DeadLetters(cli), Reputation(cli)];
@@ -31,58 +32,88 @@ internal static class OperatorCommands
         var channel = new Argument<string>("CHANNEL") { Description = "email or sms." };
         var address = new Argument<string>("ADDRESS") { Description = "The email address or E.164 number." };
         var reason = new Option<string>("--reason") { Description = "Why (recorded).", Required = true };
-        var by = new Option<string>("--by") { Description = "Who (recorded).", DefaultValueFactory = _ => Environment.UserName };
+        var by = new Option<string>("--by") { Description = "Who (recorded; the subject of the token signed for the call).", DefaultValueFactory = _ => Environment.UserName };
         var json = JsonOption();
 
-        var show = new Command("show", "A recipient's state: suppression, soft-bounce streak, today's counts, recent messages.") { channel, address, json };
-        show.SetAction((parse, ct) => WithEngineAsync(cli, async services =>
+        var show = new Command("show", "A recipient's state from its actor in the running engine: suppression, soft-bounce streak, today's counts, recent messages.")
         {
-            if (Key(cli, parse.GetValue(channel)!, parse.GetValue(address)!) is not { } key)
+            channel, address, json, RunningEngine.UrlOption(), RunningEngine.TokenOption(),
+        };
+        show.SetAction((parse, ct) => OnRecipientAsync(cli, parse, "engine recipient show", parse.GetValue(channel)!, parse.GetValue(address)!, OperatorRoles.Reader, null,
+            async (api, path) =>
             {
-                return EngineCommands.BadInput;
-            }
+                using var response = await api.GetAsync(new Uri(path, UriKind.Relative), ct);
+                var (view, exitCode) = await RunningEngine.ReadAsync<RecipientView>(cli, "engine recipient show", response, ct);
+                if (view is null)
+                {
+                    return exitCode;
+                }
 
-            var snapshot = await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>()
-                .AskAsync<RecipientSnapshot>(key, r => new GetRecipientState(r), AskTimeout, ct);
-            var view = RecipientView.Of(snapshot, DateOnly.FromDateTime(DateTime.UtcNow));
-            if (parse.GetValue(json))
-            {
-                cli.Output.WriteLine(JsonSerializer.Serialize(view, Json));
+                if (parse.GetValue(json))
+                {
+                    cli.Output.WriteLine(JsonSerializer.Serialize(view, Json));
+                    return EngineCommands.Done;
+                }
+
+                cli.Output.WriteLine($"{view.Key}: {(view.Suppression is { } s ? $"SUPPRESSED ({s.Reason} since {s.Since:u}{(s.By is null ? "" : $" by {s.By}")}{(s.Note is null ? "" : $": {s.Note}")})" : "not suppressed")}");
+                cli.Output.WriteLine($"soft bounces in a row: {view.ConsecutiveTransientBounces}; today: {string.Join(", ", view.AcceptedToday.Select(c => $"{c.Value} {c.Key}"))}");
+                CliTable.Write(cli.Output, ["MESSAGE", "STATUS", "CATEGORY", "UPDATED", "REASON"], view.Recent.Select(m => new[]
+                {
+                    m.MessageId, JsonSerializer.Serialize(m.Status).Trim('"'), JsonSerializer.Serialize(m.Category).Trim('"'), m.UpdatedAt.ToString("u"), m.Reason ?? "",
+                }));
                 return EngineCommands.Done;
-            }
+            }, ct));
 
-            cli.Output.WriteLine($"{view.Key}: {(view.Suppression is { } s ? $"SUPPRESSED ({s.Reason} since {s.Since:u}{(s.By is null ? "" : $" by {s.By}")}{(s.Note is null ? "" : $": {s.Note}")})" : "not suppressed")}");
-            cli.Output.WriteLine($"soft bounces in a row: {view.ConsecutiveTransientBounces}; today: {string.Join(", ", view.AcceptedToday.Select(c => $"{c.Value} {c.Key}"))}");
-            CliTable.Write(cli.Output, ["MESSAGE", "STATUS", "CATEGORY", "UPDATED", "REASON"], view.Recent.Select(m => new[]
+        var suppress = new Command("suppress", "Suppress a recipient by hand (through the running engine).") { channel, address, reason, by, RunningEngine.UrlOption(), RunningEngine.TokenOption() };
+        suppress.SetAction((parse, ct) => OnRecipientAsync(cli, parse, "engine recipient suppress", parse.GetValue(channel)!, parse.GetValue(address)!, OperatorRoles.Operator,
+            parse.GetValue(by), async (api, path) =>
             {
-                m.MessageId, JsonSerializer.Serialize(m.Status).Trim('"'), JsonSerializer.Serialize(m.Category).Trim('"'), m.UpdatedAt.ToString("u"), m.Reason ?? "",
-            }));
-            return EngineCommands.Done;
-        }, ct));
+                using var response = await api.PutAsJsonAsync(new Uri(path + "/suppression", UriKind.Relative), new ReasonRequest(parse.GetValue(reason)), Json, ct);
+                return await WriteChangeAsync(cli, "engine recipient suppress", response, ct);
+            }, ct));
+        var unsuppress = new Command("unsuppress", "Lift a recipient's suppression (through the running engine).") { channel, address, reason, by, RunningEngine.UrlOption(), RunningEngine.TokenOption() };
+        unsuppress.SetAction((parse, ct) => OnRecipientAsync(cli, parse, "engine recipient unsuppress", parse.GetValue(channel)!, parse.GetValue(address)!, OperatorRoles.Operator,
+            parse.GetValue(by), async (api, path) =>
+            {
+                using var response = await api.DeleteAsync(new Uri($"{path}/suppression?reason={Uri.EscapeDataString(parse.GetValue(reason)!)}", UriKind.Relative), ct);
+                return await WriteChangeAsync(cli, "engine recipient unsuppress", response, ct);
+            }, ct));
 
-        var suppress = new Command("suppress", "Suppress a recipient by hand.") { channel, address, reason, by };
-        suppress.SetAction((parse, ct) => ChangeSuppressionAsync(cli, parse.GetValue(channel)!, parse.GetValue(address)!,
-            r => new SuppressRecipient(parse.GetValue(by)!, parse.GetValue(reason)!, r), ct));
-        var unsuppress = new Command("unsuppress", "Lift a recipient's suppression.") { channel, address, reason, by };
-        unsuppress.SetAction((parse, ct) => ChangeSuppressionAsync(cli, parse.GetValue(channel)!, parse.GetValue(address)!,
-            r => new UnsuppressRecipient(parse.GetValue(by)!, parse.GetValue(reason)!, r), ct));
-
-        return new Command("recipient", "Look at a recipient, suppress or unsuppress it.") { show, suppress, unsuppress };
+        return new Command("recipient", "Look at a recipient, suppress or unsuppress it, through a running engine's API (its actors hold the state).")
+        {
+            show, suppress, unsuppress,
+        };
     }
 
-    private static Task<int> ChangeSuppressionAsync(
-        EngineCommands.CliContext cli, string channel, string address, Func<Reply<SuppressionChange>, RecipientCommand> command, CancellationToken ct) =>
-        WithEngineAsync(cli, async services =>
+    /// <summary>
+    /// Checks the recipient here (a mistake exits 2 without a call), then calls the running engine with the path of the
+    /// recipient's normalized key: the CLI never hosts a recipient actor.
+    /// </summary>
+    private static async Task<int> OnRecipientAsync(
+        EngineCommands.CliContext cli, ParseResult parse, string command, string channel, string address, string role, string? by,
+        Func<HttpClient, string, Task<int>> work, CancellationToken ct)
+    {
+        if (Key(cli, channel, address) is not { } key)
         {
-            if (Key(cli, channel, address) is not { } key)
-            {
-                return EngineCommands.BadInput;
-            }
+            return EngineCommands.BadInput;
+        }
 
-            var change = await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync(key, command, AskTimeout, ct);
-            cli.Output.WriteLine($"{key}: {change}");
-            return EngineCommands.Done;
-        }, ct);
+        var path = $"/recipients/{(key.Channel == Channel.Sms ? "sms" : "email")}/{Uri.EscapeDataString(key.Address)}";
+        return await RunningEngine.CallAsync(cli, parse, command, role, by, api => work(api, path), ct);
+    }
+
+    private static async Task<int> WriteChangeAsync(EngineCommands.CliContext cli, string command, HttpResponseMessage response, CancellationToken ct)
+    {
+        var (change, exitCode) = await RunningEngine.ReadAsync<SuppressionChangeView>(cli, command, response, ct);
+        if (change is null)
+        {
+            return exitCode;
+        }
+
+        // The API names the change in camel case (alreadySuppressed); the command prints it as the engine names it.
+        cli.Output.WriteLine($"{change.Recipient}: {char.ToUpperInvariant(change.Change[0])}{change.Change[1..]}");
+        return EngineCommands.Done;
+    }
 
     private static Command Message(EngineCommands.CliContext cli)
     {

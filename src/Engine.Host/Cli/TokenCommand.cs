@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Security.Claims;
-using System.Text;
 using Messaging.Host.Auth;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Messaging.Host.Cli;
 
@@ -30,26 +26,14 @@ internal static class TokenCommand
             }
 
             await using var services = cli.Services();
-            var settings = new OperatorAuthOptions();
-            services.GetRequiredService<IConfiguration>().GetSection(OperatorAuthOptions.SectionName).Bind(settings);
-            if (settings.Secret(Directory.GetCurrentDirectory()) is not { } secret || Encoding.UTF8.GetByteCount(secret) < 32)
+            if (OperatorTokenSigner.Secret(services.GetRequiredService<IConfiguration>(), out var settings) is not { } secret)
             {
                 await cli.Error.WriteLineAsync($"engine token: no signing key: set {OperatorAuthOptions.SectionName}__SigningKeyFile (or SigningKey, at least 32 bytes); " +
                     $"scripts/run-local.sh keeps one in data/operator-signing-key and records it in {LocalSettings.RelativePath}.");
                 return EngineCommands.BadInput;
             }
 
-            var now = DateTime.UtcNow;
-            cli.Output.WriteLine(new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-            {
-                Subject = new ClaimsIdentity([new Claim("sub", parse.GetValue(subject)!), new Claim(OperatorRoles.RoleClaim, roleName)]),
-                Audience = settings.Audience,
-                Issuer = settings.Issuer,
-                IssuedAt = now,
-                NotBefore = now,
-                Expires = now + parse.GetValue(lifetime),
-                SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
-            }));
+            cli.Output.WriteLine(OperatorTokenSigner.Sign(settings, secret, roleName, parse.GetValue(subject)!, parse.GetValue(lifetime)));
             return EngineCommands.Done;
         });
         return command;

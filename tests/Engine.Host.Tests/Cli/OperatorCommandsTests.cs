@@ -11,6 +11,7 @@ using Messaging.Engine.Ingest;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Host.Cli;
+using Messaging.Host.Tests.Api;
 using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,9 +19,14 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Messaging.Host.Tests.Cli;
 
-/// <summary><c>engine recipient|message|dlq|reputation</c> on a fresh database and the real SQS peer.</summary>
+/// <summary>
+/// <c>engine recipient|message|dlq|reputation</c> on a fresh database and the real SQS peer; <c>recipient</c> through a
+/// running engine's operator API.
+/// </summary>
 public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IDisposable
 {
+    private OperatorHost? _engine;
+
     private readonly string _prefix = $"c{Guid.NewGuid():N}"[..13];
     private string Directory => Path.Combine(Path.GetTempPath(), $"messaging-cli-ops-{_prefix}");
 
@@ -45,6 +51,9 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
             ["Engine:Ingest:DeadLetterQueue"] = $"{_prefix}-dlq",
             ["Engine:Ingest:FeedbackQueue"] = $"{_prefix}-feedback",
             ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
+            // The running engine the recipient commands call, and the secret they sign their token with.
+            [RunningEngine.UrlVariable] = _engine?.BaseAddress.ToString(),
+            ["Host:Auth:SigningKey"] = OperatorTokens.Secret,
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
@@ -66,6 +75,8 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     [Fact]
     public async Task A_recipient_is_suppressed_shown_and_unsuppressed_with_who_and_why()
     {
+        // The recipient commands go through a running engine's API: its actors hold the state.
+        await using var engine = _engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
         var suppressed = await RunAsync("recipient", "suppress", "email", "ana@example.com", "--reason", "asked by phone", "--by", "ops");
         var shown = await RunAsync("recipient", "show", "email", "ana@example.com");
         var lifted = await RunAsync("recipient", "unsuppress", "email", "ana@example.com", "--reason", "mistake", "--by", "ops");
@@ -78,6 +89,23 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
         Assert.Equal("email:ana@example.com: Unsuppressed\n", lifted.Output.ReplaceLineEndings("\n"));
         Assert.Contains("\"suppression\": null", json.Output);
         Assert.Equal((EngineCommands.BadInput, "engine: channel 'fax' is not 'email' or 'sms'.\n"), (bad.Code, bad.Error.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public async Task Without_a_running_engine_the_recipient_commands_say_so_and_change_nothing()
+    {
+        var url = $"http://127.0.0.1:{EngineProcess.FreePort()}";
+
+        var suppressed = await RunAsync("recipient", "suppress", "email", "ana@example.com", "--reason", "asked by phone", "--url", url);
+        var shown = await RunAsync("recipient", "show", "email", "ana@example.com", "--url", url);
+
+        Assert.Equal((EngineCommands.Failed, ""), (suppressed.Code, suppressed.Output));
+        Assert.StartsWith($"engine recipient suppress: no engine answers at {url}/", suppressed.Error, StringComparison.Ordinal);
+        Assert.Equal((EngineCommands.Failed, ""), (shown.Code, shown.Output));
+        // The CLI hosted no recipient actor of its own: nothing was written to the store.
+        await using var services = Services();
+        await services.GetRequiredService<IJournal>().MigrateAsync(default);
+        Assert.Empty(await services.GetRequiredService<IJournal>().ListSuppressionsAsync(null, 10, null, default));
     }
 
     [Fact]

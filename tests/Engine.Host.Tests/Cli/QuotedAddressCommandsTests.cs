@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Messaging.Engine;
 using Messaging.Engine.Aws.Signing;
 using Messaging.Host.Cli;
+using Messaging.Host.Tests.Api;
 using Messaging.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,11 +11,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Messaging.Host.Tests.Cli;
 
 /// <summary>
-/// <c>engine recipient suppress|show|unsuppress</c> works on the store through the recipient actors (not the API): a
+/// <c>engine recipient suppress|show|unsuppress</c> works through a running engine's API on its recipient actors: a
 /// quoted spelling names the same recipient as the plain address, whose actor is the one requests reach.
 /// </summary>
 public sealed class QuotedAddressCommandsTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IDisposable
 {
+    private OperatorHost? _engine;
+
     private readonly string _prefix = $"q{Guid.NewGuid():N}"[..13];
     private string Directory => Path.Combine(Path.GetTempPath(), $"messaging-cli-quoted-{_prefix}");
 
@@ -39,6 +42,9 @@ public sealed class QuotedAddressCommandsTests(LocalAwsPeers peers) : IClassFixt
             ["Engine:Ingest:DeadLetterQueue"] = $"{_prefix}-dlq",
             ["Engine:Ingest:FeedbackQueue"] = $"{_prefix}-feedback",
             ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
+            // The running engine the recipient commands call, and the secret they sign their token with.
+            [RunningEngine.UrlVariable] = _engine?.BaseAddress.ToString(),
+            ["Host:Auth:SigningKey"] = OperatorTokens.Secret,
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
@@ -60,6 +66,7 @@ public sealed class QuotedAddressCommandsTests(LocalAwsPeers peers) : IClassFixt
     [Fact]
     public async Task A_quoted_spelling_suppresses_shows_and_unsuppresses_the_plain_address()
     {
+        await using var engine = _engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
         var suppressed = await RunAsync("recipient", "suppress", "email", "\"victim\"@example.com", "--reason", "asked by phone", "--by", "ops");
         var shownPlain = await RunAsync("recipient", "show", "email", "victim@example.com");
         var lifted = await RunAsync("recipient", "unsuppress", "email", "\"Vic\\tim\"@example.com", "--reason", "mistake", "--by", "ops");

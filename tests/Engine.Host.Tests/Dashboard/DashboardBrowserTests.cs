@@ -67,6 +67,13 @@ public sealed class DashboardBrowserTests(LocalAwsPeers peers) : IClassFixture<L
         var row = page.Locator("#dlq tbody tr", new PageLocatorOptions { HasText = "stranded" });
         await Assertions.Expect(row).ToContainTextAsync("SES Transient InternalFailure");
         await Assertions.Expect(page.Locator("#queues tbody")).ToContainTextAsync($"{host.Prefix}-requests");
+        // The cluster panel: this host alone, a one-node Akka cluster, its own leader.
+        var self = Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString();
+        var member = page.Locator("#cluster tbody tr");
+        await Assertions.Expect(member).ToHaveCountAsync(1);
+        await Assertions.Expect(member).ToContainTextAsync($"{self} (leader)");
+        await Assertions.Expect(member.Locator("td").Nth(1)).ToHaveTextAsync("up");
+        await Assertions.Expect(page.Locator("#cluster-summary")).ToContainTextAsync($"leader: {self}");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ArtifactPath("dashboard.png"), FullPage = true });
         await row.Locator("button").ClickAsync();
 

@@ -72,6 +72,32 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     }
 
     [Fact]
+    public async Task With_its_cluster_port_taken_the_engine_exits_1_with_one_clear_line_having_received_nothing()
+    {
+        await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
+        {
+            Body = $$$"""{"schema":"messaging.request.v1","messageId":"busy","channel":"email","to":"r@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""",
+        }, default);
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var environment = Environment();
+        EngineProcess.JoinAkkaCluster(environment, port, []);
+
+        await using var engine = EngineProcess.Start(typeof(Program).Assembly.Location, environment);
+        var exitCode = await engine.ExitedAsync(Deadline);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{engine.Output}");
+        var line = Assert.Single(engine.Output.Split('\n'), l => l.StartsWith("engine: cannot start:", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
+        Assert.Contains("address already in use", line, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("akka.remote.dot-netty.tcp.port", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", engine.Output, StringComparison.Ordinal);
+        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+        Assert.Equal(("1", "0"), (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]));
+    }
+
+    [Fact]
     public async Task Without_a_token_key_the_engine_warns_at_start_and_the_api_says_it_is_not_configured()
     {
         await using var engine = EngineProcess.Start(typeof(Program).Assembly.Location, Environment());

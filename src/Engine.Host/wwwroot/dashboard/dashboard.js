@@ -17,7 +17,10 @@ async function api(path, options = {}) {
   return body;
 }
 
-function setStatus(text, failed) {
+// An action's outcome (a redrive) stays 10 s, so the next poll's "connected" does not hide it at once.
+function setStatus(text, failed, hold = false) {
+  if (!hold && !failed && Date.now() < (state.heldUntil || 0)) { return; }
+  state.heldUntil = hold ? Date.now() + 10000 : 0;
   const status = $("#status");
   status.textContent = text;
   status.style.color = failed ? "#ffb4b4" : "#c8f7c5";
@@ -129,13 +132,28 @@ async function refreshDeadLetters() {
   }));
 }
 
+async function refreshCluster() {
+  const cluster = await api("/cluster");
+  const shards = new Map(cluster.shards.map((s) => [s.address, s]));
+  $("#cluster-summary").textContent = `this node: ${cluster.self} · leader: ${cluster.leader || "none (not converged)"}` +
+    (cluster.unreachable.length ? ` · unreachable: ${cluster.unreachable.join(", ")}` : "");
+  fillTable("#cluster", cluster.members.map((m) => {
+    const reachable = document.createElement("span");
+    reachable.className = m.reachable ? "up" : "down";
+    reachable.textContent = m.reachable ? "yes" : "no";
+    const node = shards.get(m.address);
+    return [m.address + (m.address === cluster.leader ? " (leader)" : ""), m.status, reachable, m.upSince || "–", m.roles.join(", "),
+      node ? node.shards : "–", node ? node.entities : "–"];
+  }));
+}
+
 async function redrive(ids) {
   try {
     const result = await api("/dlq/requests/redrive", { method: "POST", body: JSON.stringify({ messageIds: ids }) });
-    setStatus(`redriven: ${result.done.length}`, false);
+    setStatus(`redriven: ${result.done.length}`, false, true);
     await refreshDeadLetters();
   } catch (error) {
-    setStatus(`redrive failed: ${error.message}`, true);
+    setStatus(`redrive failed: ${error.message}`, true, true);
   }
 }
 
@@ -166,7 +184,7 @@ async function lookup(key) {
 async function refresh() {
   if (!state.token) { setStatus("enter a token", true); return; }
   try {
-    await Promise.all([refreshSummary(), refreshDeadLetters()]);
+    await Promise.all([refreshSummary(), refreshDeadLetters(), refreshCluster()]);
     setStatus(`connected · ${new Date().toLocaleTimeString()}`, false);
   } catch (error) {
     setStatus(error.message, true);

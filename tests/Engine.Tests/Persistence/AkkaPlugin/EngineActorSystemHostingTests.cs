@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Microsoft.Data.Sqlite;
@@ -54,6 +55,42 @@ public sealed class EngineActorSystemHostingTests : IDisposable
         finally
         {
             Environment.SetEnvironmentVariable(EnvironmentOverride, null);
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_lone_node_without_seed_nodes_or_overrides_joins_itself_on_loopback_and_any_free_port()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _contentRoot, EnvironmentName = "Test" });
+        builder.Services.AddOptions<JournalOptions>();
+        builder.Services.AddEngineActorSystem(builder.Configuration);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            Assert.Empty(cluster.Settings.SeedNodes);
+            Assert.Equal("127.0.0.1", cluster.SelfAddress.Host);
+            Assert.NotEqual(2552, cluster.SelfAddress.Port);
+            Assert.Equal("keep-majority", system.Settings.Config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(up.SetResult);
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var view = await host.Services.GetRequiredService<ClusterViewReader>().ReadAsync(TimeSpan.FromSeconds(5), default);
+            Assert.Equal(cluster.SelfAddress.ToString(), view.Self);
+            Assert.Equal(view.Self, view.Leader);
+            var member = Assert.Single(view.Members);
+            Assert.Equal((view.Self, "up", true), (member.Address, member.Status, member.Reachable));
+            Assert.Empty(view.Unreachable);
+            // The recipients' region runs on this node; no recipient has been asked for, so it has no entity.
+            Assert.All(view.Shards, n => Assert.Equal((view.Self, 0), (n.Address, n.Entities)));
+        }
+        finally
+        {
             await host.StopAsync();
         }
     }

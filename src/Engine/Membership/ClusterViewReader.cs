@@ -1,0 +1,44 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+
+namespace Messaging.Engine.Membership;
+
+/// <summary>Reads the Akka cluster's state on this node, and the recipient region's shards when that region runs.</summary>
+public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
+{
+    /// <param name="timeout">How long the shard regions of all nodes may take to answer.</param>
+    public async Task<ClusterView> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
+        var members = state.Members
+            .Select(m => new ClusterMemberView(m.Address.ToString(), m.Status.ToString().ToLowerInvariant(),
+                m.Roles.Order(StringComparer.Ordinal).ToList(), !unreachable.Contains(m.UniqueAddress), upTimes.Of(m)))
+            .ToList();
+        return new ClusterView(
+            cluster.SelfAddress.ToString(),
+            state.Leader?.ToString(),
+            members,
+            state.Unreachable.Select(m => m.Address.ToString()).Order(StringComparer.Ordinal).ToList(),
+            await ShardsAsync(timeout, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<IReadOnlyList<NodeShardsView>> ShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var sharding = ClusterSharding.Get(system);
+        if (!sharding.ShardTypeNames.Contains(EngineAkkaConfiguration.RecipientRegion))
+        {
+            return [];
+        }
+
+        var stats = await sharding.ShardRegion(EngineAkkaConfiguration.RecipientRegion)
+            .Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1), cancellationToken)
+            .ConfigureAwait(false);
+        return stats.Regions
+            .Select(r => new NodeShardsView(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))
+            .OrderBy(n => n.Address, StringComparer.Ordinal)
+            .ToList();
+    }
+}
