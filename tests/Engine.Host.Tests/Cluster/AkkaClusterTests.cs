@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Messaging.Engine.Aws.Sqs;
+using Amazon.SQS;
 using Messaging.Engine.Membership;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +24,7 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
     {
         Directory.CreateDirectory(_directory);
         _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        await EngineQueues.CreateAsync(_aws.GetRequiredService<SqsClient>(), _prefix);
+        await EngineQueues.CreateAsync(_aws.GetRequiredService<IAmazonSQS>(), _prefix);
     }
 
     public async Task DisposeAsync()

@@ -74,10 +74,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     [Fact]
     public async Task With_its_cluster_port_taken_the_engine_exits_1_with_one_clear_line_having_received_nothing()
     {
-        await Sqs.SendMessageAsync(_requestQueueUrl, new SqsOutgoingMessage
-        {
-            Body = $$$"""{"schema":"messaging.request.v1","messageId":"busy","channel":"email","to":"r@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""",
-        }, default);
+        await Sqs.SendMessageAsync(_requestQueueUrl, $$$"""{"schema":"messaging.request.v1","messageId":"busy","channel":"email","to":"r@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""");
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
@@ -93,7 +90,7 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
         Assert.Contains("address already in use", line, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("akka.remote.dot-netty.tcp.port", line, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", engine.Output, StringComparison.Ordinal);
-        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], default)).Value;
+        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
         Assert.Equal(("1", "0"), (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]));
     }
 
