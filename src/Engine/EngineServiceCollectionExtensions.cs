@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
@@ -134,6 +135,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<RecipientJournal>();
         services.TryAddSingleton<FeedbackProgress>();
         services.TryAddSingleton<RecipientServices>();
+        services.TryAddSingleton<RecipientEntityServices>();
         services.TryAddSingleton(provider =>
         {
             var recipientServices = provider.GetRequiredService<RecipientServices>();
@@ -151,7 +153,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<MessageRenderer>();
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
-            () => provider.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().LiveCount,
+            () => provider.GetRequiredService<RecipientEntityServices>().LiveEntities,
             provider.GetRequiredService<SqlJournal>(),
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();

@@ -33,6 +33,13 @@ public interface IJournal
     Task<IReadOnlyList<PersistedEvent>> ReadEventsAsync(
         string persistenceId, long fromSequenceNr, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The recipient events an Akka persistent entity wrote (the plugin's journal), not deleted, with a sequence number at
+    /// or above <paramref name="fromSequenceNr"/>, in order; <see cref="PersistedEvent.Type"/> is the event's manifest.
+    /// </summary>
+    Task<IReadOnlyList<PersistedEvent>> ReadEntityEventsAsync(
+        string persistenceId, long fromSequenceNr, CancellationToken cancellationToken);
+
     /// <summary>The highest sequence number written for the id, or 0 when it has none.</summary>
     Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken);
 

@@ -325,7 +325,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
             var forwarded = _proxy.Forwarded.Where(f => f.Body.Contains($"\"{id}\"", StringComparison.Ordinal));
             history.AppendLine(CultureInfo.InvariantCulture, $"{id}: proxy saw {string.Join(", ", forwarded.Select(f => $"{f.Path} {f.Status} at {f.ArrivedAt:HH:mm:ss.fff}"))}");
             await using var command = new NpgsqlCommand(
-                "SELECT persistence_id, sequence_nr, type, convert_from(payload, 'UTF8') FROM journal WHERE convert_from(payload, 'UTF8') LIKE @id ORDER BY sequence_nr", connection);
+                "SELECT persistence_id, sequence_nr, manifest, convert_from(payload, 'UTF8') FROM event_journal WHERE convert_from(payload, 'UTF8') LIKE @id ORDER BY sequence_nr", connection);
             command.Parameters.AddWithValue("id", $"%\"{id}\"%");
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

@@ -400,6 +400,24 @@ internal sealed partial class SqlJournal : IJournal, IAsyncDisposable
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
             cancellationToken);
 
+    public Task<IReadOnlyList<PersistedEvent>> ReadEntityEventsAsync(
+        string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
+        QueryAsync<PersistedEvent>(
+            $"Reading the entity events of {persistenceId}",
+            $"""
+            SELECT persistence_id, sequence_nr, manifest, payload, written_at FROM event_journal
+            WHERE persistence_id = @pid AND sequence_nr >= @from AND deleted = 0
+              AND serializer_id = {AkkaPlugin.RecipientEventAkkaSerializer.Id} ORDER BY sequence_nr
+            """,
+            c =>
+            {
+                AddParameter(c, "pid").Value = persistenceId;
+                AddParameter(c, "from").Value = fromSequenceNr;
+            },
+            r => new PersistedEvent(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetFieldValue<byte[]>(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
+            cancellationToken);
+
     public async Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(

@@ -482,6 +482,18 @@ public sealed class RecipientEntity : ReceivePersistentActor
         });
     }
 
+    protected override void PreStart()
+    {
+        _services.EntityStarted();
+        base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        _services.EntityStopped();
+        base.PostStop();
+    }
+
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         // Whether it was stored is unknown: the asker gets the failure, and Akka stops the entity.
