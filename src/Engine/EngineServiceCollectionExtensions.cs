@@ -136,6 +136,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<FeedbackProgress>();
         services.TryAddSingleton<RecipientServices>();
         services.TryAddSingleton<RecipientEntityServices>();
+        services.TryAddSingleton<RecipientRegion>();
         services.TryAddSingleton(provider =>
         {
             var recipientServices = provider.GetRequiredService<RecipientServices>();

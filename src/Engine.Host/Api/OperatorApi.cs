@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text;
 using Messaging.Contracts.Requests;
 using Akka.Actor;
-using Akka.Hosting;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
@@ -82,7 +81,7 @@ internal static class OperatorApi
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "A dependency failed", detail: detail);
 
     private static async Task<Results<Ok<RecipientView>, ProblemHttpResult>> GetRecipientAsync(
-        string channel, string address, [FromServices] IRequiredActor<RecipientEntity> recipients, TimeProvider time, CancellationToken ct)
+        string channel, string address, [FromServices] RecipientRegion recipients, TimeProvider time, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null)
@@ -95,7 +94,7 @@ internal static class OperatorApi
     }
 
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> SuppressAsync(
-        string channel, string address, ReasonRequest body, ClaimsPrincipal user, [FromServices] IRequiredActor<RecipientEntity> recipients, CancellationToken ct)
+        string channel, string address, ReasonRequest body, ClaimsPrincipal user, [FromServices] RecipientRegion recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if ((problem ?? ReasonProblem(body.Reason, "{\"reason\": \"…\"}")) is { } refused)
@@ -108,7 +107,7 @@ internal static class OperatorApi
     }
 
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> UnsuppressAsync(
-        string channel, string address, string? reason, ClaimsPrincipal user, [FromServices] IRequiredActor<RecipientEntity> recipients, CancellationToken ct)
+        string channel, string address, string? reason, ClaimsPrincipal user, [FromServices] RecipientRegion recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if ((problem ?? ReasonProblem(reason, "?reason=…")) is { } refused)

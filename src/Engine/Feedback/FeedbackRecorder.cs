@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Hosting;
 using Messaging.Contracts.Requests;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
@@ -26,7 +25,7 @@ public abstract record FeedbackOutcome
 /// there even when the event overtakes the <c>Sent</c> record); without one, the provider's message id is. The table's
 /// recipient is the authority: it is the actor that sent the message.
 /// </summary>
-public sealed class FeedbackRecorder(IJournal journal, IRequiredActor<RecipientEntity> recipients, ReputationCounter reputation)
+public sealed class FeedbackRecorder(IJournal journal, RecipientRegion recipients, ReputationCounter reputation)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 

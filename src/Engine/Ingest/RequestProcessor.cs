@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Hosting;
 using Messaging.Contracts.Validation;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -21,7 +20,7 @@ namespace Messaging.Engine.Ingest;
 /// dropped silently.
 /// </summary>
 internal sealed partial class RequestProcessor(
-    IRequiredActor<RecipientEntity> recipients,
+    RecipientRegion recipients,
     DeadLetterWriter deadLetters,
     IAmazonSQS sqs,
     IOptions<SendingOptions> sending,

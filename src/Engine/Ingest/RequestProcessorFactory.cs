@@ -1,4 +1,3 @@
-using Akka.Hosting;
 using Amazon.SQS;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Recipients.Entities;
@@ -11,7 +10,7 @@ namespace Messaging.Engine.Ingest;
 
 /// <summary>Builds the request processor from the container (it is internal; the source is public).</summary>
 public sealed class RequestProcessorFactory(
-    IRequiredActor<RecipientEntity> recipients,
+    RecipientRegion recipients,
     DeadLetterWriter deadLetters,
     IAmazonSQS sqs,
     IOptions<SendingOptions> sending,

@@ -178,8 +178,13 @@ public sealed class RecipientEntity : ReceivePersistentActor
         var sending = _services.Sending;
         var entry = _state.Find(id);
 
-        // Idempotency, checked before anything else and before any provider call: a new id is claimed first.
-        if (entry is null && await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } known)
+        // Idempotency, checked before anything else and before any provider call: a new id is claimed first — unless its
+        // category is paused, which records nothing (the request waits on its queue): then it is only looked up, and
+        // claimed below only if something is recorded after all.
+        string? pauseReason = null;
+        var paused = request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out pauseReason);
+        var claimLater = entry is null && paused;
+        if (entry is null && await (claimLater ? OtherOwnerAsync(id) : OwnerOtherThanThisAsync(id, request.Category)).ConfigureAwait(true) is { } known)
         {
             return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(known.Status, MessageStatus.Accepted)));
         }
@@ -270,7 +275,14 @@ public sealed class RecipientEntity : ReceivePersistentActor
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
         }
 
-        if (RefusalOf(request, isNew, now) is { } refusal)
+        var refused = RefusalOf(request, isNew, now);
+        if ((refused is not null || request.NotBefore > now) && claimLater &&
+            await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } claimedBy)
+        {
+            return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(claimedBy.Status, MessageStatus.Accepted)));
+        }
+
+        if (refused is { } refusal)
         {
             pending.Add(refusal);
             return new Step.Record(pending, () => new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed));
@@ -281,7 +293,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
             return new Step.Record(pending, () => new DeliveryOutcome.Scheduled(notBefore));
         }
 
-        if (request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out var pauseReason))
+        if (paused)
         {
             // Not a failure, and nothing to record: the request waits on its queue until an operator resumes.
             return new Step.Answer(new DeliveryOutcome.Paused(
@@ -436,9 +448,16 @@ public sealed class RecipientEntity : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Claims a message id new to this recipient; answers the owner's row when it belongs to another message (another
-    /// recipient's, or one this recipient handled and no longer remembers), null when it is this recipient's to go on with.
+    /// Looks a message id new to this recipient up without claiming it; answers the owner's row when it belongs to another
+    /// message (another recipient's, or one this recipient handled and no longer remembers), null when it is free or this
+    /// recipient's claim.
     /// </summary>
+    private async Task<MessageRecord?> OtherOwnerAsync(string messageId) =>
+        await _store.FindMessageAsync(messageId, CancellationToken.None).ConfigureAwait(true) is { } row && !RecipientReadModel.IsClaimOf(row, _key)
+            ? row
+            : null;
+
+    /// <summary>As <see cref="OtherOwnerAsync"/>, but first claims the id for this recipient when no row has it.</summary>
     private async Task<MessageRecord?> OwnerOtherThanThisAsync(string messageId, Category category)
     {
         var row = await _store.ClaimMessageAsync(RecipientReadModel.ClaimRow(_key, messageId, category, Now), CancellationToken.None)
