@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
 using Messaging.Engine.Membership;
@@ -56,7 +57,7 @@ public static class EngineAkkaConfiguration
                     RecipientRegion,
                     entityId => RecipientEntity.Props(EntityKey(entityId), provider.GetRequiredService<RecipientEntityServices>()),
                     new RecipientMessageExtractor(RecipientMessageExtractor.DefaultNumberOfShards),
-                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance })
+                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance, StateStoreMode = StateStoreMode.DData, RememberEntities = false })
                 // One layer, merged here (overrides first): the environment's akka keys, the database, config/akka.hocon.
                 .AddHocon(Overrides(configuration.GetSection("akka"))
                     .WithFallback(Database(journal, contentRoot))

@@ -32,6 +32,9 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     private static readonly string[] Nodes = ["a", "b", "c"];
     private readonly string _prefix = $"c{Guid.NewGuid():N}"[..13];
     private readonly List<EngineProcess> _engines = [];
+
+    /// <summary>Each node's Akka remoting port, kept across its restarts; every node lists all three as seed nodes.</summary>
+    private readonly int[] _remotingPorts = Nodes.Select(_ => EngineProcess.FreePort()).ToArray();
     private ServiceProvider _aws = null!;
     private HoldingProxy _proxy = null!;
     private string _database = "";
@@ -249,6 +252,10 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         environment["Engine__Ingest__RequestQueues__0__Name"] = SharedQueue;
         environment["Engine__Ingest__RequestQueues__1__Name"] = privateQueue;
         environment["Engine__Throttling__EmailMaxSendRate"] = AccountRate.ToString(CultureInfo.InvariantCulture);
+        // One Akka cluster of the three processes, as an operator configures it: fixed remoting ports, the same seeds
+        // on every node, and the split-brain resolver deciding about a killed node within the test's patience.
+        EngineProcess.JoinAkkaCluster(environment, _remotingPorts[Array.IndexOf(Nodes, node)], _remotingPorts);
+        environment["AKKA__CLUSTER__SPLIT_BRAIN_RESOLVER__STABLE_AFTER"] = "5s";
         environment["Logging__LogLevel__Default"] = "Warning";
         environment["Logging__LogLevel__Messaging.Engine.Cluster"] = "Information";
         environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
@@ -345,7 +352,14 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         return history.ToString();
     }
 
-    private static string Tail(string output) => output.Length <= 4_000 ? output : output[^4_000..];
+    /// <summary>The end of a node's output without its one-line-per-send debug records, which would fill it.</summary>
+    private static string Tail(string output)
+    {
+        var lines = output.Split('\n');
+        var kept = string.Join('\n', lines.Where((line, i) => !line.Contains("A send entered", StringComparison.Ordinal)
+            && !(line.Contains("ProviderRateHandler", StringComparison.Ordinal) && i + 1 < lines.Length && lines[i + 1].Contains("A send entered", StringComparison.Ordinal))));
+        return kept.Length <= 8_000 ? kept : kept[^8_000..];
+    }
 
     private List<ForwardedRequest> Sends() =>
         _proxy.Forwarded.Where(f => f.Path == SendPath && f.Status == 200).ToList();
