@@ -3,11 +3,13 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using Messaging.Engine.Cluster;
 using Messaging.Engine.Membership;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
+using Messaging.Engine.Throttling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -87,6 +89,11 @@ public static class EngineAkkaConfiguration
                 .AddStartup((system, _) =>
                 {
                     provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    if (provider.GetService<SendThrottles>() is { } throttles)
+                    {
+                        RateShare.Follow(system, throttles, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());
+                    }
+
                     ClusterFormation.JoinSelfWhenAlone(system);
                 });
         });

@@ -70,7 +70,6 @@ public static class EngineServiceCollectionExtensions
 
         AddPersistence(services, configuration);
         AddReputation(services, configuration);
-        AddCluster(services, configuration);
         AddActors(services, configuration);
         AddSending(services, configuration);
         AddIngest(services, configuration);
@@ -109,18 +108,6 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<ReputationGuard>();
         // Before the actors and the request source: pauses are known before the first request is decided.
         services.AddHostedService(provider => provider.GetRequiredService<ReputationGuard>());
-    }
-
-    private static void AddCluster(IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ClusterOptions>>(new ListedOptionsValidator<ClusterOptions>(o => o.Validate()));
-        services.TryAddSingleton(provider => new ClusterMembership(
-            provider.GetRequiredService<SqlJournal>(), provider.GetRequiredService<SendThrottles>(),
-            provider.GetRequiredService<IOptions<ClusterOptions>>(), provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ClusterMembership>>()));
-        // Before the request source: a joining node takes its share of the rate before it takes requests.
-        services.AddHostedService(provider => provider.GetRequiredService<ClusterMembership>());
     }
 
     private static void AddActors(IServiceCollection services, IConfiguration configuration)
