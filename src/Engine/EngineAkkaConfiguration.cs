@@ -86,9 +86,10 @@ public static class EngineAkkaConfiguration
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
                 // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
-                .AddStartup((system, _) =>
+                .AddStartup((system, registry) =>
                 {
                     provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    registry.Register<SendSlotAllocator>(RateShare.StartSendSlotAllocator(system, provider.GetRequiredService<TimeProvider>()));
                     if (provider.GetService<SendThrottles>() is { } throttles)
                     {
                         RateShare.Follow(system, throttles, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());

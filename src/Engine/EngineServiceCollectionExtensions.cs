@@ -1,3 +1,4 @@
+using Akka.Hosting;
 using Messaging.Engine.Actors;
 using Amazon.SQS;
 using Messaging.Engine.Aws;
@@ -146,7 +147,8 @@ public static class EngineServiceCollectionExtensions
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
-        services.TryAddSingleton(provider => new ClusterSendSlots(provider.GetRequiredService<SqlJournal>, provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new ClusterSendSlots(
+            () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef, provider.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<ProviderRateHandler>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());

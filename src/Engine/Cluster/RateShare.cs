@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
 using Messaging.Engine.Throttling;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,18 @@ internal static partial class RateShare
             LogReturned(logger, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
             return Done.Instance;
         });
+    }
+
+    /// <summary>
+    /// Runs the <see cref="SendSlotAllocator"/> as a singleton of <paramref name="system"/>'s cluster (on its oldest
+    /// node); returns the proxy that reaches it from this node.
+    /// </summary>
+    public static IActorRef StartSendSlotAllocator(ActorSystem system, TimeProvider time)
+    {
+        const string name = "send-slots";
+        system.ActorOf(ClusterSingletonManager.Props(
+            Props.Create(() => new SendSlotAllocator(time)), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), name);
+        return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system)), $"{name}-proxy");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} gave its share of the rates back; it leaves the cluster")]

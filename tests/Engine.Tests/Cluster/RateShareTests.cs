@@ -1,11 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
 using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
 using Messaging.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Tests.Cluster;
 
@@ -15,37 +12,8 @@ namespace Messaging.Engine.Tests.Cluster;
 /// </summary>
 public sealed class RateShareTests : IAsyncLifetime
 {
-    private const double AccountRate = 10;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-    private readonly List<(ActorSystem System, SendThrottles Throttles)> _nodes = [];
-
-    private static readonly Config Settings = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.cluster {
-          failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
-          downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-          split-brain-resolver { active-strategy = keep-majority, stable-after = 2s }
-        }
-        akka.coordinated-shutdown.phases {
-          engine-rate-share-returned { depends-on = [cluster-sharding-shutdown-region], timeout = 5s }
-          cluster-leave.depends-on = [engine-rate-share-returned]
-        }
-        """);
-
-    private (ActorSystem System, SendThrottles Throttles) StartNode(Address? join, bool leavesOnTerminate = true)
-    {
-        var config = leavesOnTerminate ? Settings : ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off").WithFallback(Settings);
-        var system = ActorSystem.Create("engine", config);
-        var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = AccountRate }), TimeProvider.System);
-        RateShare.Follow(system, throttles, TimeProvider.System, NullLoggerFactory.Instance);
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        cluster.Join(join ?? cluster.SelfAddress);
-        _nodes.Add((system, throttles));
-        return (system, throttles);
-    }
-
-    private static Address AddressOf(ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfAddress;
+    private readonly InProcessCluster _cluster = new(accountRate: 10);
 
     private static async Task<SendPermit> PermitAsync(SendThrottles throttles)
     {
@@ -56,17 +24,19 @@ public sealed class RateShareTests : IAsyncLifetime
     [Fact]
     public async Task A_joining_node_sends_only_once_the_others_divide_by_the_new_count_and_a_leaving_one_gives_its_share_back_after_its_last_second()
     {
-        var (first, firstThrottles) = StartNode(join: null);
+        var first = _cluster.Start(join: null);
+        var firstThrottles = first.Throttles;
         await PermitAsync(firstThrottles);
         Assert.Equal(1, firstThrottles.Nodes);
 
-        var (_, secondThrottles) = StartNode(AddressOf(first));
+        var secondThrottles = _cluster.Start(first).Throttles;
         await PermitAsync(secondThrottles);
         // The moment the new node may send, the old one already takes half.
         Assert.Equal(2, firstThrottles.Nodes);
         Assert.Equal(2, secondThrottles.Nodes);
 
-        var (third, thirdThrottles) = StartNode(AddressOf(first));
+        var third = _cluster.Start(first);
+        var thirdThrottles = third.Throttles;
         await PermitAsync(thirdThrottles);
         Assert.Equal(3, firstThrottles.Nodes);
         Assert.Equal(3, secondThrottles.Nodes);
@@ -74,7 +44,7 @@ public sealed class RateShareTests : IAsyncLifetime
         // The third node sends once more, then is stopped as a deployment stops it.
         await thirdThrottles.Email.EnterWindowAsync(default);
         var lastCall = thirdThrottles.Email.LastCallAt;
-        await CoordinatedShutdown.Get(third).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await CoordinatedShutdown.Get(third.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
 
         await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Nodes == 2 && secondThrottles.Nodes == 2), Deadline, "the others take its share");
         Assert.True(DateTimeOffset.UtcNow >= lastCall + SendThrottle.Window, "the others raised their shares while its last call was under a second old");
@@ -83,21 +53,23 @@ public sealed class RateShareTests : IAsyncLifetime
     [Fact]
     public async Task A_killed_node_keeps_its_share_until_the_others_have_downed_and_removed_it_and_a_quiet_second_passed()
     {
-        var (first, firstThrottles) = StartNode(join: null);
+        var first = _cluster.Start(join: null);
+        var firstThrottles = first.Throttles;
         await PermitAsync(firstThrottles);
-        var (_, secondThrottles) = StartNode(AddressOf(first));
-        var (third, thirdThrottles) = StartNode(AddressOf(first), leavesOnTerminate: false);
+        var secondThrottles = _cluster.Start(first).Throttles;
+        var third = _cluster.Start(first, leavesOnTerminate: false);
+        var thirdThrottles = third.Throttles;
         await PermitAsync(secondThrottles);
         await PermitAsync(thirdThrottles);
         Assert.Equal(3, firstThrottles.Nodes);
 
         var removedAt = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thirdAddress = Akka.Cluster.Cluster.Get(third).SelfUniqueAddress;
-        Akka.Cluster.Cluster.Get(first).Subscribe(
-            first.ActorOf(Props.Create(() => new RemovalWatch(thirdAddress, removedAt))), typeof(ClusterEvent.MemberRemoved));
+        var thirdAddress = Akka.Cluster.Cluster.Get(third.System).SelfUniqueAddress;
+        Akka.Cluster.Cluster.Get(first.System).Subscribe(
+            first.System.ActorOf(Props.Create(() => new RemovalWatch(thirdAddress, removedAt))), typeof(ClusterEvent.MemberRemoved));
 
         // Gone without a word: no leave, no share given back.
-        await third.Terminate();
+        await third.System.Terminate();
 
         var removed = await removedAt.Task.WaitAsync(Deadline);
         await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Nodes == 2 && secondThrottles.Nodes == 2), Deadline, "the others take its share");
@@ -121,12 +93,5 @@ public sealed class RateShareTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var (system, throttles) in Enumerable.Reverse(_nodes))
-        {
-            await system.Terminate();
-            await throttles.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 }
