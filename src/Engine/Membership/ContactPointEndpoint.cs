@@ -65,19 +65,25 @@ internal sealed class ContactPointEndpoint : IDisposable
             {
                 context = await _listener.GetContextAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException && !_listener.IsListening)
+            catch (Exception) when (!_listener.IsListening)
             {
+                // Closed with the actor system.
                 return;
+            }
+            catch (HttpListenerException e)
+            {
+                _log.Warning("The bootstrap contact point failed to take a request: {0}", e.Message);
+                continue;
             }
 
             try
             {
                 await AnswerAsync(context).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpListenerException or IOException)
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
             {
-                // The prober hung up; it probes again at its next interval.
-                _log.Debug("A bootstrap probe was not answered: {0}", e.Message);
+                // The prober hung up or the node is stopping; a prober asks again at its next interval.
+                _log.Warning("A bootstrap probe was not answered: {0}", e.Message);
             }
         }
     }
