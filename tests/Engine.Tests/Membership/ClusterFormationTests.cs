@@ -41,7 +41,9 @@ public sealed class ClusterFormationTests : IDisposable
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(up.SetResult);
             await up.Task.WaitAsync(Deadline);
-            Assert.Equal(cluster.SelfAddress, cluster.State.Leader);
+            // The read view's leader follows the member events a moment later.
+            await AwaitCondition.UntilAsync(() => Task.FromResult(Equals(cluster.State.Leader, cluster.SelfAddress)), Deadline,
+                "this node leads its cluster of one");
         }
         finally
         {
