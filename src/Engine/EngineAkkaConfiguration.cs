@@ -44,6 +44,7 @@ public static class EngineAkkaConfiguration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MemberUpTimes>();
         services.TryAddSingleton<ClusterViewReader>();
+        services.TryAddSingleton<BootstrapContactPoint>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;

@@ -18,7 +18,7 @@ public sealed class EngineAkkaOptions
 
     /// <summary>
     /// Seed nodes (the default; none listed: a one-node cluster, as the README runs it) or Cluster Bootstrap, which
-    /// also opens Akka.Management's HTTP port (<c>akka.management.http</c>) for the other nodes' probes.
+    /// also has the host listen on the management port (<c>akka.management.http</c>) for the other nodes' probes.
     /// </summary>
     public ClusterFormationMode Formation { get; set; } = ClusterFormationMode.SeedNodes;
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Discovery.KubernetesApi;
 using Akka.Management.Cluster.Bootstrap;
+using Akka.Management.Dsl;
 
 namespace Messaging.Engine.Membership;
 
@@ -9,7 +10,10 @@ internal static class ClusterFormation
 {
     private const string DiscoveryMethodPath = "akka.management.cluster.bootstrap.contact-point-discovery.discovery-method";
 
-    /// <summary>Joins by seed nodes, or starts the bootstrap contact point on the management port and Cluster Bootstrap.</summary>
+    /// <summary>
+    /// Joins by seed nodes, or starts Cluster Bootstrap, telling it its own contact point (<see cref="ManagementEndpoint"/>);
+    /// the host answers the probes there (<see cref="BootstrapContactPoint"/>).
+    /// </summary>
     /// <exception cref="InvalidOperationException">Bootstrap is chosen while seed nodes are listed too.</exception>
     public static async Task BeginAsync(ActorSystem system, ClusterFormationMode mode)
     {
@@ -34,9 +38,11 @@ internal static class ClusterFormation
             KubernetesDiscovery.Get(system);
         }
 
-        // The contact point first: bootstrap learns its own base address from it.
-        ContactPointEndpoint.Start(system);
-        await ClusterBootstrap.Get(system).Start().ConfigureAwait(false);
+        // Bootstrap waits for its own base address, which Akka.Management's endpoint would hand it when started. The host
+        // listens there only after the actor system has started: until then the probes fail and are retried.
+        var bootstrap = ClusterBootstrap.Get(system);
+        bootstrap.Routes(ManagementRouteProviderSettings.Create(ManagementEndpoint.Of(system.Settings.Config).SelfBaseUri, readOnly: true));
+        await bootstrap.Start().ConfigureAwait(false);
     }
 
     /// <summary>

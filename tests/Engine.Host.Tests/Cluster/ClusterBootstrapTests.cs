@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Amazon.SQS;
@@ -90,6 +91,12 @@ public sealed class ClusterBootstrapTests(LocalAwsPeers peers) : IClassFixture<L
             Assert.Contains(seeds.SelfNode.ToString(), views.Select(v => v.Self));
             Assert.Equal(views[0].Members.Select(m => m.Address), seeds.Nodes.Select(n => n.Node.ToString()).Order(StringComparer.Ordinal));
         }
+
+        // The management port serves the probe and nothing else; the host's own port does not serve the probe.
+        using var health = await management.GetAsync(new Uri($"http://127.0.0.1:{managementPorts[0].ToString(CultureInfo.InvariantCulture)}/health/live"));
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        using var probe = await _apis[0].GetAsync(new Uri("/bootstrap/seed-nodes", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, probe.StatusCode);
     }
 
     [Fact]
