@@ -44,6 +44,7 @@ public static class EngineAkkaConfiguration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MemberUpTimes>();
         services.TryAddSingleton<ClusterViewReader>();
+        services.TryAddSingleton<BootstrapContactPoint>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
@@ -82,12 +83,10 @@ public static class EngineAkkaConfiguration
                 })
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
-                // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
-                .AddStartup((system, _) =>
-                {
-                    provider.GetRequiredService<MemberUpTimes>().Follow(system);
-                    ClusterFormation.JoinSelfWhenAlone(system);
-                });
+                .AddStartup((system, _) => provider.GetRequiredService<MemberUpTimes>().Follow(system))
+                // Seed nodes (none configured: a cluster of its own, as the README's run command forms it) or Cluster
+                // Bootstrap, as Engine:Akka:Formation chooses.
+                .AddStartup((system, _) => ClusterFormation.BeginAsync(system, options.Formation));
         });
         return services;
     }
