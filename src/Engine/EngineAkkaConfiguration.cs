@@ -47,6 +47,7 @@ public static class EngineAkkaConfiguration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MemberUpTimes>();
         services.TryAddSingleton<ClusterViewReader>();
+        services.TryAddSingleton<BootstrapContactPoint>();
         services.AddAkka(options.SystemName, (builder, provider) =>
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
@@ -85,7 +86,6 @@ public static class EngineAkkaConfiguration
                 })
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
-                // With no seed nodes configured the node is a cluster of its own: the README's run command forms it.
                 .AddStartup((system, registry) =>
                 {
                     provider.GetRequiredService<MemberUpTimes>().Follow(system);
@@ -94,9 +94,10 @@ public static class EngineAkkaConfiguration
                     {
                         RateShare.Follow(system, throttles, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());
                     }
-
-                    ClusterFormation.JoinSelfWhenAlone(system);
-                });
+                })
+                // Seed nodes (none configured: a cluster of its own, as the README's run command forms it) or Cluster
+                // Bootstrap, as Engine:Akka:Formation chooses.
+                .AddStartup((system, _) => ClusterFormation.BeginAsync(system, options.Formation));
         });
         return services;
     }
