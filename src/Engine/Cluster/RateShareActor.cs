@@ -161,17 +161,16 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
             LogSharing(sharing.Sharing, _cluster.SelfAddress.ToString());
         }
 
-        if ((sharing.HoldReason is null) != (_applied.HoldReason is null))
+        if (sharing.HoldReason is not null && _applied.HoldReason is null)
         {
-            _throttles.Hold(sharing.HoldReason is not null);
-            if (sharing.HoldReason is null)
-            {
-                LogSending(_cluster.SelfAddress.ToString(), sharing.Sharing);
-            }
-            else
-            {
-                LogHolding(_cluster.SelfAddress.ToString(), sharing.HoldReason);
-            }
+            _throttles.Hold(true);
+            LogHolding(_cluster.SelfAddress.ToString(), sharing.HoldReason);
+        }
+        else if (sharing.HoldReason is null && _applied.HoldReason is not null)
+        {
+            // Said before it happens: no send of this node precedes the line.
+            LogSending(_cluster.SelfAddress.ToString(), sharing.Sharing);
+            _throttles.Hold(false);
         }
 
         _applied = sharing;

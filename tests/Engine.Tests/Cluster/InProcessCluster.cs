@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,9 @@ namespace Messaging.Engine.Tests.Cluster;
 /// Nodes of one real Akka cluster as actor systems in this process (remoting on loopback), each with its throttles,
 /// its rate share and the send-slot allocator singleton, as the host starts them.
 /// </summary>
-internal sealed class InProcessCluster(double accountRate) : IAsyncDisposable
+/// <param name="shareClock">The clock the rate share reads (fake, to make a node look stalled).</param>
+/// <param name="loggers">Where the rate share logs.</param>
+internal sealed class InProcessCluster(double accountRate, TimeProvider? shareClock = null, ILoggerFactory? loggers = null) : IAsyncDisposable
 {
     private static readonly Config Settings = ConfigurationFactory.ParseString("""
         akka.actor.provider = cluster
@@ -43,7 +46,7 @@ internal sealed class InProcessCluster(double accountRate) : IAsyncDisposable
             : ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-actor-system-terminate = off").WithFallback(Settings);
         var system = ActorSystem.Create("engine", config);
         var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = accountRate }), TimeProvider.System);
-        RateShare.Follow(system, throttles, TimeProvider.System, NullLoggerFactory.Instance);
+        RateShare.Follow(system, throttles, shareClock ?? TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         var slots = RateShare.StartSendSlotAllocator(system, TimeProvider.System);
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.Join(join?.Address ?? cluster.SelfAddress);

@@ -3,6 +3,9 @@ using Akka.Cluster;
 using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
 using Messaging.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using System.Collections.Concurrent;
 
 namespace Messaging.Engine.Tests.Cluster;
 
@@ -77,6 +80,53 @@ public sealed class RateShareTests : IAsyncLifetime
         // The two that stayed are the majority: they send on throughout.
         await PermitAsync(firstThrottles);
         await PermitAsync(secondThrottles);
+    }
+
+    [Fact]
+    public async Task A_node_that_finds_it_stood_still_holds_its_sends_until_the_cluster_is_judged_again()
+    {
+        var clock = new FakeTimeProvider();
+        var log = new CollectingLoggers();
+        await using var cluster = new InProcessCluster(accountRate: 10, clock, log);
+        var node = cluster.Start(join: null);
+        await PermitAsync(node.Throttles);
+
+        // A second and more passes between two of its ticks, as in a long GC pause or a frozen VM.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(log.Count("stood still") == 1), Deadline, "the node notices it stood still");
+        var released = log.Count("sends at its share");
+        var permit = PermitAsync(node.Throttles).ContinueWith(_ => log.Count("sends at its share"), TaskScheduler.Default);
+
+        // Its failure detector's acceptable pause and two heartbeats later (3 s here) it sends again. The clock moves in
+        // small steps, as time passes for a node that runs: a jump of a second would be another stall.
+        await AwaitCondition.UntilAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(50));
+            return Task.FromResult(permit.IsCompleted);
+        }, Deadline, "the node sends again");
+        var releasedBeforePermit = await permit;
+
+        Assert.Equal(released + 1, releasedBeforePermit);
+    }
+
+    private sealed class CollectingLoggers : ILoggerFactory, ILogger
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public int Count(string text) => _lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider) { }
+
+        public void Dispose() { }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue(formatter(state, exception));
     }
 
     private sealed class RemovalWatch : ReceiveActor
