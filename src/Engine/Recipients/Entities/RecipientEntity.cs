@@ -564,13 +564,14 @@ public sealed class RecipientEntity : ReceivePersistentActor
     /// <summary>A wait for the send rate: the events to persist with the intent, and how to give the wait up.</summary>
     private sealed record PermitWait(IReadOnlyList<IRecipientEvent> Events, CancellationTokenSource Abandon);
 
-    private sealed record SendFinished(AwsResult<string> Result);
+    // The entity's messages to itself never leave its node: Akka need not check they serialize.
+    private sealed record SendFinished(AwsResult<string> Result) : INoSerializationVerificationNeeded;
 
-    private sealed record SendCrashed(Exception Cause);
+    private sealed record SendCrashed(Exception Cause) : INoSerializationVerificationNeeded;
 
-    private sealed record PermitGranted(SendPermit Permit);
+    private sealed record PermitGranted(SendPermit Permit) : INoSerializationVerificationNeeded;
 
-    private sealed record PermitRefused(Exception Cause);
+    private sealed record PermitRefused(Exception Cause) : INoSerializationVerificationNeeded;
 
     /// <summary>What a delivery decision leads to.</summary>
     private abstract record Step
