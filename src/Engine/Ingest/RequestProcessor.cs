@@ -54,22 +54,21 @@ internal sealed partial class RequestProcessor(
         DeliveryOutcome outcome;
         try
         {
-            var deliver = new Deliver(key, request, lane.Priority, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive)
-            {
-                Abandoned = cancellationToken,
-            };
+            var deliver = new Deliver(key, request, lane.Priority, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive);
             outcome = await recipients.ActorRef.Ask<DeliveryOutcome>(deliver, sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutdown gave up on it: the source makes it visible again.
+            // Shutdown gave up on it: the source makes it visible again, and its entity (on whichever node) stops waiting
+            // for the send rate for it, unless its send intent is already written.
+            recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
             throw;
         }
         catch (Exception e)
         {
             // The engine could not decide (an ask timed out, storage down, the entity failed and restarts from its journal):
             // retry later; give up after MaxAttempts receives, with the reason.
-            await RetryOrDeadLetterAsync(inFlight, request.MessageId, $"{e.GetType().Name}: {e.Message}", cancellationToken).ConfigureAwait(false);
+            await RetryOrDeadLetterAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -135,12 +134,12 @@ internal sealed partial class RequestProcessor(
 
         try
         {
-            await recipients.ActorRef.Ask<bool>(
+            await recipients.ActorRef.Ask<RejectionOutcome>(
                 new RecordRejectedRequest(key, messageId, $"invalid request: {read.Describe()}"), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogRejectionNotRecorded(messageId, $"{e.GetType().Name}: {e.Message}");
+            LogRejectionNotRecorded(messageId, Describe(e));
         }
     }
 
@@ -227,6 +226,9 @@ internal sealed partial class RequestProcessor(
             LogDelayFailed(inFlight.Message.MessageId, changed.Error!.ToString());
         }
     }
+
+    /// <summary>An entity's failure names its cause already.</summary>
+    private static string Describe(Exception e) => e is RecipientEntityException ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
     {
