@@ -176,9 +176,10 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
         _applied = sharing;
     }
 
-    private sealed record QuietOver(UniqueAddress? Member);
+    // Messages to itself, never across nodes.
+    private sealed record QuietOver(UniqueAddress? Member) : INoSerializationVerificationNeeded;
 
-    private sealed record TickNow
+    private sealed record TickNow : INoSerializationVerificationNeeded
     {
         public static TickNow Instance { get; } = new();
     }

@@ -76,6 +76,21 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_slot_messages_cross_nodes_through_their_own_serializer_as_equal_values()
+    {
+        await using var cluster = new InProcessCluster(AccountRate);
+        var system = cluster.Start(join: null).System;
+        foreach (var message in new object[] { new TakeSendSlot("sms +15550100", 0.5), new SendSlot(TimeSpan.FromMilliseconds(1_234.5)) })
+        {
+            var serializer = system.Serialization.FindSerializerFor(message);
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+
+            Assert.IsType<SendSlotSerializer>(serializer);
+            Assert.Equal(message, system.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest));
+        }
+    }
+
+    [Fact]
     public async Task Three_nodes_sharing_two_sends_a_second_never_put_three_in_one_second()
     {
         var nodes = await ThreeNodesAsync();

@@ -16,19 +16,19 @@ namespace Messaging.Engine.Tests.Cluster;
 /// <param name="loggers">Where the rate share logs.</param>
 internal sealed class InProcessCluster(double accountRate, TimeProvider? shareClock = null, ILoggerFactory? loggers = null) : IAsyncDisposable
 {
-    private static readonly Config Settings = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.cluster {
-          failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
-          downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-          split-brain-resolver { active-strategy = keep-majority, stable-after = 2s }
-        }
-        akka.coordinated-shutdown.phases {
-          engine-rate-share-returned { depends-on = [cluster-sharding-shutdown-region], timeout = 5s }
-          cluster-leave.depends-on = [engine-rate-share-returned]
-        }
-        """);
+    // The shipped config/akka.hocon (serializer bindings, the shutdown phase that gives the share back, the cluster's
+    // settings) with faster failure detection and downing, and no journal (nothing here persists). Messages between
+    // the nodes go through their serializers; local ones are not checked (serialize-messages), as Akka's singleton
+    // proxy's own local messages do not pass that check.
+    private static readonly Config Settings = Messaging.Engine.Tests.Persistence.AkkaPlugin.PluginConformanceTests.WithShippedSettings(
+        ConfigurationFactory.ParseString("""
+            akka.persistence.journal.auto-start-journals = []
+            akka.persistence.snapshot-store.auto-start-snapshot-stores = []
+            akka.cluster {
+              failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }
+              split-brain-resolver.stable-after = 2s
+            }
+            """));
 
     private readonly List<Node> _nodes = [];
 
