@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Amazon.SQS;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
@@ -10,6 +11,7 @@ using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
@@ -140,7 +142,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
             () => provider.GetRequiredService<RecipientEntityServices>().LiveEntities,
-            provider.GetRequiredService<SqlJournal>(),
+            // The plugin's store is the actor system's; a composition without one (the CLI) has written nothing.
+            () => provider.GetService<ActorSystem>() is { } system ? EventStores.Get(system).ForDefaultJournal(system).WriterCounts : default,
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();

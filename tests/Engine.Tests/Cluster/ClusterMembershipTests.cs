@@ -33,7 +33,7 @@ public sealed class ClusterMembershipTests(PostgresServer server) : IAsyncLifeti
     /// <summary>A node: its own journal (connection pool), throttles at an account rate of 60 emails/s, and membership.</summary>
     private async Task<(ClusterMembership Membership, SendThrottles Throttles)> NodeAsync(string name)
     {
-        var journal = await SqlJournal.OpenAsync(new PostgresDialect(_connectionString), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(new PostgresDialect(_connectionString), TimeProvider.System, NullLogger.Instance, default);
         var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = 60, SmsMaxSendRate = 12 }), TimeProvider.System);
         _disposables.Add(journal);
         _disposables.Add(throttles);
@@ -68,7 +68,7 @@ public sealed class ClusterMembershipTests(PostgresServer server) : IAsyncLifeti
     {
         // A live node whose heartbeat loop is late (a busy machine): alive, still dividing by 1.
         var slowOptions = new ClusterOptions { NodeId = "node-b", HeartbeatInterval = TimeSpan.FromMilliseconds(100), NodeTimeout = TimeSpan.FromSeconds(30) };
-        var journal = await SqlJournal.OpenAsync(new PostgresDialect(_connectionString), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(new PostgresDialect(_connectionString), TimeProvider.System, NullLogger.Instance, default);
         _disposables.Add(journal);
         await using (var setup = await journal.Dialect.OpenAsync(forWrite: true, default))
         {

@@ -41,7 +41,7 @@ public abstract class ClusterSendSlotsTests : IAsyncLifetime
 
     private async Task<ClusterSendSlots> SlotsAsync()
     {
-        var journal = await SqlJournal.OpenAsync(NewDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(NewDialect(), TimeProvider.System, NullLogger.Instance, default);
         _disposables.Add(journal);
         return new ClusterSendSlots(() => journal, TimeProvider.System);
     }
@@ -100,7 +100,7 @@ public abstract class ClusterSendSlotsTests : IAsyncLifetime
     public async Task A_send_that_cannot_reach_the_database_for_a_slot_fails_as_never_sent()
     {
         var arrivals = new ConcurrentQueue<long>();
-        var unreachable = new SqlJournal(UnreachableDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance);
+        var unreachable = new SqlJournal(UnreachableDialect(), TimeProvider.System, NullLogger.Instance);
         _disposables.Add(unreachable);
         using var node = Node(new ClusterSendSlots(() => unreachable, TimeProvider.System), new Answering(arrivals));
 
@@ -116,7 +116,7 @@ public abstract class ClusterSendSlotsTests : IAsyncLifetime
     public async Task A_node_too_slow_to_use_its_slots_does_not_send_late_but_fails_as_never_sent()
     {
         var arrivals = new ConcurrentQueue<long>();
-        var journal = await SqlJournal.OpenAsync(NewDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(NewDialect(), TimeProvider.System, NullLogger.Instance, default);
         _disposables.Add(journal);
         using var node = Node(new ClusterSendSlots(() => journal, new StallingClock()), new Answering(arrivals));
 
