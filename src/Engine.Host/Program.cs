@@ -30,6 +30,8 @@ builder.Configuration
     .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "config", "engine.json"), optional: false, reloadOnChange: false)
     .AddEnvironmentVariables()
     .AddCommandLine(args);
+// Cluster Bootstrap's probes come to a management port the host also listens on; with seed nodes there is none.
+var management = builder.ListenForBootstrapProbes();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJsonContext.Default));
 // The actor system first: hosted services stop in reverse order, so the engine's own (ingest, in-flight sends) stop
 // before CoordinatedShutdown takes the node out of its Akka cluster.
@@ -51,6 +53,11 @@ builder.Services.AddSingleton<PrometheusExposition>();
 var app = builder.Build();
 // The exposition listens from the start, so counts made before the first scrape are not missed.
 app.Services.GetRequiredService<PrometheusExposition>();
+
+if (management is not null)
+{
+    app.MapBootstrapContactPoint(management);
+}
 
 app.UseExceptionHandler();
 app.UseRequestSizeLimits();

@@ -1,3 +1,5 @@
+using Messaging.Engine.Membership;
+
 namespace Messaging.Engine;
 
 /// <summary>Where the engine finds Akka's settings. Section <c>Engine:Akka</c>; the settings themselves are HOCON.</summary>
@@ -13,4 +15,10 @@ public sealed class EngineAkkaOptions
     /// built into the engine is used.
     /// </summary>
     public string ConfigFile { get; set; } = "config/akka.hocon";
+
+    /// <summary>
+    /// Seed nodes (the default; none listed: a one-node cluster, as the README runs it) or Cluster Bootstrap, which
+    /// also has the host listen on the management port (<c>akka.management.http</c>) for the other nodes' probes.
+    /// </summary>
+    public ClusterFormationMode Formation { get; set; } = ClusterFormationMode.SeedNodes;
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Amazon.SQS;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
@@ -71,7 +72,6 @@ public static class EngineServiceCollectionExtensions
 
         AddPersistence(services, configuration);
         AddReputation(services, configuration);
-        AddCluster(services, configuration);
         AddRecipients(services);
         AddSending(services, configuration);
         AddIngest(services, configuration);
@@ -112,18 +112,6 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ReputationGuard>());
     }
 
-    private static void AddCluster(IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ClusterOptions>>(new ListedOptionsValidator<ClusterOptions>(o => o.Validate()));
-        services.TryAddSingleton(provider => new ClusterMembership(
-            provider.GetRequiredService<SqlJournal>(), provider.GetRequiredService<SendThrottles>(),
-            provider.GetRequiredService<IOptions<ClusterOptions>>(), provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ClusterMembership>>()));
-        // Before the request source: a joining node takes its share of the rate before it takes requests.
-        services.AddHostedService(provider => provider.GetRequiredService<ClusterMembership>());
-    }
-
     private static void AddRecipients(IServiceCollection services)
     {
         services.TryAddSingleton<RecipientEventSerializer>();
@@ -147,7 +135,8 @@ public static class EngineServiceCollectionExtensions
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
-        services.TryAddSingleton(provider => new ClusterSendSlots(provider.GetRequiredService<SqlJournal>, provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new ClusterSendSlots(
+            () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef, provider.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<ProviderRateHandler>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());

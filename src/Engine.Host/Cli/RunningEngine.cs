@@ -31,25 +31,20 @@ internal static class RunningEngine
         EngineCommands.CliContext cli, ParseResult parse, string command, string role, string? subject, Func<HttpClient, Task<int>> work,
         CancellationToken cancellationToken)
     {
-        string url;
-        string token;
-        await using (var services = cli.Services())
+        // One provider for the whole call: its configuration gives the URL and token, its factory the HTTP client.
+        await using var services = cli.Services();
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var url = parse.GetValue<string?>("--url") ?? configuration[UrlVariable] ?? DefaultUrl;
+        var token = parse.GetValue<string?>("--token") ?? configuration[TokenVariable];
+        if (token is null && OperatorTokenSigner.Secret(configuration, out var settings) is { } secret)
         {
-            var configuration = services.GetRequiredService<IConfiguration>();
-            url = parse.GetValue<string?>("--url") ?? configuration[UrlVariable] ?? DefaultUrl;
-            var given = parse.GetValue<string?>("--token") ?? configuration[TokenVariable];
-            if (given is null && OperatorTokenSigner.Secret(configuration, out var settings) is { } secret)
-            {
-                given = OperatorTokenSigner.Sign(settings, secret, role, subject ?? Environment.UserName, TimeSpan.FromMinutes(5));
-            }
+            token = OperatorTokenSigner.Sign(settings, secret, role, subject ?? Environment.UserName, TimeSpan.FromMinutes(5));
+        }
 
-            if (given is null)
-            {
-                await cli.Error.WriteLineAsync($"{command}: no token: pass --token, set {TokenVariable}, or configure the signing key as for 'engine token'.");
-                return EngineCommands.BadInput;
-            }
-
-            token = given;
+        if (token is null)
+        {
+            await cli.Error.WriteLineAsync($"{command}: no token: pass --token, set {TokenVariable}, or configure the signing key as for 'engine token'.");
+            return EngineCommands.BadInput;
         }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
@@ -58,7 +53,9 @@ internal static class RunningEngine
             return EngineCommands.BadInput;
         }
 
-        using var client = new HttpClient { BaseAddress = address, Timeout = CallTimeout };
+        using var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RunningEngine));
+        client.BaseAddress = address;
+        client.Timeout = CallTimeout;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {

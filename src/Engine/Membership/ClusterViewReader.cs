@@ -7,7 +7,13 @@ namespace Messaging.Engine.Membership;
 /// <summary>Reads the Akka cluster's state on this node, and the recipient region's shards when that region runs.</summary>
 public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
 {
-    /// <param name="timeout">How long the shard regions of all nodes may take to answer.</param>
+    /// <summary>
+    /// How long the other nodes' shard regions may take to answer: an unreachable node never does, and the view (members,
+    /// leader, unreachable) must not wait for it. A region that does not answer in time is left out of the shard counts.
+    /// </summary>
+    private static readonly TimeSpan ShardsTimeout = TimeSpan.FromSeconds(2);
+
+    /// <param name="timeout">The longest the whole read may take.</param>
     public async Task<ClusterView> ReadAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
@@ -22,7 +28,7 @@ public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
             state.Leader?.ToString(),
             members,
             state.Unreachable.Select(m => m.Address.ToString()).Order(StringComparer.Ordinal).ToList(),
-            await ShardsAsync(timeout, cancellationToken).ConfigureAwait(false));
+            await ShardsAsync(timeout < ShardsTimeout ? timeout : ShardsTimeout, cancellationToken).ConfigureAwait(false));
     }
 
     private async Task<IReadOnlyList<NodeShardsView>> ShardsAsync(TimeSpan timeout, CancellationToken cancellationToken)

@@ -11,6 +11,8 @@ public sealed class ClusterCommandTests(LocalAwsPeers peers) : IClassFixture<Loc
 {
     private static ServiceProvider Services(params (string Key, string Value)[] settings) => new ServiceCollection()
         .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build())
+        // As the CLI's own services have it (the engine registers the factory): the command's client comes from it.
+        .AddHttpClient()
         .BuildServiceProvider();
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(Func<ServiceProvider> services, params string[] args)

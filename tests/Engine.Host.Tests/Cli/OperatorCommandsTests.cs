@@ -26,58 +26,21 @@ namespace Messaging.Host.Tests.Cli;
 /// </summary>
 public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IDisposable
 {
-    private OperatorHost? _engine;
+    private readonly CliHarness _cli = new(peers, $"c{Guid.NewGuid():N}"[..13], "ops");
 
-    private readonly string _prefix = $"c{Guid.NewGuid():N}"[..13];
-    private string Directory => Path.Combine(Path.GetTempPath(), $"messaging-cli-ops-{_prefix}");
+    private string Prefix => _cli.Prefix;
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (System.IO.Directory.Exists(Directory))
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-    }
+    public void Dispose() => _cli.Dispose();
 
-    private ServiceProvider Services()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Engine:Aws:Region"] = SmsFixtureServer.Region,
-            ["Engine:Aws:SqsEndpoint"] = peers.SqsEndpoint.ToString(),
-            ["Engine:Aws:SesEndpoint"] = peers.SesEndpoint.ToString(),
-            ["Engine:Persistence:SqlitePath"] = Path.Combine(Directory, "engine.db"),
-            ["Engine:Ingest:RequestQueues:0:Name"] = $"{_prefix}-requests",
-            ["Engine:Ingest:DeadLetterQueue"] = $"{_prefix}-dlq",
-            ["Engine:Ingest:FeedbackQueue"] = $"{_prefix}-feedback",
-            ["Engine:Ingest:FeedbackDeadLetterQueue"] = $"{_prefix}-feedback-dlq",
-            // The running engine the recipient commands call, and the secret they sign their token with.
-            [RunningEngine.UrlVariable] = _engine?.BaseAddress.ToString(),
-            ["Host:Auth:SigningKey"] = OperatorTokens.Secret,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddMessagingEngine(configuration);
-        services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
-            new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))));
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Services() => _cli.Services();
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await EngineCommands.InvokeAsync(args, Services, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
     [Fact]
     public async Task A_recipient_is_suppressed_shown_and_unsuppressed_with_who_and_why()
     {
         // The recipient commands go through a running engine's API: its actors hold the state.
-        await using var engine = _engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
+        await using var engine = _cli.Engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
         var suppressed = await RunAsync("recipient", "suppress", "email", "ana@example.com", "--reason", "asked by phone", "--by", "ops");
         var shown = await RunAsync("recipient", "show", "email", "ana@example.com");
         var lifted = await RunAsync("recipient", "unsuppress", "email", "ana@example.com", "--reason", "mistake", "--by", "ops");
@@ -137,7 +100,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
         await using var services = Services();
         var sqs = services.GetRequiredService<IAmazonSQS>();
         var queues = services.GetRequiredService<QueueDirectory>();
-        var dlqUrl = (await queues.UrlOfAsync($"{_prefix}-dlq", default)).Value;
+        var dlqUrl = (await queues.UrlOfAsync($"{Prefix}-dlq", default)).Value;
         foreach (var body in new[] { "first", "second" })
         {
             await sqs.SendMessageAsync(new SendMessageRequest
@@ -147,7 +110,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
                 MessageAttributes = new Dictionary<string, MessageAttributeValue>
                 {
                     [DeadLetterWriter.ErrorAttribute] = MessageAttributeValue.String($"gave up on {body}"),
-                    [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{_prefix}-requests"),
+                    [DeadLetterWriter.SourceQueueAttribute] = MessageAttributeValue.String($"{Prefix}-requests"),
                 },
             });
         }
@@ -161,7 +124,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
 
         Assert.Contains("gave up on first", peeked.Output);
         Assert.Equal("redrive: 1 message(s)\n", redriven.Output.ReplaceLineEndings("\n"));
-        var requestsUrl = (await queues.UrlOfAsync($"{_prefix}-requests", default)).Value;
+        var requestsUrl = (await queues.UrlOfAsync($"{Prefix}-requests", default)).Value;
         var back = Assert.Single((await sqs.ReceiveMessageAsync(SqsMessageViews.ReceiveAll(requestsUrl, 10, TimeSpan.FromSeconds(1), null))).Messages ?? []);
         Assert.Equal(("first", "ops"), (back.Body, back.StringAttribute(DeadLetterWriter.RedrivenByAttribute)));
         Assert.Equal("purge: 1 message(s)\n", purged.Output.ReplaceLineEndings("\n"));

@@ -117,7 +117,8 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
         EngineProcess.JoinAkkaCluster(environment, port, [seedPort]);
         // Quick to suspect and to decide, so the test need not wait Akka's production pauses (5 s and 20 s).
         environment["AKKA__CLUSTER__FAILURE_DETECTOR__ACCEPTABLE_HEARTBEAT_PAUSE"] = "2s";
-        environment["AKKA__CLUSTER__SPLIT_BRAIN_RESOLVER__STABLE_AFTER"] = "3s";
+        // Long enough for a poll of the views to see the killed node unreachable before the resolver removes it.
+        environment["AKKA__CLUSTER__SPLIT_BRAIN_RESOLVER__STABLE_AFTER"] = "8s";
         _engines.Add(EngineProcess.Start(typeof(Program).Assembly.Location, environment));
     }
 

@@ -95,6 +95,30 @@ public sealed class EngineStartupTests(LocalAwsPeers peers) : IClassFixture<Loca
     }
 
     [Fact]
+    public async Task With_its_bootstrap_management_port_taken_the_engine_exits_1_with_one_clear_line_having_received_nothing()
+    {
+        await Sqs.SendMessageAsync(_requestQueueUrl, $$$"""{"schema":"messaging.request.v1","messageId":"busy","channel":"email","to":"r@{{{_prefix}}}.test","content":{"subject":"Hi","text":"Hello"}}""");
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var environment = Environment();
+        environment["Engine__Akka__Formation"] = "Bootstrap";
+        environment["AKKA__MANAGEMENT__HTTP__HOSTNAME"] = "127.0.0.1";
+        environment["AKKA__MANAGEMENT__HTTP__PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await using var engine = EngineProcess.Start(typeof(Program).Assembly.Location, environment);
+        var exitCode = await engine.ExitedAsync(Deadline);
+
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{engine.Output}");
+        var line = Assert.Single(engine.Output.Split('\n'), l => l.StartsWith("engine: cannot start:", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
+        Assert.Contains("address already in use", line, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Unhandled exception", engine.Output, StringComparison.Ordinal);
+        var attributes = (await Sqs.GetQueueAttributesAsync(_requestQueueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
+        Assert.Equal(("1", "0"), (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]));
+    }
+
+    [Fact]
     public async Task Without_a_token_key_the_engine_warns_at_start_and_the_api_says_it_is_not_configured()
     {
         await using var engine = EngineProcess.Start(typeof(Program).Assembly.Location, Environment());
