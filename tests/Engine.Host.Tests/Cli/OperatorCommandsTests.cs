@@ -76,7 +76,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     public async Task Messages_are_shown_and_listed_and_an_unknown_one_exits_2()
     {
         // An engine on the CLI's database records the rejection through its recipient entity, then stops.
-        await using (var engine = await OperatorHost.StartAsync(peers, ("Engine:Persistence:SqlitePath", Path.Combine(Directory, "engine.db"))))
+        await using (var engine = await OperatorHost.StartAsync(peers, ("Engine:Persistence:SqlitePath", Path.Combine(_cli.Directory, "engine.db"))))
         {
             Assert.True(await engine.Services.GetRequiredService<RecipientRegion>().ActorRef.Ask<bool>(
                 new RecordRejectedRequest(RecipientKey.For(Channel.Email, "bo@example.com"), "cli-m1", "invalid request: $.content: is required"),
