@@ -1,5 +1,5 @@
+using Akka.Actor;
 using Akka.Hosting;
-using Messaging.Engine.Actors;
 using Amazon.SQS;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
@@ -12,6 +12,7 @@ using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
@@ -71,7 +72,7 @@ public static class EngineServiceCollectionExtensions
 
         AddPersistence(services, configuration);
         AddReputation(services, configuration);
-        AddActors(services, configuration);
+        AddRecipients(services);
         AddSending(services, configuration);
         AddIngest(services, configuration);
         return services;
@@ -111,26 +112,12 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ReputationGuard>());
     }
 
-    private static void AddActors(IServiceCollection services, IConfiguration configuration)
+    private static void AddRecipients(IServiceCollection services)
     {
-        services.AddOptions<ActorOptions>().Bind(configuration.GetSection(ActorOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ActorOptions>>(new ListedOptionsValidator<ActorOptions>(o => o.Validate()));
-        services.TryAddSingleton<IDeadLetterSink, LoggingDeadLetterSink>();
-        services.TryAddSingleton<ActorHost>();
-        services.AddHostedService<ActorHostLifetime>();
-
         services.TryAddSingleton<RecipientEventSerializer>();
-        services.TryAddSingleton<RecipientJournal>();
         services.TryAddSingleton<FeedbackProgress>();
-        services.TryAddSingleton<RecipientServices>();
         services.TryAddSingleton<RecipientEntityServices>();
         services.TryAddSingleton<RecipientRegion>();
-        services.TryAddSingleton(provider =>
-        {
-            var recipientServices = provider.GetRequiredService<RecipientServices>();
-            return provider.GetRequiredService<ActorHost>().CreateRegistry<RecipientKey, RecipientCommand>(
-                "recipient", key => new RecipientActor(key, recipientServices));
-        });
     }
 
     private static void AddSending(IServiceCollection services, IConfiguration configuration)
@@ -143,7 +130,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
             () => provider.GetRequiredService<RecipientEntityServices>().LiveEntities,
-            provider.GetRequiredService<SqlJournal>(),
+            // The plugin's store is the actor system's; a composition without one (the CLI) has written nothing.
+            () => provider.GetService<ActorSystem>() is { } system ? EventStores.Get(system).ForDefaultJournal(system).WriterCounts : default,
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
@@ -164,8 +152,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterConsole>();
         services.TryAddSingleton<RequestProcessorFactory>();
         services.TryAddSingleton<SqsRequestSource>();
-        // Registered after the actor host's lifetime service: hosted services stop in reverse order, so the source
-        // stops (and drains) while the actors are still there to finish its requests.
+        // The actor system is hosted apart (AddEngineActorSystem) and stops after the host's services: the source stops
+        // (and drains) while the recipient entities are still there to finish its requests.
         services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
 
         services.TryAddSingleton(provider => new StatusOutbox(provider.GetRequiredService<SqlJournal>()));

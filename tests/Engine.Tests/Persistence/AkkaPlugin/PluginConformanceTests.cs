@@ -458,18 +458,44 @@ public abstract class PluginConformanceTests : AkkaTestKit
         RecipientState StateAfter(IEnumerable<NewEvent> events) =>
             RecipientState.Empty.ApplyAll(events.Select(e => serializer.Deserialize(e.Type, e.Payload)));
 
-        // A database the old engine wrote: a snapshot after ten events (the events before it trimmed), nine events after it.
-        await using (var old = await SqlJournal.OpenAsync(InHouseDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default))
+        // A database the old engine wrote (its rows as it wrote them): a snapshot after ten events, the events before
+        // it trimmed, nine events after it.
+        await using (await SqlJournal.OpenAsync(InHouseDialect(), TimeProvider.System, NullLogger.Instance, default))
         {
-            Assert.Equal(new AppendResult.Written(10),
-                await old.AppendAsync(new AppendRequest(ana, 0, sample[..10]) { Snapshot = serializer.SerializeState(StateAfter(sample[..10])) }, default));
-            Assert.Equal(new AppendResult.Written(19), await old.AppendAsync(new AppendRequest(ana, 10, sample[10..]), default));
+        }
+
+        await using (var dialect = InHouseDialect())
+        {
+            await using var connection = await dialect.OpenAsync(forWrite: true, default);
+            var writtenAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            async Task InsertAsync(string sql, long sequenceNr, NewEvent stored)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in new (string, object)[] { ("@pid", ana), ("@seq", sequenceNr), ("@type", stored.Type), ("@payload", stored.Payload.ToArray()), ("@at", writtenAt) })
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                }
+
+                await command.ExecuteNonQueryAsync();
+            }
+
+            for (var seq = 10; seq <= 19; seq++)
+            {
+                await InsertAsync("INSERT INTO journal (persistence_id, sequence_nr, type, payload, written_at) VALUES (@pid, @seq, @type, @payload, @at)", seq, sample[seq - 1]);
+            }
+
+            await InsertAsync("INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at) VALUES (@pid, @seq, @type, @payload, @at)",
+                10, serializer.SerializeState(StateAfter(sample[..10])));
         }
 
         // Migration 10 not yet applied to it: opening it applies it, as the new engine's start does.
         await ExecuteSqlAsync("DELETE FROM schema_migrations WHERE version = 10");
         Assert.Equal(0L, Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM event_journal WHERE persistence_id = '{ana}'")));
-        await using (await SqlJournal.OpenAsync(InHouseDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default))
+        await using (await SqlJournal.OpenAsync(InHouseDialect(), TimeProvider.System, NullLogger.Instance, default))
         {
         }
 
