@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Text.Json;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
@@ -89,6 +90,7 @@ public static class EngineAkkaConfiguration
                 .AddStartup((system, registry) =>
                 {
                     provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    system.ActorOf(Props.Create<DroppedRecipientMessages>(), "dropped-recipient-messages");
                     registry.Register<SendSlotAllocator>(RateShare.StartSendSlotAllocator(system, provider.GetRequiredService<TimeProvider>()));
                     if (provider.GetService<SendThrottles>() is { } throttles)
                     {

@@ -486,6 +486,30 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
             await QueryTextsAsync($"SELECT manifest FROM event_journal WHERE persistence_id = '{_ana}' ORDER BY sequence_nr"));
     }
 
+    [Fact]
+    public async Task A_hand_off_while_a_request_waits_for_its_permit_answers_it_and_those_behind_it_a_failure_and_stops_at_once()
+    {
+        var provider = await ProviderSimulator.StartAsync(emailRate: 100, smsRate: 100, latency: TimeSpan.Zero);
+        _disposables.Add(provider);
+        var services = Services(provider: provider.Endpoint);
+        // No permit for an hour: without the hand-off giving the wait up, the entity would not stop for an hour.
+        services.Throttles.Email.PauseUntil(DateTimeOffset.UtcNow.AddHours(1));
+        var entity = Start(_ana, services);
+        var asker = CreateTestProbe();
+        Watch(entity);
+
+        entity.Tell(new Deliver(_ana, Request("m1"), 0), asker.Ref);
+        entity.Tell(new Deliver(_ana, Request("m2"), 0), asker.Ref);
+        entity.Tell(StopRecipient.Instance);
+
+        // Both are answered at once, so their requests are retried at the recipient's new home; nothing was intended.
+        await asker.ExpectMsgAsync<Status.Failure>(Deadline);
+        await asker.ExpectMsgAsync<Status.Failure>(Deadline);
+        await ExpectTerminatedAsync(entity, Deadline);
+        Assert.Empty(await QueryTextsAsync($"SELECT manifest FROM event_journal WHERE persistence_id = '{_ana}' ORDER BY sequence_nr"));
+        Assert.Empty(provider.CallTimes);
+    }
+
     private async Task<List<string>> QueryTextsAsync(string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false");

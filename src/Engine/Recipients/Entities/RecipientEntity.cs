@@ -43,6 +43,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private IActorRef _replyTo = ActorRefs.Nobody;
     private InFlightSend? _inFlight;
     private PermitWait? _permitWait;
+    private bool _handingOff;
 
     public RecipientEntity(RecipientKey key, RecipientEntityServices services)
     {
@@ -98,8 +99,21 @@ public sealed class RecipientEntity : ReceivePersistentActor
             Finish(RecipientEntityException.Answer(p.Cause));
         });
         Command<AbandonDelivery>(OnAbandoned);
+        Command<StopRecipient>(_ => HandOff());
         Upkeep();
         CommandAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// Sharding moves the recipient to another node (or passivates it) while a send is in flight: a send whose intent is
+    /// written finishes first (the hand-off waits for its outcome), a wait for the send rate is given up, and the commands
+    /// that waited behind it are answered a failure at once, so their requests are retried — at the recipient's new
+    /// home — instead of holding the hand-off up until sharding gives up on it.
+    /// </summary>
+    private void HandOff()
+    {
+        _handingOff = true;
+        _permitWait?.Abandon.Cancel();
     }
 
     /// <summary>While a send is in flight: only its wait for the send rate can be abandoned, never the call itself.</summary>
@@ -443,6 +457,20 @@ public sealed class RecipientEntity : ReceivePersistentActor
     {
         _inFlight!.ReplyTo.Tell(answer);
         _inFlight = null;
+        if (_handingOff)
+        {
+            foreach (var waiting in Stash.ClearStash())
+            {
+                if (waiting.Message is IRecipientMessage and not AbandonDelivery && !waiting.Sender.IsNobody())
+                {
+                    waiting.Sender.Tell(RecipientEntityException.Answer(new InvalidOperationException($"{_key} moved to another node before this was handled")));
+                }
+            }
+
+            Context.Stop(Self);
+            return;
+        }
+
         Become(Ready);
         Stash.UnstashAll();
     }
