@@ -64,10 +64,19 @@ internal sealed partial class RequestProcessor(
             recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
             throw;
         }
+        catch (AskTimeoutException e)
+        {
+            // No answer in time: Akka may have dropped the message (sharding drops what it buffered for a shard being
+            // handed off), or the entity is still busy with it. Not a failure of the request: put it back without
+            // counting an attempt; if its entity did decide it meanwhile, the next receive finds that out (a duplicate).
+            metrics.Retried();
+            await PutBackAsync(inFlight, sending.Value.RetryDelay(1), Describe(e), request.MessageId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         catch (Exception e)
         {
-            // The engine could not decide (an ask timed out, storage down, the entity failed and restarts from its journal):
-            // retry later; give up after MaxAttempts receives, with the reason.
+            // The engine could not decide (storage down, the entity failed and restarts from its journal): retry later;
+            // give up after MaxAttempts receives, with the reason.
             await RetryOrDeadLetterAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
             return;
         }

@@ -7,7 +7,7 @@ using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 
 namespace Messaging.Engine.Tests.Recipients;
 
-/// <summary>A message to a recipient that Akka drops is answered at once, so its request is retried without waiting out its ask.</summary>
+/// <summary>A message to a recipient that Akka drops is answered at once, so its request is put back without waiting out its ask.</summary>
 public sealed class DroppedRecipientMessagesTests(ITestOutputHelper output) : AkkaTestKit("akka.loglevel = WARNING", "dropped", output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
@@ -28,8 +28,8 @@ public sealed class DroppedRecipientMessagesTests(ITestOutputHelper output) : Ak
         gone.Ref.Tell(new Deliver(_ana, new MessageRequest { MessageId = "m1", Channel = Channel.Email, To = "ana@example.com" }, 0), asker.Ref);
 
         // Only the Deliver had someone waiting for its answer: the abandon, dropped first, is not answered (else its
-        // failure would come first, in order from this sender).
-        var failure = await asker.ExpectMsgAsync<Status.Failure>(Deadline);
-        Assert.Contains("Deliver(m1 to", failure.Cause.Message, StringComparison.Ordinal);
+        // answer would come first, in order from this sender). The Deliver is put back, not failed.
+        var putBack = await asker.ExpectMsgAsync<DeliveryOutcome.RetryLater>(Deadline);
+        Assert.Contains("Deliver(m1 to", putBack.Reason, StringComparison.Ordinal);
     }
 }

@@ -15,10 +15,15 @@ internal sealed class DroppedRecipientMessages : ReceiveActor
         Receive<AllDeadLetters>(dead =>
         {
             var message = dead.Message is IWrappedMessage wrapped ? wrapped.Message : dead.Message;
-            if (message is IRecipientMessage and not AbandonDelivery && !dead.Sender.IsNobody() && !dead.Sender.Equals(Context.System.DeadLetters))
+            // Only an asker can be answered; what sharding drops from its own buffers names the region as sender, and
+            // those asks end at their timeout (RequestProcessor puts the request back then).
+            if (message is IRecipientMessage and not AbandonDelivery && !dead.Sender.IsNobody() && !dead.Sender.Equals(Context.System.DeadLetters)
+                && !dead.Sender.Path.ToStringWithoutAddress().StartsWith("/system/sharding/", StringComparison.Ordinal))
             {
-                dead.Sender.Tell(RecipientEntityException.Answer(new InvalidOperationException(
-                    $"{message} was not delivered to its recipient's entity (it was moving between nodes or stopping)")));
+                dead.Sender.Tell(message is Deliver
+                    ? new DeliveryOutcome.RetryLater($"{message} was not delivered: its recipient was moving to another node", TimeSpan.FromSeconds(1), 0)
+                    : RecipientEntityException.Answer(new InvalidOperationException(
+                        $"{message} was not delivered to its recipient's entity (it was moving between nodes or stopping)")));
             }
         });
     }

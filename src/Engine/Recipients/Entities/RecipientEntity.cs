@@ -96,7 +96,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
         Command<PermitRefused>(p =>
         {
             EndPermitWait();
-            Finish(RecipientEntityException.Answer(p.Cause));
+            Finish(_handingOff ? Moving(_inFlight!.Command) : RecipientEntityException.Answer(p.Cause));
         });
         Command<AbandonDelivery>(OnAbandoned);
         Command<StopRecipient>(_ => HandOff());
@@ -452,6 +452,13 @@ public sealed class RecipientEntity : ReceivePersistentActor
         });
     }
 
+    /// <summary>
+    /// The answer to a request this entity gives up as it moves to another node: put it back for a second, without
+    /// counting an attempt (it did not fail), to be decided at the recipient's new home.
+    /// </summary>
+    private DeliveryOutcome.RetryLater Moving(Deliver deliver) =>
+        new($"{_key} moved to another node before it was decided", TimeSpan.FromSeconds(1), _state.Find(deliver.Request.MessageId)?.FailedAttempts ?? 0);
+
     /// <summary>The send is settled and durable: answer, then take the commands that waited for it.</summary>
     private void Finish(object answer)
     {
@@ -461,7 +468,11 @@ public sealed class RecipientEntity : ReceivePersistentActor
         {
             foreach (var waiting in Stash.ClearStash())
             {
-                if (waiting.Message is IRecipientMessage and not AbandonDelivery && !waiting.Sender.IsNobody())
+                if (waiting.Message is Deliver deliver && !waiting.Sender.IsNobody())
+                {
+                    waiting.Sender.Tell(Moving(deliver));
+                }
+                else if (waiting.Message is IRecipientMessage and not AbandonDelivery && !waiting.Sender.IsNobody())
                 {
                     waiting.Sender.Tell(RecipientEntityException.Answer(new InvalidOperationException($"{_key} moved to another node before this was handled")));
                 }
