@@ -78,7 +78,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
         // An engine on the CLI's database records the rejection through its recipient entity, then stops.
         await using (var engine = await OperatorHost.StartAsync(peers, ("Engine:Persistence:SqlitePath", Path.Combine(_cli.Directory, "engine.db"))))
         {
-            Assert.True(await engine.Services.GetRequiredService<RecipientRegion>().ActorRef.Ask<bool>(
+            Assert.Equal(RejectionOutcome.Recorded, await engine.Services.GetRequiredService<RecipientRegion>().ActorRef.Ask<RejectionOutcome>(
                 new RecordRejectedRequest(RecipientKey.For(Channel.Email, "bo@example.com"), "cli-m1", "invalid request: $.content: is required"),
                 TimeSpan.FromSeconds(30)));
         }
