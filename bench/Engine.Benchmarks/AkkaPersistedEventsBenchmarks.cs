@@ -8,8 +8,8 @@ namespace Messaging.Benchmarks;
 
 /// <summary>
 /// Persisted events per second through Akka persistent actors on the engine's plugin: each actor persists one event per
-/// command and answers in the persist callback, and each caller awaits that answer before the next command — the same
-/// shape as <see cref="PersistedEventsBenchmarks"/> on the in-house runtime, so the two read side by side.
+/// command and answers in the persist callback, and each caller awaits that answer before the next command — the shape
+/// the in-house runtime's figures in docs/benchmarks.md were measured with, so the two read side by side.
 /// </summary>
 public class AkkaPersistedEventsBenchmarks
 {

@@ -4,9 +4,8 @@ using System.Globalization;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// A quick console run of <see cref="PersistedEventsBenchmarks"/> (in-house runtime) and
-/// <see cref="AkkaPersistedEventsBenchmarks"/> (Akka on the engine's plugin) in one process, one after the other per
-/// store, for when BenchmarkDotNet's separate build and many iterations do not fit the machine: one warm-up round, then
+/// A quick console run of <see cref="AkkaPersistedEventsBenchmarks"/> (Akka on the engine's plugin) in one process, one
+/// store after the other, for when BenchmarkDotNet's separate build and many iterations do not fit the machine: one warm-up round, then
 /// <c>rounds</c> timed rounds per scenario; it prints each round's µs per event.
 /// </summary>
 internal static class PersistedEventsComparison
@@ -15,17 +14,6 @@ internal static class PersistedEventsComparison
     {
         foreach (var store in stores)
         {
-            var inHouse = new PersistedEventsBenchmarks { Store = store };
-            await inHouse.Setup();
-            try
-            {
-                await MeasureAsync($"in-house {store}", [("1", 200, inHouse.OneActor), ("100", 10_000, inHouse.HundredActors), ("10000", 20_000, inHouse.TenThousandActors)], rounds);
-            }
-            finally
-            {
-                await inHouse.Cleanup();
-            }
-
             var akka = new AkkaPersistedEventsBenchmarks { Store = store };
             await akka.Setup();
             try

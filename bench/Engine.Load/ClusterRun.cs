@@ -68,9 +68,12 @@ internal static class ClusterRun
         var engines = new List<EngineProcess>();
         try
         {
+            // One Akka cluster: each node its remoting port, all of them the seed nodes.
+            var ports = Enumerable.Range(0, nodes).Select(_ => EngineProcess.FreePort()).ToArray();
             for (var n = 0; n < nodes; n++)
             {
-                var environment = EngineProcess.ClusterNodeEnvironment(peers, proxy.Endpoint, prefix, database, $"node-{n}");
+                var environment = EngineProcess.ClusterNodeEnvironment(peers, proxy.Endpoint, prefix, database);
+                EngineProcess.JoinAkkaCluster(environment, ports[n], ports);
                 environment["Engine__Ingest__RequestQueues__0__Name"] = $"{prefix}-requests";
                 // The cluster's concurrency is held at one node's (8 pollers, 400 requests in flight), split between
                 // the nodes: the one local SES peer on these 2 cores answers 1,200 concurrent calls so unevenly that

@@ -1,12 +1,16 @@
+using Akka.Actor;
 using System.Text.Json;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
+using Messaging.Engine.Cluster;
 using Messaging.Engine.Membership;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
+using Messaging.Engine.Throttling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -57,7 +61,7 @@ public static class EngineAkkaConfiguration
                     RecipientRegion,
                     entityId => RecipientEntity.Props(EntityKey(entityId), provider.GetRequiredService<RecipientEntityServices>()),
                     new RecipientMessageExtractor(RecipientMessageExtractor.DefaultNumberOfShards),
-                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance })
+                    new ShardOptions { HandOffStopMessage = StopRecipient.Instance, StateStoreMode = StateStoreMode.DData, RememberEntities = false })
                 // One layer, merged here (overrides first): the environment's akka keys, the database, config/akka.hocon.
                 .AddHocon(Overrides(configuration.GetSection("akka"))
                     .WithFallback(Database(journal, contentRoot))
@@ -83,7 +87,16 @@ public static class EngineAkkaConfiguration
                 })
                 // Starts the journal and snapshot store with the system, so a store that cannot be opened shows at start.
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
-                .AddStartup((system, _) => provider.GetRequiredService<MemberUpTimes>().Follow(system))
+                .AddStartup((system, registry) =>
+                {
+                    provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    system.ActorOf(Props.Create<DroppedRecipientMessages>(), "dropped-recipient-messages");
+                    registry.Register<SendSlotAllocator>(RateShare.StartSendSlotAllocator(system, provider.GetRequiredService<TimeProvider>()));
+                    if (provider.GetService<SendThrottles>() is { } throttles)
+                    {
+                        RateShare.Follow(system, throttles, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());
+                    }
+                })
                 // Seed nodes (none configured: a cluster of its own, as the README's run command forms it) or Cluster
                 // Bootstrap, as Engine:Akka:Formation chooses.
                 .AddStartup((system, _) => ClusterFormation.BeginAsync(system, options.Formation));

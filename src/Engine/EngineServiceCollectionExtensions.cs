@@ -1,4 +1,5 @@
-using Messaging.Engine.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using Amazon.SQS;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Ses;
@@ -11,8 +12,10 @@ using Messaging.Engine.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
@@ -69,8 +72,7 @@ public static class EngineServiceCollectionExtensions
 
         AddPersistence(services, configuration);
         AddReputation(services, configuration);
-        AddCluster(services, configuration);
-        AddActors(services, configuration);
+        AddRecipients(services);
         AddSending(services, configuration);
         AddIngest(services, configuration);
         return services;
@@ -110,36 +112,12 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<ReputationGuard>());
     }
 
-    private static void AddCluster(IServiceCollection services, IConfiguration configuration)
+    private static void AddRecipients(IServiceCollection services)
     {
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ClusterOptions>>(new ListedOptionsValidator<ClusterOptions>(o => o.Validate()));
-        services.TryAddSingleton(provider => new ClusterMembership(
-            provider.GetRequiredService<SqlJournal>(), provider.GetRequiredService<SendThrottles>(),
-            provider.GetRequiredService<IOptions<ClusterOptions>>(), provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<ClusterMembership>>()));
-        // Before the request source: a joining node takes its share of the rate before it takes requests.
-        services.AddHostedService(provider => provider.GetRequiredService<ClusterMembership>());
-    }
-
-    private static void AddActors(IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ActorOptions>().Bind(configuration.GetSection(ActorOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ActorOptions>>(new ListedOptionsValidator<ActorOptions>(o => o.Validate()));
-        services.TryAddSingleton<IDeadLetterSink, LoggingDeadLetterSink>();
-        services.TryAddSingleton<ActorHost>();
-        services.AddHostedService<ActorHostLifetime>();
-
         services.TryAddSingleton<RecipientEventSerializer>();
-        services.TryAddSingleton<RecipientJournal>();
         services.TryAddSingleton<FeedbackProgress>();
-        services.TryAddSingleton<RecipientServices>();
-        services.TryAddSingleton(provider =>
-        {
-            var recipientServices = provider.GetRequiredService<RecipientServices>();
-            return provider.GetRequiredService<ActorHost>().CreateRegistry<RecipientKey, RecipientCommand>(
-                "recipient", key => new RecipientActor(key, recipientServices));
-        });
+        services.TryAddSingleton<RecipientEntityServices>();
+        services.TryAddSingleton<RecipientRegion>();
     }
 
     private static void AddSending(IServiceCollection services, IConfiguration configuration)
@@ -151,12 +129,14 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<MessageRenderer>();
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
-            () => provider.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().LiveCount,
-            provider.GetRequiredService<SqlJournal>(),
+            () => provider.GetRequiredService<RecipientEntityServices>().LiveEntities,
+            // The plugin's store is the actor system's; a composition without one (the CLI) has written nothing.
+            () => provider.GetService<ActorSystem>() is { } system ? EventStores.Get(system).ForDefaultJournal(system).WriterCounts : default,
             provider.GetRequiredService<ProviderHealth>()));
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
-        services.TryAddSingleton(provider => new ClusterSendSlots(provider.GetRequiredService<SqlJournal>, provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider => new ClusterSendSlots(
+            () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef, provider.GetRequiredService<TimeProvider>()));
         services.TryAddTransient<ProviderRateHandler>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());
@@ -172,8 +152,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterConsole>();
         services.TryAddSingleton<RequestProcessorFactory>();
         services.TryAddSingleton<SqsRequestSource>();
-        // Registered after the actor host's lifetime service: hosted services stop in reverse order, so the source
-        // stops (and drains) while the actors are still there to finish its requests.
+        // The actor system is hosted apart (AddEngineActorSystem) and stops after the host's services: the source stops
+        // (and drains) while the recipient entities are still there to finish its requests.
         services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
 
         services.TryAddSingleton(provider => new StatusOutbox(provider.GetRequiredService<SqlJournal>()));

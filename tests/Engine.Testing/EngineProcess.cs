@@ -75,17 +75,14 @@ public sealed class EngineProcess : IAsyncDisposable
     };
 
     /// <summary>
-    /// <see cref="PeerEnvironment"/> for a node of a cluster on the PostgreSQL <paramref name="database"/>, with fast
-    /// heartbeats (0.5 s, gone after 2 s) so joins and losses show within a test's patience.
+    /// <see cref="PeerEnvironment"/> for a node of a cluster on the PostgreSQL <paramref name="database"/>; with
+    /// <see cref="JoinAkkaCluster"/> it joins the others.
     /// </summary>
-    public static Dictionary<string, string> ClusterNodeEnvironment(LocalAwsPeers peers, Uri sesEndpoint, string prefix, string database, string nodeId)
+    public static Dictionary<string, string> ClusterNodeEnvironment(LocalAwsPeers peers, Uri sesEndpoint, string prefix, string database)
     {
         var environment = PeerEnvironment(peers, sesEndpoint, prefix);
         environment["Engine__Persistence__Provider"] = "Postgres";
         environment["Engine__Persistence__PostgresConnectionString"] = database;
-        environment["Engine__Cluster__NodeId"] = nodeId;
-        environment["Engine__Cluster__HeartbeatInterval"] = "00:00:00.5";
-        environment["Engine__Cluster__NodeTimeout"] = "00:00:02";
         return environment;
     }
 

@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Amazon.SQS;
+using Akka.Actor;
+using Akka.Hosting;
 using Amazon.SQS.Model;
 using Messaging.Engine;
 using Messaging.Engine.Aws;
 using Messaging.Engine.Aws.Signing;
 using Messaging.Engine.Ingest;
+using Messaging.Engine.Recipients.Entities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +44,10 @@ public sealed class EngineUnderTest : IAsyncDisposable
     public string DeadLetterQueueUrl { get; }
 
     public IServiceProvider Services => _host.Services;
+
+    /// <summary>Asks a recipient's entity through the engine's shard region, as the engine's own callers do.</summary>
+    public Task<T> AskRecipientAsync<T>(IRecipientMessage message) =>
+        Services.GetRequiredService<IRequiredActor<RecipientEntity>>().ActorRef.Ask<T>(message, TimeSpan.FromSeconds(30));
 
     public IAmazonSQS Sqs => Services.GetRequiredService<IAmazonSQS>();
 
@@ -81,6 +88,8 @@ public sealed class EngineUnderTest : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        // As the host composes it: the actor system first, so the engine's own services stop before it does.
+        builder.Services.AddEngineActorSystem(builder.Configuration);
         builder.Services.AddMessagingEngine(builder.Configuration);
         builder.Services.Replace(ServiceDescriptor.Singleton<IAwsCredentialSource>(
             new StaticAwsCredentialSource(new ImmutableCredentials(SmsFixtureServer.AccessKey, SmsFixtureServer.SecretKey, null))));

@@ -1,15 +1,17 @@
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Messaging.Host.Api;
 
-/// <summary>Storage down or an actor that did not answer: 503 with the reason, not a bare 500.</summary>
+/// <summary>
+/// Storage down (an entity answers a failed persist with the storage's failure) or an entity that did not answer in
+/// time: 503 with the reason, not a bare 500.
+/// </summary>
 internal sealed class DependencyFailureHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (JournalStorageException or AskTimeoutException or Akka.Actor.AskTimeoutException or PoisonMessageException))
+        if (exception is not (JournalStorageException or Akka.Actor.AskTimeoutException))
         {
             return false;
         }

@@ -1,11 +1,12 @@
 using System.Security.Claims;
 using System.Text;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
+using Akka.Actor;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Membership;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Recipients.Events;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Templates;
@@ -80,7 +81,7 @@ internal static class OperatorApi
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "A dependency failed", detail: detail);
 
     private static async Task<Results<Ok<RecipientView>, ProblemHttpResult>> GetRecipientAsync(
-        string channel, string address, EntityRegistry<RecipientKey, RecipientCommand> recipients, TimeProvider time, CancellationToken ct)
+        string channel, string address, [FromServices] RecipientRegion recipients, TimeProvider time, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if (problem is not null)
@@ -88,12 +89,12 @@ internal static class OperatorApi
             return BadRequest(problem);
         }
 
-        var snapshot = await recipients.AskAsync<RecipientSnapshot>(key, r => new GetRecipientState(r), AskTimeout, ct);
+        var snapshot = await recipients.ActorRef.Ask<RecipientSnapshot>(new QueryRecipient(key), AskTimeout, ct);
         return TypedResults.Ok(RecipientView.Of(snapshot, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)));
     }
 
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> SuppressAsync(
-        string channel, string address, ReasonRequest body, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
+        string channel, string address, ReasonRequest body, ClaimsPrincipal user, [FromServices] RecipientRegion recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if ((problem ?? ReasonProblem(body.Reason, "{\"reason\": \"…\"}")) is { } refused)
@@ -101,12 +102,12 @@ internal static class OperatorApi
             return BadRequest(refused);
         }
 
-        var change = await recipients.AskAsync<SuppressionChange>(key, r => new SuppressRecipient(Who(user), body.Reason!, r), AskTimeout, ct);
+        var change = await recipients.ActorRef.Ask<SuppressionChange>(new SuppressByOperator(key, Who(user), body.Reason!), AskTimeout, ct);
         return TypedResults.Ok(new SuppressionChangeView(key.ToString(), Camel(change.ToString())));
     }
 
     private static async Task<Results<Ok<SuppressionChangeView>, ProblemHttpResult>> UnsuppressAsync(
-        string channel, string address, string? reason, ClaimsPrincipal user, EntityRegistry<RecipientKey, RecipientCommand> recipients, CancellationToken ct)
+        string channel, string address, string? reason, ClaimsPrincipal user, [FromServices] RecipientRegion recipients, CancellationToken ct)
     {
         var (key, problem) = OperatorInput.Recipient(channel, address);
         if ((problem ?? ReasonProblem(reason, "?reason=…")) is { } refused)
@@ -114,7 +115,7 @@ internal static class OperatorApi
             return BadRequest(refused);
         }
 
-        var change = await recipients.AskAsync<SuppressionChange>(key, r => new UnsuppressRecipient(Who(user), reason!, r), AskTimeout, ct);
+        var change = await recipients.ActorRef.Ask<SuppressionChange>(new UnsuppressByOperator(key, Who(user), reason!), AskTimeout, ct);
         return TypedResults.Ok(new SuppressionChangeView(key.ToString(), Camel(change.ToString())));
     }
 
@@ -139,7 +140,7 @@ internal static class OperatorApi
 
         // The recipient's events about this message that are still in the journal (older ones are folded into snapshots).
         var history = new List<MessageHistoryEntry>();
-        foreach (var stored in await journal.ReadEventsAsync(row.RecipientKey, 0, ct))
+        foreach (var stored in await journal.ReadEntityEventsAsync(row.RecipientKey, 0, ct))
         {
             if (serializer.Deserialize(stored.Type, stored.Payload) is IMessageEvent e && e.MessageId == messageId)
             {

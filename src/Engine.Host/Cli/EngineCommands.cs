@@ -6,7 +6,6 @@ using Messaging.Contracts.Requests;
 using Messaging.Contracts.Serialization;
 using Messaging.Contracts.Validation;
 using Messaging.Engine;
-using Messaging.Engine.Actors;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Messaging.Engine.Aws;
@@ -110,9 +109,9 @@ internal static class EngineCommands
     internal sealed record CliContext(Func<ServiceProvider> Services, TextWriter Output, TextWriter Error)
     {
         /// <summary>
-        /// Runs a command on the engine's services with the schema migrated (so it works on a fresh database), and stops
-        /// any actors it used. Storage that fails, or an actor that does not answer, exits 1 with the reason after
-        /// <paramref name="command"/>.
+        /// Runs a command on the engine's services with the schema migrated (so it works on a fresh database). Hosts no
+        /// actor: commands that change a recipient go through a running node's API. Storage that fails exits 1 with the
+        /// reason after <paramref name="command"/>.
         /// </summary>
         public async Task<int> RunOnEngineAsync(string command, Func<ServiceProvider, Task<int>> work, CancellationToken cancellationToken)
         {
@@ -122,14 +121,10 @@ internal static class EngineCommands
                 await services.GetRequiredService<IJournal>().MigrateAsync(cancellationToken);
                 return await work(services);
             }
-            catch (Exception e) when (e is JournalStorageException or AskTimeoutException or PoisonMessageException)
+            catch (JournalStorageException e)
             {
                 await Error.WriteLineAsync($"{command}: {CliText.OneLine(e.Message)}");
                 return Failed;
-            }
-            finally
-            {
-                await services.GetRequiredService<ActorHost>().StopAsync(CancellationToken.None);
             }
         }
     }

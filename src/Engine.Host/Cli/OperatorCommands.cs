@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;

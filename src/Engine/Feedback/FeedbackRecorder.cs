@@ -1,7 +1,8 @@
+using Akka.Actor;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Reputation;
 
 namespace Messaging.Engine.Feedback;
@@ -19,12 +20,12 @@ public abstract record FeedbackOutcome
 }
 
 /// <summary>
-/// Ties a provider event to the engine's message and hands it to that message's recipient actor. The message id from
+/// Ties a provider event to the engine's message and hands it to that message's recipient entity (through the shard region). The message id from
 /// the event's tag, context or header is looked up in the <c>messages</c> table (written before the send, so it is
 /// there even when the event overtakes the <c>Sent</c> record); without one, the provider's message id is. The table's
 /// recipient is the authority: it is the actor that sent the message.
 /// </summary>
-public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientKey, RecipientCommand> recipients, ReputationCounter reputation)
+public sealed class FeedbackRecorder(IJournal journal, RecipientRegion recipients, ReputationCounter reputation)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
@@ -38,7 +39,7 @@ public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientK
                 return new FeedbackOutcome.Uncorrelated($"the opt-out comes from '{feedback.Recipient}', which is not an E.164 number");
             }
 
-            var written = await recipients.AskAsync<int>(number, reply => new RecordFeedback(feedback, null, reply), AskTimeout, cancellationToken)
+            var written = await recipients.ActorRef.Ask<int>(new RecordProviderFeedback(number, feedback, null), AskTimeout, cancellationToken)
                 .ConfigureAwait(false);
             return new FeedbackOutcome.Recorded(number, null, written);
         }
@@ -72,7 +73,7 @@ public sealed class FeedbackRecorder(IJournal journal, EntityRegistry<RecipientK
         }
 
         var correlated = feedback with { MessageId = row.MessageId };
-        var events = await recipients.AskAsync<int>(key, reply => new RecordFeedback(correlated, row, reply), AskTimeout, cancellationToken)
+        var events = await recipients.ActorRef.Ask<int>(new RecordProviderFeedback(key, correlated, row), AskTimeout, cancellationToken)
             .ConfigureAwait(false);
         if (events > 0 && feedback.Channel == Channel.Email)
         {

@@ -1,11 +1,12 @@
+using Akka.Actor;
 using Messaging.Contracts.Validation;
-using Messaging.Engine.Actors;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -14,11 +15,12 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Engine.Ingest;
 
 /// <summary>
-/// What happens to one received request: read and validate it, hand it to its recipient's actor, and turn the outcome
-/// into an ack, a delay, or a dead-letter entry. Every path ends in one of those: nothing is dropped silently.
+/// What happens to one received request: read and validate it, ask its recipient's entity (through the shard region),
+/// and turn the outcome into an ack, a delay, or a dead-letter entry. Every path ends in one of those: nothing is
+/// dropped silently.
 /// </summary>
 internal sealed partial class RequestProcessor(
-    EntityRegistry<RecipientKey, RecipientCommand> recipients,
+    RecipientRegion recipients,
     DeadLetterWriter deadLetters,
     IAmazonSQS sqs,
     IOptions<SendingOptions> sending,
@@ -52,20 +54,30 @@ internal sealed partial class RequestProcessor(
         DeliveryOutcome outcome;
         try
         {
-            outcome = await recipients.AskAsync<DeliveryOutcome>(
-                key, reply => new DeliverRequest(request, lane.Priority, reply, cancellationToken,
-                    message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive),
-                sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+            var deliver = new Deliver(key, request, lane.Priority, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive);
+            outcome = await recipients.ActorRef.Ask<DeliveryOutcome>(deliver, sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutdown gave up on it: the source makes it visible again.
+            // Shutdown gave up on it: the source makes it visible again, and its entity (on whichever node) stops waiting
+            // for the send rate for it, unless its send intent is already written.
+            recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
             throw;
         }
-        catch (Exception e) when (e is PoisonMessageException or AskTimeoutException or JournalStorageException or ActorHostStoppedException)
+        catch (AskTimeoutException e)
         {
-            // The engine could not decide (storage down, the actor kept failing): retry later; give up after MaxAttempts receives.
-            await RetryOrDeadLetterAsync(inFlight, request.MessageId, $"{e.GetType().Name}: {e.Message}", cancellationToken).ConfigureAwait(false);
+            // No answer in time: Akka may have dropped the message (sharding drops what it buffered for a shard being
+            // handed off), or the entity is still busy with it. Not a failure of the request: put it back without
+            // counting an attempt; if its entity did decide it meanwhile, the next receive finds that out (a duplicate).
+            metrics.Retried();
+            await PutBackAsync(inFlight, sending.Value.RetryDelay(1), Describe(e), request.MessageId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e)
+        {
+            // The engine could not decide (storage down, the entity failed and restarts from its journal): retry later;
+            // give up after MaxAttempts receives, with the reason.
+            await RetryOrDeadLetterAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -131,12 +143,12 @@ internal sealed partial class RequestProcessor(
 
         try
         {
-            await recipients.AskAsync<bool>(
-                key, reply => new RecordRejection(messageId, $"invalid request: {read.Describe()}", reply), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+            await recipients.ActorRef.Ask<RejectionOutcome>(
+                new RecordRejectedRequest(key, messageId, $"invalid request: {read.Describe()}"), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is PoisonMessageException or AskTimeoutException or JournalStorageException or ActorHostStoppedException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogRejectionNotRecorded(messageId, e.Message);
+            LogRejectionNotRecorded(messageId, Describe(e));
         }
     }
 
@@ -223,6 +235,9 @@ internal sealed partial class RequestProcessor(
             LogDelayFailed(inFlight.Message.MessageId, changed.Error!.ToString());
         }
     }
+
+    /// <summary>An entity's failure names its cause already.</summary>
+    private static string Describe(Exception e) => e is RecipientEntityException ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
     {

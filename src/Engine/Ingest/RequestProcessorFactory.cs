@@ -1,7 +1,6 @@
-using Messaging.Engine.Actors;
 using Amazon.SQS;
 using Messaging.Engine.DeadLetters;
-using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -11,7 +10,7 @@ namespace Messaging.Engine.Ingest;
 
 /// <summary>Builds the request processor from the container (it is internal; the source is public).</summary>
 public sealed class RequestProcessorFactory(
-    EntityRegistry<RecipientKey, RecipientCommand> recipients,
+    RecipientRegion recipients,
     DeadLetterWriter deadLetters,
     IAmazonSQS sqs,
     IOptions<SendingOptions> sending,

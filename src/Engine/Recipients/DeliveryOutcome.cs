@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Messaging.Contracts.Status;
 
 namespace Messaging.Engine.Recipients;
@@ -47,5 +48,6 @@ public abstract record DeliveryOutcome
     public sealed record DeadLetter(string Reason, int Attempts, DateTimeOffset? FirstFailureAt) : DeliveryOutcome;
 
     /// <summary>True when the request is finished with and may be deleted from its queue.</summary>
+    [JsonIgnore]
     public bool IsFinal => this is Sent or Duplicate or Rejected or Failed or Unconfirmed;
 }

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
 
@@ -22,30 +21,29 @@ public sealed class RecipientEventSerializer
 
     private static readonly RecipientJsonContext Json = RecipientJsonContext.Default;
 
-    private static readonly (Type Clr, string Name, JsonTypeInfo Info)[] Current =
+    private static readonly StableTypeNames Current = new(
     [
-        (typeof(RequestAccepted), "recipient.request-accepted.v1", Json.RequestAccepted),
-        (typeof(SendIntended), "recipient.send-intended.v1", Json.SendIntended),
-        (typeof(Sent), "recipient.sent.v1", Json.Sent),
-        (typeof(Rejected), "recipient.rejected.v1", Json.Rejected),
-        (typeof(SendFailed), "recipient.send-failed.v1", Json.SendFailed),
-        (typeof(Delivered), "recipient.delivered.v1", Json.Delivered),
-        (typeof(Bounced), "recipient.bounced.v1", Json.Bounced),
-        (typeof(Complained), "recipient.complained.v1", Json.Complained),
-        (typeof(Opened), "recipient.opened.v1", Json.Opened),
-        (typeof(Clicked), "recipient.clicked.v1", Json.Clicked),
-        (typeof(Suppressed), "recipient.suppressed.v1", Json.Suppressed),
-        (typeof(Unsuppressed), "recipient.unsuppressed.v1", Json.Unsuppressed),
-        (typeof(SendUnconfirmed), "recipient.send-unconfirmed.v1", Json.SendUnconfirmed),
-        (typeof(DeadLettered), "recipient.dead-lettered.v1", Json.DeadLettered),
-        (typeof(DeliveryDelayed), "recipient.delivery-delayed.v1", Json.DeliveryDelayed),
-        (typeof(DeliveryFailed), "recipient.delivery-failed.v1", Json.DeliveryFailed),
-        (typeof(MessageRecalled), "recipient.message-recalled.v1", Json.MessageRecalled),
-        (typeof(Redriven), "recipient.redriven.v1", Json.Redriven),
-        (typeof(ResentAfterUnknown), "recipient.resent-after-unknown.v1", Json.ResentAfterUnknown),
-    ];
+        new(typeof(RequestAccepted), "recipient.request-accepted.v1", Json.RequestAccepted),
+        new(typeof(SendIntended), "recipient.send-intended.v1", Json.SendIntended),
+        new(typeof(Sent), "recipient.sent.v1", Json.Sent),
+        new(typeof(Rejected), "recipient.rejected.v1", Json.Rejected),
+        new(typeof(SendFailed), "recipient.send-failed.v1", Json.SendFailed),
+        new(typeof(Delivered), "recipient.delivered.v1", Json.Delivered),
+        new(typeof(Bounced), "recipient.bounced.v1", Json.Bounced),
+        new(typeof(Complained), "recipient.complained.v1", Json.Complained),
+        new(typeof(Opened), "recipient.opened.v1", Json.Opened),
+        new(typeof(Clicked), "recipient.clicked.v1", Json.Clicked),
+        new(typeof(Suppressed), "recipient.suppressed.v1", Json.Suppressed),
+        new(typeof(Unsuppressed), "recipient.unsuppressed.v1", Json.Unsuppressed),
+        new(typeof(SendUnconfirmed), "recipient.send-unconfirmed.v1", Json.SendUnconfirmed),
+        new(typeof(DeadLettered), "recipient.dead-lettered.v1", Json.DeadLettered),
+        new(typeof(DeliveryDelayed), "recipient.delivery-delayed.v1", Json.DeliveryDelayed),
+        new(typeof(DeliveryFailed), "recipient.delivery-failed.v1", Json.DeliveryFailed),
+        new(typeof(MessageRecalled), "recipient.message-recalled.v1", Json.MessageRecalled),
+        new(typeof(Redriven), "recipient.redriven.v1", Json.Redriven),
+        new(typeof(ResentAfterUnknown), "recipient.resent-after-unknown.v1", Json.ResentAfterUnknown),
+    ]);
 
-    private readonly FrozenDictionary<Type, (string Name, JsonTypeInfo Info)> _writers;
     private readonly FrozenDictionary<string, Func<ReadOnlyMemory<byte>, IRecipientEvent>> _readers;
 
     public RecipientEventSerializer()
@@ -54,12 +52,9 @@ public sealed class RecipientEventSerializer
     /// <param name="upcasters">Readers for retired type names, each producing a current event.</param>
     public RecipientEventSerializer(IReadOnlyDictionary<string, Func<ReadOnlyMemory<byte>, IRecipientEvent>> upcasters)
     {
-        _writers = Current.ToFrozenDictionary(c => c.Clr, c => (c.Name, c.Info));
-        var readers = Current.ToDictionary(
+        var readers = Current.All.ToDictionary(
             c => c.Name,
-            c => (Func<ReadOnlyMemory<byte>, IRecipientEvent>)(bytes =>
-                (IRecipientEvent)(JsonSerializer.Deserialize(bytes.Span, c.Info)
-                    ?? throw new JsonException($"A {c.Name} payload was null."))));
+            c => (Func<ReadOnlyMemory<byte>, IRecipientEvent>)(bytes => (IRecipientEvent)c.Read(bytes.Span)));
         foreach (var (name, upcast) in upcasters)
         {
             if (!readers.TryAdd(name, upcast))
@@ -77,14 +72,14 @@ public sealed class RecipientEventSerializer
     public NewEvent Serialize(IRecipientEvent @event)
     {
         var writer = WriterOf(@event);
-        return new NewEvent(writer.Name, JsonSerializer.SerializeToUtf8Bytes(@event, writer.Info));
+        return new NewEvent(writer.Name, writer.Write(@event));
     }
 
     /// <summary>The stored type name of <paramref name="event"/>, without serializing it (Akka asks for it apart).</summary>
     public string TypeNameOf(IRecipientEvent @event) => WriterOf(@event).Name;
 
-    private (string Name, JsonTypeInfo Info) WriterOf(IRecipientEvent @event) =>
-        _writers.TryGetValue(@event.GetType(), out var writer)
+    private static StableType WriterOf(IRecipientEvent @event) =>
+        Current.TryGet(@event.GetType(), out var writer)
             ? writer
             : throw new ArgumentException($"{@event.GetType().Name} has no journal type name.", nameof(@event));
 

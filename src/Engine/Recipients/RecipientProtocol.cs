@@ -1,55 +1,9 @@
 using Messaging.Contracts.Requests;
 using Messaging.Contracts.Status;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients.Events;
 
 namespace Messaging.Engine.Recipients;
-
-/// <summary>What a recipient actor can be told or asked. The sending pipeline and feedback add their own commands.</summary>
-public abstract record RecipientCommand;
-
-/// <summary>
-/// Send this request (once): deduplicate, check suppression and caps, honour notBefore, render, send and record.
-/// <paramref name="Priority"/> is the request queue's (0 first) and orders the wait for the send rate.
-/// <paramref name="Abandoned"/> fires when the pipeline gives the request back to its queue (shutdown): the actor
-/// stops waiting for the send rate — but once the send intent is written, it goes through with the call.
-/// </summary>
-/// <paramref name="RedrivenBy"/> is set when an operator redrove the request from the dead-letter queue: a
-/// dead-lettered message is then tried again instead of being dead-lettered once more.
-/// <paramref name="LastReceive"/> is set when the request may not be put back for later (its queue would move it to the
-/// dead-letter queue without a reason): a send that may still be in flight is then decided at once.
-public sealed record DeliverRequest(
-    MessageRequest Request, int Priority, Reply<DeliveryOutcome> Reply, CancellationToken Abandoned = default, string? RedrivenBy = null,
-    bool LastReceive = false) : RecipientCommand
-{
-    public override string ToString() => $"DeliverRequest({Request.MessageId} to {Request.Channel}:{Request.To})";
-}
-
-/// <summary>
-/// A request for this recipient could not be read (a bad field, say): record it as rejected with the reason, so the
-/// recipient's history and the message lookup show it. Does nothing if the message id is already known.
-/// </summary>
-public sealed record RecordRejection(string MessageId, string Reason, Reply<bool> Reply) : RecipientCommand;
-
-/// <summary>
-/// A provider event about this recipient (one of its messages, or an SMS opt-out). <paramref name="Recalled"/> is the
-/// message's row when the actor may no longer remember it. Replies with the number of events written: 0 for a
-/// duplicate or an event that changes nothing.
-/// </summary>
-public sealed record RecordFeedback(Feedback.ProviderFeedback Feedback, Persistence.MessageRecord? Recalled, Reply<int> Reply) : RecipientCommand
-{
-    public override string ToString() => $"RecordFeedback({Feedback.Kind} of {Feedback.MessageId})";
-}
-
-/// <summary>Asks for the actor's current state (live, or loaded from storage if it was passivated).</summary>
-public sealed record GetRecipientState(Reply<RecipientSnapshot> Reply) : RecipientCommand;
-
-/// <summary>An operator suppresses the recipient by hand.</summary>
-public sealed record SuppressRecipient(string By, string Note, Reply<SuppressionChange> Reply) : RecipientCommand;
-
-/// <summary>An operator lifts a suppression; who and why are recorded.</summary>
-public sealed record UnsuppressRecipient(string By, string Reason, Reply<SuppressionChange> Reply) : RecipientCommand;
 
 /// <summary>The state of one recipient as of <paramref name="SequenceNr"/>.</summary>
 public sealed record RecipientSnapshot(RecipientKey Key, RecipientState State, long SequenceNr);

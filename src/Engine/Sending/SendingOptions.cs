@@ -59,8 +59,11 @@ public sealed class SendingOptions
     /// </summary>
     public TimeSpan? ReconcileUnknownAfter { get; set; }
 
-    /// <summary>How long a DeliverRequest may take in the recipient actor, throttle waits included.</summary>
-    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long the pipeline waits for a recipient entity's answer, rate waits included. Past it the request is put back
+    /// (not counted as a failed attempt): Akka may drop a message while a shard moves between nodes.
+    /// </summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     public TimeSpan RetryDelay(int failedAttempts)
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Throttling;
 
 namespace Messaging.Engine.Telemetry;
@@ -41,8 +40,9 @@ public sealed class EngineMetrics : IDisposable
     private readonly Lock _labelGate = new();
     private readonly Lock _depthGate = new();
 
-    /// <param name="liveActors">Read at collection time: the recipient registry depends (through the sender) on these metrics.</param>
-    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, SqlJournal journal, ProviderHealth providers)
+    /// <param name="liveActors">Read at collection time: the recipient entities depend (through the sender) on these metrics.</param>
+    /// <param name="journalWrites">The journal plugin's group commit so far (transactions, writes), read at collection time.</param>
+    internal EngineMetrics(SendThrottles throttles, Func<int> liveActors, Func<(long Batches, long Writes)> journalWrites, ProviderHealth providers)
     {
         _received = _meter.CreateCounter<long>("messaging.requests.received", "{request}", "Requests received from the request queues");
         _receiveCalls = _meter.CreateCounter<long>("messaging.sqs.receives", "{call}",
@@ -68,12 +68,13 @@ public sealed class EngineMetrics : IDisposable
             new Measurement<double>(throttles.Email.CurrentRate, new KeyValuePair<string, object?>("channel", "email")),
             new Measurement<double>(throttles.Sms.CurrentRate, new KeyValuePair<string, object?>("channel", "sms")),
         }, "{message}/s", "The pace the throttle runs at now: the limit, or less after the provider throttled");
-        _meter.CreateObservableGauge("messaging.actors.live", liveActors, "{actor}", "Recipient actors in memory");
+        _meter.CreateObservableGauge("messaging.actors.live", liveActors, "{actor}", "Recipient entities in memory on this node");
         _meter.CreateObservableGauge("messaging.cluster.nodes", () => throttles.Nodes, "{node}",
             "Live nodes sharing the account's send rates, this one included, as of its last heartbeat");
-        _meter.CreateObservableCounter("messaging.journal.batches", () => journal.WriterCounts.Batches, "{batch}",
+        _meter.CreateObservableCounter("messaging.journal.batches", () => journalWrites().Batches, "{batch}",
             "Journal transactions committed (appends ÷ batches = the mean batch size)");
-        _meter.CreateObservableCounter("messaging.journal.appends", () => journal.WriterCounts.Appends, "{append}", "Journal appends committed");
+        _meter.CreateObservableCounter("messaging.journal.appends", () => journalWrites().Writes, "{append}",
+            "Journal writes committed (one per entity persist call)");
         _meter.CreateObservableGauge("messaging.provider.up", () => providers.Now().Select(p =>
                 new Measurement<int>(p.Up ? 1 : 0, new KeyValuePair<string, object?>("provider", p.Provider))).ToList(),
             null, "1 while the provider answers (below 500), 0 after a call could not reach it, timed out or got a 5xx");

@@ -51,7 +51,7 @@ public sealed partial class ProviderRateHandler(
             {
                 inSlot = await slots.WaitForSlotAsync(throttle.Name, accountRate, cancellationToken).ConfigureAwait(false);
             }
-            catch (JournalStorageException e)
+            catch (SendSlotUnavailableException e)
             {
                 // Nothing left for the provider: the send fails as refused before it left, so it is retried, not
                 // recorded as possibly sent.

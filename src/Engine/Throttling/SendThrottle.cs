@@ -57,6 +57,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private bool _held;
     private DateTimeOffset _lastUnlimitedCall = DateTimeOffset.MinValue;
     private long _granted;
     private long _naps;
@@ -237,6 +238,21 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// No permits while <paramref name="held"/> (this node may not use its share of the cluster's rate now: it is not yet
+    /// a member, is in the minority of a partition, or has just woken from a stall). Permits already handed out keep
+    /// their slots.
+    /// </summary>
+    public void Hold(bool held)
+    {
+        lock (_gate)
+        {
+            _held = held;
+        }
+
+        _signal.Release();
+    }
+
     private async Task PumpAsync()
     {
         var stopping = _stopping.Token;
@@ -281,6 +297,11 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             onGrid = _pace * SlotGrid.TotalSeconds >= 2;
+            if (_held)
+            {
+                return MaxNap;
+            }
+
             if (_pausedUntil > now)
             {
                 return _pausedUntil - now;

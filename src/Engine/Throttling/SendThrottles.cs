@@ -69,6 +69,17 @@ public sealed class SendThrottles : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Holds or releases every throttle (see <see cref="SendThrottle.Hold"/>).</summary>
+    public void Hold(bool held)
+    {
+        foreach (var throttle in All)
+        {
+            throttle.Hold(held);
+        }
+    }
+
+    private IEnumerable<SendThrottle> All => _smsByOrigination.Values.Append(Email).Append(Sms);
+
     public SendThrottle Email { get; }
 
     /// <summary>

@@ -1,7 +1,7 @@
+using Akka.Actor;
 using Amazon.Runtime;
 using Messaging.Contracts.Requests;
 using Messaging.Engine;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Aws.Signing;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -10,6 +10,7 @@ using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Host.Cli;
 using Messaging.Host.Tests.Api;
 using Messaging.Testing;
@@ -74,12 +75,12 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     [Fact]
     public async Task Messages_are_shown_and_listed_and_an_unknown_one_exits_2()
     {
-        await using (var services = Services())
+        // An engine on the CLI's database records the rejection through its recipient entity, then stops.
+        await using (var engine = await OperatorHost.StartAsync(peers, ("Engine:Persistence:SqlitePath", Path.Combine(_cli.Directory, "engine.db"))))
         {
-            await services.GetRequiredService<IJournal>().MigrateAsync(default);
-            await services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<bool>(
-                RecipientKey.For(Channel.Email, "bo@example.com"), r => new RecordRejection("cli-m1", "invalid request: $.content: is required", r), TimeSpan.FromSeconds(30), default);
-            await services.GetRequiredService<ActorHost>().StopAsync(default);
+            Assert.Equal(RejectionOutcome.Recorded, await engine.Services.GetRequiredService<RecipientRegion>().ActorRef.Ask<RejectionOutcome>(
+                new RecordRejectedRequest(RecipientKey.For(Channel.Email, "bo@example.com"), "cli-m1", "invalid request: $.content: is required"),
+                TimeSpan.FromSeconds(30)));
         }
 
         var shown = await RunAsync("message", "show", "cli-m1");

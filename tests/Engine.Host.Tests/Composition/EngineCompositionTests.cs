@@ -1,14 +1,15 @@
+using Akka.Actor;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Host.Tests.Composition;
 
-/// <summary>The host's wiring: AddMessagingEngine gives working, journaled recipient actors on SQLite.</summary>
+/// <summary>The host's wiring: the engine and its actor system give working, journaled recipient entities on SQLite.</summary>
 public sealed class EngineCompositionTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-composition-{Guid.NewGuid():N}");
@@ -28,25 +29,25 @@ public sealed class EngineCompositionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_suppression_made_through_the_hosts_recipient_actors_is_there_after_a_restart()
+    public async Task A_suppression_made_through_the_hosts_recipient_region_is_there_after_a_restart()
     {
         var ana = RecipientKey.For(Channel.Email, "ana@example.com");
         await using (var first = Host())
         {
-            _ = first.Server; // starts the host: migrations run
-            var recipients = first.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>();
-            var change = await recipients.AskAsync<SuppressionChange>(
-                ana, r => new SuppressRecipient("ops@example.com", "asked by phone", r), TimeSpan.FromSeconds(20), default);
+            _ = first.Server; // starts the host: migrations run, the lone node forms its cluster
+            var change = await first.Services.GetRequiredService<RecipientRegion>().ActorRef
+                .Ask<SuppressionChange>(new SuppressByOperator(ana, "ops@example.com", "asked by phone"), TimeSpan.FromSeconds(20));
             Assert.Equal(SuppressionChange.Suppressed, change);
         }
 
         await using var second = Host();
         _ = second.Server;
-        var state = await second.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>()
-            .AskAsync<RecipientSnapshot>(ana, r => new GetRecipientState(r), TimeSpan.FromSeconds(20), default);
+        var state = await second.Services.GetRequiredService<RecipientRegion>().ActorRef
+            .Ask<RecipientSnapshot>(new QueryRecipient(ana), TimeSpan.FromSeconds(20));
 
         Assert.Equal("asked by phone", state.State.Suppression?.Note);
-        Assert.Equal(1, await second.Services.GetRequiredService<IJournal>().ReadHighestSequenceNrAsync(ana.ToString(), default));
+        Assert.Equal(1, state.SequenceNr);
+        Assert.Equal("operator", (await second.Services.GetRequiredService<IJournal>().ListSuppressionsAsync("email", 10, null, default)).Single().Reason);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class CrashRecoveryTests(LocalAwsPeers peers) : IClassFixture<Loca
         await using var second = StartEngine();
         var journal = await SqlJournal.OpenAsync(
             new Engine.Persistence.Sqlite.SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"),
-            new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
+            TimeProvider.System, NullLogger.Instance, default);
         await using var _ = journal;
         try
         {

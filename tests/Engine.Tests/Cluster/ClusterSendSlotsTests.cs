@@ -1,92 +1,106 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Akka.Actor;
 using Messaging.Engine.Cluster;
-using Messaging.Engine.Persistence;
-using Messaging.Engine.Persistence.Postgres;
-using Messaging.Engine.Persistence.Sql;
-using Messaging.Engine.Persistence.Sqlite;
-using Messaging.Engine.Tests.Persistence;
 using Messaging.Engine.Throttling;
-using Messaging.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Messaging.Engine.Tests.Cluster;
 
 /// <summary>
-/// A rate smaller than the number of nodes (2 emails a second over 3 nodes) cannot be split: the nodes take shared send
-/// slots from the database instead, on each store.
+/// A rate smaller than the number of nodes (2 emails a second over 3 nodes) cannot be split: the nodes take send slots
+/// from the cluster's one allocator instead.
 /// </summary>
-public abstract class ClusterSendSlotsTests : IAsyncLifetime
+public sealed class ClusterSendSlotsTests : IAsyncLifetime
 {
     private const double AccountRate = 2;
-    private readonly List<IAsyncDisposable> _disposables = [];
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly InProcessCluster _cluster = new(AccountRate);
+    private readonly List<IDisposable> _clients = [];
 
-    protected abstract Task CreateStorageAsync();
-
-    private protected abstract SqlDialect NewDialect();
-
-    private protected abstract SqlDialect UnreachableDialect();
-
-    public Task InitializeAsync() => CreateStorageAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var disposable in Enumerable.Reverse(_disposables))
-        {
-            await disposable.DisposeAsync();
-        }
+        _clients.ForEach(c => c.Dispose());
+        await _cluster.DisposeAsync();
     }
 
-    private async Task<ClusterSendSlots> SlotsAsync()
+    /// <summary>One node's HTTP pipeline: its throttles (its share of the cluster) and the rate handler before the wire.</summary>
+    private HttpClient Client(InProcessCluster.Node node, HttpMessageHandler wire, TimeProvider? slotClock = null)
     {
-        var journal = await SqlJournal.OpenAsync(NewDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
-        _disposables.Add(journal);
-        return new ClusterSendSlots(() => journal, TimeProvider.System);
-    }
-
-    /// <summary>One node's HTTP pipeline: its throttles (its share of 3 nodes) and the rate handler before the wire.</summary>
-    private HttpClient Node(ClusterSendSlots slots, HttpMessageHandler wire)
-    {
-        var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = AccountRate }), TimeProvider.System);
-        throttles.SetNodes(3);
-        _disposables.Add(throttles);
-        return new HttpClient(new ProviderRateHandler(throttles, slots, TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = wire });
+        var slots = new ClusterSendSlots(() => node.SendSlots, slotClock ?? TimeProvider.System);
+        var client = new HttpClient(new ProviderRateHandler(node.Throttles, slots, TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = wire });
+        _clients.Add(client);
+        return client;
     }
 
     private static HttpRequestMessage SendEmail() =>
         new(HttpMethod.Post, "http://ses.test/v2/email/outbound-emails") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
 
-    [Fact]
-    public async Task Each_slot_is_a_whole_interval_after_the_last_on_the_databases_clock()
+    private async Task<InProcessCluster.Node[]> ThreeNodesAsync()
     {
-        var slots = await SlotsAsync();
+        var first = _cluster.Start(join: null);
+        var nodes = new[] { first, _cluster.Start(first), _cluster.Start(first) };
+        foreach (var node in nodes)
+        {
+            // Up and sending: its throttles give a permit (the rate share released them).
+            using var timeout = new CancellationTokenSource(Deadline);
+            await node.Throttles.Email.AcquireAsync(0, timeout.Token);
+        }
+
+        return nodes;
+    }
+
+    [Fact]
+    public async Task Each_slot_is_a_whole_interval_after_the_last_and_a_new_allocator_gives_none_in_its_first_second()
+    {
+        var time = new FakeTimeProvider();
+        using var system = ActorSystem.Create("slots");
+        var allocator = system.ActorOf(Props.Create(() => new SendSlotAllocator(time)));
         var interval = ClusterSendSlots.IntervalFor(AccountRate);
+        async Task<TimeSpan> TakeAsync(string throttle) => (await allocator.Ask<SendSlot>(new TakeSendSlot(throttle, AccountRate), Deadline)).Wait;
 
-        var between = Stopwatch.StartNew();
-        var first = await slots.TakeAsync("email", AccountRate, default);
-        var second = await slots.TakeAsync("email", AccountRate, default);
-        var elapsed = between.Elapsed;
-        var other = await slots.TakeAsync("sms", AccountRate, default);
+        // Just started (it may have moved from a node whose slots are still in their second): nothing for a second.
+        Assert.Equal(SendThrottle.Window, await TakeAsync("email"));
+        Assert.Equal(SendThrottle.Window + interval, await TakeAsync("email"));
+        Assert.Equal(SendThrottle.Window, await TakeAsync("sms"));
 
-        Assert.Equal(TimeSpan.Zero, first);
-        // The second slot is one interval after the first, less the time that passed between the two takes (at most
-        // all of the time the two took).
-        Assert.InRange(second, interval - elapsed - TimeSpan.FromMilliseconds(2), interval);
-        Assert.Equal(TimeSpan.Zero, other);
+        // Later, a slot is free at once, and the next one an interval on.
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.Zero, await TakeAsync("email"));
+        time.Advance(interval / 4);
+        Assert.Equal(interval - (interval / 4), await TakeAsync("email"));
+    }
+
+    [Fact]
+    public async Task The_slot_messages_cross_nodes_through_their_own_serializer_as_equal_values()
+    {
+        await using var cluster = new InProcessCluster(AccountRate);
+        var system = cluster.Start(join: null).System;
+        foreach (var message in new object[] { new TakeSendSlot("sms +15550100", 0.5), new SendSlot(TimeSpan.FromMilliseconds(1_234.5)) })
+        {
+            var serializer = system.Serialization.FindSerializerFor(message);
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+
+            Assert.IsType<SendSlotSerializer>(serializer);
+            Assert.Equal(message, system.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest));
+        }
     }
 
     [Fact]
     public async Task Three_nodes_sharing_two_sends_a_second_never_put_three_in_one_second()
     {
+        var nodes = await ThreeNodesAsync();
+        Assert.All(nodes, n => Assert.Equal(3, n.Throttles.Nodes));
         var arrivals = new ConcurrentQueue<long>();
-        var wire = () => new Answering(arrivals);
         // Each node alone would allow one call in every second: three a second together, over the account's two.
-        var nodes = new[] { Node(await SlotsAsync(), wire()), Node(await SlotsAsync(), wire()), Node(await SlotsAsync(), wire()) };
+        var clients = nodes.Select(n => Client(n, new Answering(arrivals))).ToList();
 
-        var sends = nodes.SelectMany(node => Enumerable.Range(0, 4).Select(_ => node.SendAsync(SendEmail()))).ToList();
-        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(60));
+        var sends = clients.SelectMany(client => Enumerable.Range(0, 4).Select(_ => client.SendAsync(SendEmail()))).ToList();
+        await Task.WhenAll(sends).WaitAsync(Deadline);
 
         Assert.All(sends, send => Assert.True(send.Result.IsSuccessStatusCode));
         var times = arrivals.Order().ToList();
@@ -97,34 +111,40 @@ public abstract class ClusterSendSlotsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_send_that_cannot_reach_the_database_for_a_slot_fails_as_never_sent()
+    public async Task A_send_that_gets_no_answer_from_the_allocator_fails_as_never_sent()
     {
+        var nodes = await ThreeNodesAsync();
         var arrivals = new ConcurrentQueue<long>();
-        var unreachable = new SqlJournal(UnreachableDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance);
-        _disposables.Add(unreachable);
-        using var node = Node(new ClusterSendSlots(() => unreachable, TimeProvider.System), new Answering(arrivals));
+        // An allocator that never answers (moving, or on the far side of a partition).
+        var silent = nodes[0].System.ActorOf(Props.Create(() => new Silent()));
+        var slots = new ClusterSendSlots(() => silent, TimeProvider.System);
+        using var client = new HttpClient(new ProviderRateHandler(nodes[0].Throttles, slots, TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering(arrivals) });
 
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => node.SendAsync(SendEmail()));
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(SendEmail()));
 
         // A connection error is what the AWS transport reads as "never left": the send is retried, not recorded unknown.
         Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
-        Assert.IsType<JournalStorageException>(refused.InnerException);
+        Assert.IsType<SendSlotUnavailableException>(refused.InnerException);
         Assert.Empty(arrivals);
     }
 
     [Fact]
     public async Task A_node_too_slow_to_use_its_slots_does_not_send_late_but_fails_as_never_sent()
     {
+        var nodes = await ThreeNodesAsync();
         var arrivals = new ConcurrentQueue<long>();
-        var journal = await SqlJournal.OpenAsync(NewDialect(), new JournalOptions(), TimeProvider.System, NullLogger.Instance, default);
-        _disposables.Add(journal);
-        using var node = Node(new ClusterSendSlots(() => journal, new StallingClock()), new Answering(arrivals));
+        var client = Client(nodes[0], new Answering(arrivals), new StallingClock());
 
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => node.SendAsync(SendEmail()));
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(SendEmail()));
 
         Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
         Assert.Contains("missed", refused.Message, StringComparison.Ordinal);
         Assert.Empty(arrivals);
+    }
+
+    private sealed class Silent : ReceiveActor
+    {
+        public Silent() => ReceiveAny(_ => { });
     }
 
     /// <summary>A clock on a machine so stalled that a second passes between any two readings.</summary>
@@ -143,40 +163,4 @@ public abstract class ClusterSendSlotsTests : IAsyncLifetime
             return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
         }
     }
-}
-
-public sealed class SqliteClusterSendSlotsTests : ClusterSendSlotsTests, IDisposable
-{
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-slots-{Guid.NewGuid():N}");
-
-    protected override Task CreateStorageAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        return Task.CompletedTask;
-    }
-
-    private protected override SqlDialect NewDialect() => new SqliteDialect(Path.Combine(_directory, "engine.db"), "NORMAL");
-
-    // A directory where the database file should be: it cannot be opened.
-    private protected override SqlDialect UnreachableDialect() => new SqliteDialect(_directory, "NORMAL");
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-}
-
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresClusterSendSlotsTests(PostgresServer server) : ClusterSendSlotsTests
-{
-    private string _connectionString = "";
-
-    protected override async Task CreateStorageAsync() => _connectionString = await server.CreateDatabaseAsync();
-
-    private protected override SqlDialect NewDialect() => new PostgresDialect(_connectionString);
-
-    // Nothing listens on port 1 of loopback: the connection is refused.
-    private protected override SqlDialect UnreachableDialect() =>
-        new PostgresDialect("Host=127.0.0.1;Port=1;Database=messaging;Username=messaging;Timeout=2");
 }

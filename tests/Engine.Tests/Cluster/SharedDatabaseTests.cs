@@ -1,7 +1,8 @@
+using Akka.Actor;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
+using Messaging.Engine.Recipients.Entities;
 using Messaging.Engine.Tests.Persistence;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ public sealed class SharedDatabaseTests(PostgresServer server, LocalAwsPeers pee
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task A_suppression_written_through_one_node_is_honoured_by_another_whose_actor_was_already_live()
+    public async Task A_suppression_written_through_one_node_is_honoured_by_another_whose_entity_was_already_live()
     {
         var database = await server.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>
@@ -26,22 +27,27 @@ public sealed class SharedDatabaseTests(PostgresServer server, LocalAwsPeers pee
             ["Engine:Cluster:NodeTimeout"] = "00:00:02",
         };
         await using var first = await EngineUnderTest.StartAsync(peers, settings);
-        // Node B takes nothing from the queue: its recipient actor is driven directly, as a request would drive it.
+        // Node B takes nothing from the queue: its recipient entity is asked directly, as a request would ask it.
         await using var second = await EngineUnderTest.StartAsync(peers, new Dictionary<string, string?>(settings) { ["Engine:Ingest:Enabled"] = "false" });
         var to = first.Address("ana");
         var key = RecipientKey.For(Channel.Email, to);
-        var onSecond = second.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>();
+        var onSecond = second.Services.GetRequiredService<RecipientRegion>().ActorRef;
 
-        // B's actor for ana is live, with ana not suppressed in its memory.
-        var before = await onSecond.AskAsync<RecipientSnapshot>(key, r => new GetRecipientState(r), Deadline, default);
+        // B's entity for ana is live, with ana not suppressed in its memory. (Each engine here is its own one-node
+        // cluster on the shared database, so each may hold an entity for ana.)
+        var before = await onSecond.Ask<RecipientSnapshot>(new QueryRecipient(key), Deadline);
         Assert.False(before.State.IsSuppressed);
 
-        await first.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>()
-            .AskAsync<SuppressionChange>(key, r => new SuppressRecipient("ops@example.com", "asked by phone", r), Deadline, default);
+        await first.Services.GetRequiredService<RecipientRegion>().ActorRef
+            .Ask<SuppressionChange>(new SuppressByOperator(key, "ops@example.com", "asked by phone"), Deadline);
         var request = new MessageRequest { MessageId = "after-suppression", Channel = Channel.Email, To = to, Content = new MessageContent { Subject = "Hi", Text = "Hello" } };
-        var outcome = await onSecond.AskAsync<DeliveryOutcome>(key, r => new DeliverRequest(request, 0, r), Deadline, default);
 
-        // Its first write conflicted with A's suppression, it reloaded, and it refused.
+        // Its first write takes the sequence number A's suppression holds: the persist fails, the entity stops, and the
+        // asker gets the failure (the pipeline would retry the request). Asked again, a new incarnation recovers A's
+        // events and refuses.
+        await Assert.ThrowsAnyAsync<Exception>(() => onSecond.Ask<DeliveryOutcome>(new Deliver(key, request, 0), Deadline));
+        var outcome = await onSecond.Ask<DeliveryOutcome>(new Deliver(key, request, 0), Deadline);
+
         var rejected = Assert.IsType<DeliveryOutcome.Rejected>(outcome);
         Assert.True(rejected.Suppressed);
         Assert.Empty(await first.SentEmailsAsync(peers));

@@ -5,6 +5,7 @@ using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Messaging.Engine.Recipients.Entities;
 using static Messaging.Testing.FeedbackSamples;
 
 namespace Messaging.Engine.Tests.Feedback;
@@ -40,8 +41,7 @@ public sealed class FeedbackPipelineTests(LocalAwsPeers peers) : IClassFixture<L
         var second = await StatusAsync(engine, "second", "suppressed");
         Assert.Contains("suppressed (PermanentBounce", second.Reason);
         Assert.Single(await engine.SentEmailsAsync(peers));
-        var state = await engine.Services.GetRequiredService<Messaging.Engine.Actors.EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<RecipientSnapshot>(
-            RecipientKey.For(Contracts.Requests.Channel.Email, to), r => new GetRecipientState(r), Deadline, default);
+        var state = await engine.AskRecipientAsync<RecipientSnapshot>(new QueryRecipient(RecipientKey.For(Contracts.Requests.Channel.Email, to)));
         Assert.Equal("first", state.State.Suppression!.SourceMessageId);
         await AwaitCondition.UntilAsync(async () => await engine.QueueDepthAsync(await engine.FeedbackQueueUrlAsync()) == 0, Deadline, "the feedback is deleted");
         Assert.Empty(await engine.TakeFeedbackDeadLettersAsync());
@@ -78,7 +78,7 @@ public sealed class FeedbackPipelineTests(LocalAwsPeers peers) : IClassFixture<L
             "unreadable feedback: not JSON: 'n' is an invalid start of a property name. Expected a '\"'. LineNumber: 0 | BytePositionInLine: 1.",
         ], dead.Select(d => d.Error).Order());
         var journal = engine.Services.GetRequiredService<IJournal>();
-        var types = (await journal.ReadEventsAsync(RecipientKey.For(Contracts.Requests.Channel.Email, to).ToString(), 0, default)).Select(e => e.Type).ToList();
+        var types = (await journal.ReadEntityEventsAsync(RecipientKey.For(Contracts.Requests.Channel.Email, to).ToString(), 0, default)).Select(e => e.Type).ToList();
         Assert.Equal(1, types.Count(t => t == "recipient.delivered.v1"));
         Assert.Equal(1, types.Count(t => t == "recipient.opened.v1"));
     }

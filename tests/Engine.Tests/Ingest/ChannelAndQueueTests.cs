@@ -5,6 +5,7 @@ using Messaging.Engine.Recipients;
 using Messaging.Engine.Throttling;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Messaging.Engine.Recipients.Entities;
 
 namespace Messaging.Engine.Tests.Ingest;
 
@@ -48,8 +49,7 @@ public sealed class ChannelAndQueueTests(LocalAwsPeers peers) : IClassFixture<Lo
         Assert.Equal("Your code is 1234", body.RootElement.GetProperty("MessageBody").GetString());
         Assert.Equal("sms-1", body.RootElement.GetProperty("Context").GetProperty("messageId").GetString());
         Assert.Equal("sms-provider-1", (await journal.FindMessageAsync("sms-1", default))!.ProviderMessageId);
-        var optedOut = await engine.Services.GetRequiredService<Messaging.Engine.Actors.EntityRegistry<RecipientKey, RecipientCommand>>()
-            .AskAsync<RecipientSnapshot>(RecipientKey.For(Contracts.Requests.Channel.Sms, "+15551230002"), r => new GetRecipientState(r), Deadline, default);
+        var optedOut = await engine.AskRecipientAsync<RecipientSnapshot>(new QueryRecipient(RecipientKey.For(Contracts.Requests.Channel.Sms, "+15551230002")));
         Assert.Equal(Messaging.Engine.Recipients.Events.SuppressionReason.OptedOut, optedOut.State.Suppression?.Reason);
     }
 

@@ -1,10 +1,10 @@
 using Messaging.Contracts.Requests;
 using Messaging.Contracts.Status;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Messaging.Engine.Recipients.Entities;
 
 namespace Messaging.Engine.Tests.Ingest;
 
@@ -31,8 +31,7 @@ public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<Loca
     {
         await using var engine = await EngineUnderTest.StartAsync(peers);
         var to = engine.Address("gone");
-        await engine.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<SuppressionChange>(
-            RecipientKey.For(Channel.Email, to), r => new SuppressRecipient("ops@example.com", "asked by phone", r), Deadline, default);
+        await engine.AskRecipientAsync<SuppressionChange>(new SuppressByOperator(RecipientKey.For(Channel.Email, to), "ops@example.com", "asked by phone"));
 
         await engine.EnqueueAsync([EngineUnderTest.EmailRequest("to-suppressed", to)]);
 
@@ -133,10 +132,10 @@ public sealed class DeliveryRulesTests(LocalAwsPeers peers) : IClassFixture<Loca
         Assert.Equal(["Fixed field", "Fixed template"], subjects);
 
         // The rejections stay in the recipient's history, with their reasons.
-        var history = await engine.Services.GetRequiredService<RecipientJournal>().LoadAsync(RecipientKey.For(Channel.Email, to), default);
+        var history = await engine.AskRecipientAsync<RecipientSnapshot>(new QueryRecipient(RecipientKey.For(Channel.Email, to)));
         Assert.Equal(MessageStatus.Sent, history.State.Find("fix-template")!.Status);
         var journal = engine.Services.GetRequiredService<IJournal>();
-        var events = await journal.ReadEventsAsync(RecipientKey.For(Channel.Email, to).ToString(), 1, default);
+        var events = await journal.ReadEntityEventsAsync(RecipientKey.For(Channel.Email, to).ToString(), 1, default);
         Assert.Equal(2, events.Count(e => e.Type == "recipient.rejected.v1"));
     }
 

@@ -1,9 +1,11 @@
+using Akka.Actor;
 using Messaging.Contracts.Requests;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Messaging.Engine.Aws;
 using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Events;
 using Messaging.Testing;
@@ -36,11 +38,17 @@ public sealed class LastReceiveTests(LocalAwsPeers peers) : IClassFixture<LocalA
             new Dictionary<string, string?>(settings) { ["Engine:Ingest:Enabled"] = "false" }, directory: directory, prefix: prefix);
         var to = crashed.Address("ana");
         var key = RecipientKey.For(Channel.Email, to);
-        var journal = crashed.Services.GetRequiredService<RecipientJournal>();
+        var system = crashed.Services.GetRequiredService<ActorSystem>();
         var now = DateTimeOffset.UtcNow;
-        var (written, _) = await journal.AppendAsync(key, 0, RecipientState.Empty,
-            [new RequestAccepted("crash-1", Category.Transactional, now), new SendIntended("crash-1", now)], default);
-        Assert.IsType<AppendResult.Written>(written);
+        var serializer = new RecipientEventSerializer();
+        IRecipientEvent[] intended = [new RequestAccepted("crash-1", Category.Transactional, now), new SendIntended("crash-1", now)];
+        // Written through the journal plugin's store, as the crashed node's entity wrote them.
+        await EventStores.Get(system).ForDefaultJournal(system).WriteAsync(new EventsWrite(intended.Select((e, i) =>
+        {
+            var stored = serializer.Serialize(e);
+            return new JournalRow(key.ToString(), i + 1, RecipientEventAkkaSerializer.Id, stored.Type, stored.Payload.ToArray(),
+                now.ToUnixTimeMilliseconds(), "crashed-node", null);
+        }).ToList()), default);
         await crashed.EnqueueAsync([EngineUnderTest.EmailRequest("crash-1", to)]);
 
         // engine init gives the queue maxReceiveCount = MaxAttempts + 2 = 5: four receives are spent, the engine gets the fifth.

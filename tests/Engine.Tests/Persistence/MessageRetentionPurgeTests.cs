@@ -15,7 +15,7 @@ public sealed class MessageRetentionPurgeTests : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         _journal = await SqlJournal.OpenAsync(
-            new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"), new JournalOptions(), _time, NullLogger.Instance, default);
+            new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"), _time, NullLogger.Instance, default);
 
     public async Task DisposeAsync()
     {
@@ -30,13 +30,15 @@ public sealed class MessageRetentionPurgeTests : IAsyncLifetime
         var now = _time.GetUtcNow();
         MessageRecord Row(string id, DateTimeOffset accepted) =>
             new(id, "email:a@x.test", "email", "transactional", "delivered", null, null, accepted, accepted);
-        await _journal.AppendAsync(new AppendRequest("email:a@x.test", 0, [new NewEvent("x", new byte[1])],
-        [
-            Row("91-days-old", now.AddDays(-91)),
-            Row("just-outside", new DateTimeOffset(2026, 8, 23, 23, 59, 59, TimeSpan.Zero)),
-            Row("first-kept-day", new DateTimeOffset(2026, 8, 24, 0, 0, 0, TimeSpan.Zero)),
-            Row("yesterday", now.AddDays(-1)),
-        ]), default);
+        await using (var writer = new ReadModelWriter(new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL"), _time))
+        {
+            await writer.WriteAsync("email:a@x.test", 1,
+                Row("91-days-old", now.AddDays(-91)),
+                Row("just-outside", new DateTimeOffset(2026, 8, 23, 23, 59, 59, TimeSpan.Zero)),
+                Row("first-kept-day", new DateTimeOffset(2026, 8, 24, 0, 0, 0, TimeSpan.Zero)),
+                Row("yesterday", now.AddDays(-1)));
+        }
+
         var purge = new MessageRetentionPurge(_journal, Options.Create(new JournalOptions { MessageRetention = TimeSpan.FromDays(90) }),
             _time, NullLogger<MessageRetentionPurge>.Instance);
 

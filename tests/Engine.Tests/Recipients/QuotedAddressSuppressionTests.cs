@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Actors;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Recipients;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Messaging.Engine.Recipients.Entities;
 using static Messaging.Testing.FeedbackSamples;
 
 namespace Messaging.Engine.Tests.Recipients;
@@ -40,8 +40,7 @@ public sealed class QuotedAddressSuppressionTests(LocalAwsPeers peers) : IClassF
     {
         await using var engine = await EngineUnderTest.StartAsync(peers);
         var domain = engine.Address("x").Split('@')[1];
-        await engine.Services.GetRequiredService<EntityRegistry<RecipientKey, RecipientCommand>>().AskAsync<SuppressionChange>(
-            RecipientKey.For(Channel.Email, $"victim@{domain}"), r => new SuppressRecipient("ops@example.com", "asked by phone", r), Deadline, default);
+        await engine.AskRecipientAsync<SuppressionChange>(new SuppressByOperator(RecipientKey.For(Channel.Email, $"victim@{domain}"), "ops@example.com", "asked by phone"));
 
         await engine.EnqueueAsync(
         [

@@ -32,7 +32,7 @@ public sealed class ReputationGuardTests : IAsyncLifetime
     /// <summary>A guard and its counter on the shared database: a second call is a second node.</summary>
     private async Task<(ReputationGuard Guard, ReputationCounter Counter)> NodeAsync()
     {
-        var journal = await SqlJournal.OpenAsync(new SqliteDialect(Path.Combine(_directory, "engine.db"), "NORMAL"), new JournalOptions(), _time, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(new SqliteDialect(Path.Combine(_directory, "engine.db"), "NORMAL"), _time, NullLogger.Instance, default);
         _journals.Add(journal);
         var counter = new ReputationCounter(_time);
         return (new ReputationGuard(new ReputationStore(journal), counter, Options.Create(new ReputationOptions()), _time, NullLogger<ReputationGuard>.Instance), counter);
@@ -187,7 +187,7 @@ public sealed class ReputationGuardTests : IAsyncLifetime
     {
         var (guard, counter) = await NodeAsync();
         Hour(counter, "", sent: 1_000, bounces: 60);
-        var broken = new ReputationGuard(new ReputationStore(new SqlJournal(new SqliteDialect(_directory, "NORMAL"), new JournalOptions(), _time, NullLogger.Instance)),
+        var broken = new ReputationGuard(new ReputationStore(new SqlJournal(new SqliteDialect(_directory, "NORMAL"), _time, NullLogger.Instance)),
             counter, Options.Create(new ReputationOptions()), _time, NullLogger<ReputationGuard>.Instance);
 
         await Assert.ThrowsAsync<JournalStorageException>(() => broken.EvaluateAsync(default));

@@ -68,7 +68,7 @@ public sealed class TemplateDeliveryTests(LocalAwsPeers peers) : IClassFixture<L
 
         // The journal says which version made the message.
         var key = RecipientKey.For(Channel.Email, to).ToString();
-        var events = await engine.Services.GetRequiredService<IJournal>().ReadEventsAsync(key, 0, default);
+        var events = await engine.Services.GetRequiredService<IJournal>().ReadEntityEventsAsync(key, 0, default);
         Assert.Contains(events, e => Encoding.UTF8.GetString(e.Payload.Span).Contains("\"template\":\"order-shipped@1\"", StringComparison.Ordinal));
     }
 

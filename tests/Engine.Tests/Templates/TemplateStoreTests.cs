@@ -36,7 +36,7 @@ public abstract class TemplateStoreTests : IAsyncLifetime
     /// <summary>A store over this test's database; a second one is a second node.</summary>
     private async Task<ITemplateStore> OpenAsync()
     {
-        var journal = await SqlJournal.OpenAsync(NewDialect(), new JournalOptions(), Time, NullLogger.Instance, default);
+        var journal = await SqlJournal.OpenAsync(NewDialect(), Time, NullLogger.Instance, default);
         _opened.Add(journal);
         return new SqlTemplateStore(journal, Time);
     }
@@ -182,7 +182,7 @@ public abstract class TemplateStoreTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_store_fails_with_a_storage_exception()
     {
-        var journal = new SqlJournal(UnreachableDialect(), new JournalOptions(), Time, NullLogger.Instance);
+        var journal = new SqlJournal(UnreachableDialect(), Time, NullLogger.Instance);
         _opened.Add(journal);
         var store = new SqlTemplateStore(journal, Time);
 

@@ -56,6 +56,6 @@ internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows)
     }
 
     public override string ToString() => PersistenceIds.Count == 1
-        ? $"Write({Rows[0].PersistenceId} #{Rows[0].SequenceNr}{(Rows.Count > 1 ? $"–{Rows[^1].SequenceNr}" : "")})"
+        ? $"Write({Rows[0].PersistenceId} #{Rows[0].SequenceNr}{(Rows.Count > 1 ? $"-{Rows[^1].SequenceNr}" : "")})"
         : $"Write({string.Join(", ", PersistenceIds)}: {Rows.Count} events)";
 }

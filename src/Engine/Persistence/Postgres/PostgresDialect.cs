@@ -42,6 +42,7 @@ internal sealed class PostgresDialect : SqlDialect
         NodeShareColumn(),
         DeadLetterBodyTable(bigint: "BIGINT"),
         AkkaPersistenceTables(bigint: "BIGINT", bytes: "BYTEA", keyedTableOptions: ""),
+        RecipientHistoryCopy(),
     ];
 
     public override string NowMicroseconds => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";

@@ -221,4 +221,23 @@ internal abstract class SqlDialect : IAsyncDisposable
                 payload {bytes} NOT NULL,
                 PRIMARY KEY (persistence_id, sequence_nr)){keyedTableOptions};
             """);
+
+    /// <summary>
+    /// Migration 10: the in-house journal's events and snapshots copied into the plugin's tables, under the same
+    /// persistence ids and with the serializer id and manifests <see cref="AkkaPlugin.RecipientEventAkkaSerializer"/> reads
+    /// (the old type names are those manifests), so a recipient the old engine wrote keeps its history. An id the plugin
+    /// already wrote for is left as it is. Snapshot times become UTC <see cref="DateTime"/> ticks, as Akka keeps them.
+    /// </summary>
+    protected static SchemaMigration RecipientHistoryCopy() =>
+        new(10, "in-house journal copied into the akka persistence tables", $"""
+            INSERT INTO snapshot_store (persistence_id, sequence_nr, created_at, serializer_id, manifest, payload)
+            SELECT s.persistence_id, s.sequence_nr, s.written_at * 10000 + {DateTime.UnixEpoch.Ticks}, {AkkaPlugin.RecipientEventAkkaSerializer.Id}, s.type, s.payload
+            FROM snapshots s
+            WHERE NOT EXISTS (SELECT 1 FROM event_journal e WHERE e.persistence_id = s.persistence_id)
+              AND NOT EXISTS (SELECT 1 FROM snapshot_store t WHERE t.persistence_id = s.persistence_id);
+            INSERT INTO event_journal (persistence_id, sequence_nr, serializer_id, manifest, payload, written_at, writer_uuid, tags, deleted)
+            SELECT j.persistence_id, j.sequence_nr, {AkkaPlugin.RecipientEventAkkaSerializer.Id}, j.type, j.payload, j.written_at, 'migration-10', NULL, 0
+            FROM journal j
+            WHERE NOT EXISTS (SELECT 1 FROM event_journal e WHERE e.persistence_id = j.persistence_id);
+            """);
 }

@@ -76,6 +76,7 @@ internal sealed partial class SqliteDialect : SqlDialect
         NodeShareColumn(),
         DeadLetterBodyTable(bigint: "INTEGER"),
         AkkaPersistenceTables(bigint: "INTEGER", bytes: "BLOB", keyedTableOptions: " WITHOUT ROWID"),
+        RecipientHistoryCopy(),
     ];
 
     public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";

@@ -11,13 +11,13 @@ namespace Messaging.Engine.Recipients.Entities;
 public sealed record Deliver(RecipientKey Key, MessageRequest Request, int Priority, string? RedrivenBy = null, bool LastReceive = false)
     : IRecipientMessage
 {
-    /// <summary>
-    /// Fires when the pipeline gives the request back to its queue (shutdown): the entity stops waiting for the send
-    /// rate and answers a failure — but once the send intent is written, it goes through with the call. In-process
-    /// only: a token does not cross the wire, so a sender on another node cannot abandon (the entity then waits for
-    /// its permit, as a request without a token does).
-    /// </summary>
-    public CancellationToken Abandoned { get; init; }
-
     public override string ToString() => $"Deliver({Request.MessageId} to {Key})";
 }
+
+/// <summary>
+/// The pipeline gave the request <paramref name="MessageId"/> back to its queue (shutdown) and no longer waits for its
+/// answer: if it still waits for the send rate, the entity stops waiting and answers the <see cref="Deliver"/>'s asker a
+/// failure; once its send intent is written the send goes through. Not answered. A message, not a token, so it works
+/// the same whichever node the entity lives on.
+/// </summary>
+public sealed record AbandonDelivery(RecipientKey Key, string MessageId) : IRecipientMessage;

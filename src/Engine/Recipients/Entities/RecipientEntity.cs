@@ -38,9 +38,12 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private RecipientState _state = RecipientState.Empty;
 
-    // Who waits for the command being handled; the send in flight, if any (then every command is stashed).
+    // Who waits for the command being handled; the send in flight, if any (then every command is stashed), and its wait
+    // for the send rate while it waits.
     private IActorRef _replyTo = ActorRefs.Nobody;
     private InFlightSend? _inFlight;
+    private PermitWait? _permitWait;
+    private bool _handingOff;
 
     public RecipientEntity(RecipientKey key, RecipientEntityServices services)
     {
@@ -75,6 +78,8 @@ public sealed class RecipientEntity : ReceivePersistentActor
             RecipientDecisions.Unsuppress(_state, u.By, u.Reason, Now),
             e => e.Count > 0 ? SuppressionChange.Unsuppressed : SuppressionChange.WasNotSuppressed));
         Command<StopRecipient>(_ => Context.Stop(Self));
+        // Its Deliver was answered already (or never came): nothing waits any more.
+        Command<AbandonDelivery>(_ => { });
         Upkeep();
     }
 
@@ -82,15 +87,47 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private void Sending()
     {
         Command<SendFinished>(OnSendFinished);
-        Command<SendCrashed>(c => Finish(new Status.Failure(c.Cause)));
+        Command<SendCrashed>(c => Finish(RecipientEntityException.Answer(c.Cause)));
         Command<PermitGranted>(p =>
         {
-            var send = _inFlight! with { Permit = p.Permit };
-            PersistEvents([new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send));
+            var send = _inFlight!;
+            PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, p.Permit));
         });
-        Command<PermitRefused>(p => Finish(new Status.Failure(p.Cause)));
+        Command<PermitRefused>(p =>
+        {
+            EndPermitWait();
+            Finish(_handingOff ? Moving(_inFlight!.Command) : RecipientEntityException.Answer(p.Cause));
+        });
+        Command<AbandonDelivery>(OnAbandoned);
+        Command<StopRecipient>(_ => HandOff());
         Upkeep();
         CommandAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// Sharding moves the recipient to another node (or passivates it) while a send is in flight: a send whose intent is
+    /// written finishes first (the hand-off waits for its outcome), a wait for the send rate is given up, and the commands
+    /// that waited behind it are answered a failure at once, so their requests are retried — at the recipient's new
+    /// home — instead of holding the hand-off up until sharding gives up on it.
+    /// </summary>
+    private void HandOff()
+    {
+        _handingOff = true;
+        _permitWait?.Abandon.Cancel();
+    }
+
+    /// <summary>While a send is in flight: only its wait for the send rate can be abandoned, never the call itself.</summary>
+    private void OnAbandoned(AbandonDelivery abandoned)
+    {
+        if (_inFlight!.Message.MessageId != abandoned.MessageId)
+        {
+            // Another request's: its Deliver waits in the stash, and this follows it there.
+            Stash.Stash();
+            return;
+        }
+
+        // Once the intent is written (no wait left) the send goes through, whoever gave up waiting.
+        _permitWait?.Abandon.Cancel();
     }
 
     /// <summary>Snapshots and the deletes behind them, in either behaviour.</summary>
@@ -118,41 +155,29 @@ public sealed class RecipientEntity : ReceivePersistentActor
         if (_state.Find(rejection.MessageId) is null && await OwnerOtherThanThisAsync(rejection.MessageId, default).ConfigureAwait(true) is not null)
         {
             // The id is another message's (maybe another recipient's): the invalid request is in the DLQ anyway.
-            replyTo.Tell(false);
+            replyTo.Tell(RejectionOutcome.MessageIdTaken);
             return;
         }
 
         IReadOnlyList<IRecipientEvent> events = _state.Find(rejection.MessageId) is null or { IsReusable: true }
             ? [new Rejected(rejection.MessageId, rejection.Reason, Now, Content: true)]
             : [];
-        PersistEvents(events, () => replyTo.Tell(events.Count > 0));
+        PersistEvents(events, () => replyTo.Tell(events.Count > 0 ? RejectionOutcome.Recorded : RejectionOutcome.MessageIdTaken));
     }
 
     private async Task DeliverAsync(Deliver command)
     {
         _replyTo = Sender;
         var replyTo = Sender;
-        if (command.Abandoned.IsCancellationRequested)
-        {
-            replyTo.Tell(new Status.Failure(new OperationCanceledException("The request was given back to its queue before it was handled.", command.Abandoned)));
-            return;
-        }
-
         Step step;
         try
         {
             step = await DecideDeliveryAsync(command, replyTo).ConfigureAwait(true);
         }
-        catch (OperationCanceledException e) when (command.Abandoned.IsCancellationRequested)
-        {
-            // Given back while waiting for the send rate; nothing was intended or sent.
-            replyTo.Tell(new Status.Failure(e));
-            return;
-        }
         catch (Exception e)
         {
             // The asker learns of it; the entity restarts from its journal (Akka's supervision).
-            replyTo.Tell(new Status.Failure(e));
+            replyTo.Tell(RecipientEntityException.Answer(e));
             throw;
         }
 
@@ -164,8 +189,8 @@ public sealed class RecipientEntity : ReceivePersistentActor
             case Step.Record record:
                 PersistEvents(record.Events, () => replyTo.Tell(record.Outcome()));
                 break;
-            case Step.Send send:
-                PersistEvents(send.Events, () => StartSend(send.InFlight));
+            case Step.AwaitPermit wait:
+                AwaitPermit(wait.InFlight, wait.Events);
                 break;
         }
     }
@@ -178,8 +203,13 @@ public sealed class RecipientEntity : ReceivePersistentActor
         var sending = _services.Sending;
         var entry = _state.Find(id);
 
-        // Idempotency, checked before anything else and before any provider call: a new id is claimed first.
-        if (entry is null && await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } known)
+        // Idempotency, checked before anything else and before any provider call: a new id is claimed first — unless its
+        // category is paused, which records nothing (the request waits on its queue): then it is only looked up, and
+        // claimed below only if something is recorded after all.
+        string? pauseReason = null;
+        var paused = request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out pauseReason);
+        var claimLater = entry is null && paused;
+        if (entry is null && await (claimLater ? OtherOwnerAsync(id) : OwnerOtherThanThisAsync(id, request.Category)).ConfigureAwait(true) is { } known)
         {
             return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(known.Status, MessageStatus.Accepted)));
         }
@@ -270,7 +300,14 @@ public sealed class RecipientEntity : ReceivePersistentActor
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
         }
 
-        if (RefusalOf(request, isNew, now) is { } refusal)
+        var refused = RefusalOf(request, isNew, now);
+        if ((refused is not null || request.NotBefore > now) && claimLater &&
+            await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } claimedBy)
+        {
+            return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(claimedBy.Status, MessageStatus.Accepted)));
+        }
+
+        if (refused is { } refusal)
         {
             pending.Add(refusal);
             return new Step.Record(pending, () => new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed));
@@ -281,7 +318,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
             return new Step.Record(pending, () => new DeliveryOutcome.Scheduled(notBefore));
         }
 
-        if (request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out var pauseReason))
+        if (paused)
         {
             // Not a failure, and nothing to record: the request waits on its queue until an operator resumes.
             return new Step.Answer(new DeliveryOutcome.Paused(
@@ -296,26 +333,45 @@ public sealed class RecipientEntity : ReceivePersistentActor
             return new Step.Record(pending, () => new DeliveryOutcome.Rejected(rejected.Reason, false));
         }
 
-        var throttle = _services.Throttles.For(message.Channel, message.From);
-        var permit = await throttle.AcquireAsync(command.Priority, command.Abandoned).ConfigureAwait(true);
+        // The intent is written with the events once the permit comes, before the provider is called: a crash after that
+        // can never cause a second send.
+        return new Step.AwaitPermit(pending, new InFlightSend(command, message, _services.Throttles.For(message.Channel, message.From), replyTo));
+    }
 
-        // The intent is durable before the provider is called: a crash after this point can never cause a second send.
-        pending.Add(new SendIntended(id, Now, message.Template));
-        return new Step.Send(pending, new InFlightSend(command, message, throttle, permit, replyTo));
+    /// <summary>
+    /// Waits for the send rate off the entity (the permit is piped back), every other command stashed, so that an
+    /// <see cref="AbandonDelivery"/> can still stop the wait. <paramref name="events"/> are persisted with the intent.
+    /// </summary>
+    private void AwaitPermit(InFlightSend send, IReadOnlyList<IRecipientEvent> events)
+    {
+        var abandon = new CancellationTokenSource();
+        _inFlight = send;
+        _permitWait = new PermitWait(events, abandon);
+        Become(Sending);
+        send.Throttle.AcquireAsync(send.Command.Priority, abandon.Token).AsTask()
+            .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e));
+    }
+
+    private PermitWait EndPermitWait()
+    {
+        var wait = _permitWait!;
+        _permitWait = null;
+        wait.Abandon.Dispose();
+        return wait;
     }
 
     /// <summary>Runs once the intent is durable: the provider call, off the entity, its result piped back.</summary>
-    private void StartSend(InFlightSend send)
+    private void StartSend(InFlightSend send, SendPermit permit)
     {
         _inFlight = send;
         Become(Sending);
-        CallProviderAsync(send).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
+        CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
     }
 
-    private async Task<AwsResult<string>> CallProviderAsync(InFlightSend send)
+    private async Task<AwsResult<string>> CallProviderAsync(InFlightSend send, SendPermit permit)
     {
         // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
-        await send.Throttle.WaitForSlotAsync(send.Permit, CancellationToken.None).ConfigureAwait(false);
+        await send.Throttle.WaitForSlotAsync(permit, CancellationToken.None).ConfigureAwait(false);
         return await _services.Sender.SendAsync(send.Message, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -344,9 +400,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
             case ProviderErrorKind.Throttled:
                 // Not a failure: slow down and wait for the next permit (still stashing: the send is not settled).
                 send.Throttle.OnThrottled();
-                PersistEvents([new SendFailed(id, error.ToString(), false, now, Throttled: true)], () =>
-                    send.Throttle.AcquireAsync(send.Command.Priority, send.Command.Abandoned).AsTask()
-                        .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e)));
+                PersistEvents([new SendFailed(id, error.ToString(), false, now, Throttled: true)], () => AwaitPermit(send, []));
                 break;
 
             case ProviderErrorKind.QuotaExhausted:
@@ -398,11 +452,36 @@ public sealed class RecipientEntity : ReceivePersistentActor
         });
     }
 
+    /// <summary>
+    /// The answer to a request this entity gives up as it moves to another node: put it back for a second, without
+    /// counting an attempt (it did not fail), to be decided at the recipient's new home.
+    /// </summary>
+    private DeliveryOutcome.RetryLater Moving(Deliver deliver) =>
+        new($"{_key} moved to another node before it was decided", TimeSpan.FromSeconds(1), _state.Find(deliver.Request.MessageId)?.FailedAttempts ?? 0);
+
     /// <summary>The send is settled and durable: answer, then take the commands that waited for it.</summary>
     private void Finish(object answer)
     {
         _inFlight!.ReplyTo.Tell(answer);
         _inFlight = null;
+        if (_handingOff)
+        {
+            foreach (var waiting in Stash.ClearStash())
+            {
+                if (waiting.Message is Deliver deliver && !waiting.Sender.IsNobody())
+                {
+                    waiting.Sender.Tell(Moving(deliver));
+                }
+                else if (waiting.Message is IRecipientMessage and not AbandonDelivery && !waiting.Sender.IsNobody())
+                {
+                    waiting.Sender.Tell(RecipientEntityException.Answer(new InvalidOperationException($"{_key} moved to another node before this was handled")));
+                }
+            }
+
+            Context.Stop(Self);
+            return;
+        }
+
         Become(Ready);
         Stash.UnstashAll();
     }
@@ -436,9 +515,16 @@ public sealed class RecipientEntity : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Claims a message id new to this recipient; answers the owner's row when it belongs to another message (another
-    /// recipient's, or one this recipient handled and no longer remembers), null when it is this recipient's to go on with.
+    /// Looks a message id new to this recipient up without claiming it; answers the owner's row when it belongs to another
+    /// message (another recipient's, or one this recipient handled and no longer remembers), null when it is free or this
+    /// recipient's claim.
     /// </summary>
+    private async Task<MessageRecord?> OtherOwnerAsync(string messageId) =>
+        await _store.FindMessageAsync(messageId, CancellationToken.None).ConfigureAwait(true) is { } row && !RecipientReadModel.IsClaimOf(row, _key)
+            ? row
+            : null;
+
+    /// <summary>As <see cref="OtherOwnerAsync"/>, but first claims the id for this recipient when no row has it.</summary>
     private async Task<MessageRecord?> OwnerOtherThanThisAsync(string messageId, Category category)
     {
         var row = await _store.ClaimMessageAsync(RecipientReadModel.ClaimRow(_key, messageId, category, Now), CancellationToken.None)
@@ -482,31 +568,49 @@ public sealed class RecipientEntity : ReceivePersistentActor
         });
     }
 
+    protected override void PreStart()
+    {
+        _services.EntityStarted();
+        base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        // A stopped entity takes no permit: the throttle hands it to the next waiter.
+        _permitWait?.Abandon.Cancel();
+        _services.EntityStopped();
+        base.PostStop();
+    }
+
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         // Whether it was stored is unknown: the asker gets the failure, and Akka stops the entity.
-        (_inFlight?.ReplyTo ?? _replyTo).Tell(new Status.Failure(cause));
+        (_inFlight?.ReplyTo ?? _replyTo).Tell(RecipientEntityException.Answer(cause));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         // Not stored: the asker gets the failure, and the entity stops rather than go on with a decision half recorded.
-        (_inFlight?.ReplyTo ?? _replyTo).Tell(new Status.Failure(cause));
+        (_inFlight?.ReplyTo ?? _replyTo).Tell(RecipientEntityException.Answer(cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
         Context.Stop(Self);
     }
 
-    /// <summary>A send whose intent is durable: what it sends, its permit, and who waits for its outcome.</summary>
-    private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, SendPermit Permit, IActorRef ReplyTo);
+    /// <summary>A send, from its wait for the send rate to its outcome: what it sends, at which rate, and who waits for it.</summary>
+    private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, IActorRef ReplyTo);
 
-    private sealed record SendFinished(AwsResult<string> Result);
+    /// <summary>A wait for the send rate: the events to persist with the intent, and how to give the wait up.</summary>
+    private sealed record PermitWait(IReadOnlyList<IRecipientEvent> Events, CancellationTokenSource Abandon);
 
-    private sealed record SendCrashed(Exception Cause);
+    // The entity's messages to itself never leave its node: Akka need not check they serialize.
+    private sealed record SendFinished(AwsResult<string> Result) : INoSerializationVerificationNeeded;
 
-    private sealed record PermitGranted(SendPermit Permit);
+    private sealed record SendCrashed(Exception Cause) : INoSerializationVerificationNeeded;
 
-    private sealed record PermitRefused(Exception Cause);
+    private sealed record PermitGranted(SendPermit Permit) : INoSerializationVerificationNeeded;
+
+    private sealed record PermitRefused(Exception Cause) : INoSerializationVerificationNeeded;
 
     /// <summary>What a delivery decision leads to.</summary>
     private abstract record Step
@@ -515,6 +619,6 @@ public sealed class RecipientEntity : ReceivePersistentActor
 
         public sealed record Record(IReadOnlyList<IRecipientEvent> Events, Func<DeliveryOutcome> Outcome) : Step;
 
-        public sealed record Send(IReadOnlyList<IRecipientEvent> Events, InFlightSend InFlight) : Step;
+        public sealed record AwaitPermit(IReadOnlyList<IRecipientEvent> Events, InFlightSend InFlight) : Step;
     }
 }

@@ -1,10 +1,15 @@
 using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Engine.Recipients;
 using Messaging.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 
@@ -40,6 +45,9 @@ public abstract class PluginConformanceTests : AkkaTestKit
 
     /// <summary>A trigger that makes the store refuse any event whose payload contains <c>poison</c>.</summary>
     private protected abstract string RefusePoisonSql { get; }
+
+    /// <summary>The test's database for the in-house journal (the old engine's tables).</summary>
+    private protected abstract SqlDialect InHouseDialect();
 
     private IActorRef Journal => Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
 
@@ -434,6 +442,76 @@ public abstract class PluginConformanceTests : AkkaTestKit
         var probe = CreateTestProbe();
         Journal.Tell(new ReplayMessages(long.MaxValue, long.MaxValue, 0, persistenceId, probe.Ref));
         return probe.ExpectMsg<RecoverySuccess>().HighestSequenceNr;
+    }
+
+    // --- Migration 10: histories the in-house journal wrote ---
+
+    [Fact]
+    public async Task Migration_10_copies_a_version_1_history_with_its_snapshot_so_Akka_recovery_builds_the_same_state()
+    {
+        const string ana = "email:ana@example.com";
+        var serializer = new RecipientEventSerializer();
+        var sample = File.ReadAllLines(RepositoryLayout.PathOf("tests", "Engine.Tests", "Recipients", "Samples", "recipient-events.v1.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(e => new NewEvent(e.GetProperty("type").GetString()!, Encoding.UTF8.GetBytes(e.GetProperty("payload").GetRawText())))
+            .ToArray();
+        RecipientState StateAfter(IEnumerable<NewEvent> events) =>
+            RecipientState.Empty.ApplyAll(events.Select(e => serializer.Deserialize(e.Type, e.Payload)));
+
+        // A database the old engine wrote (its rows as it wrote them): a snapshot after ten events, the events before
+        // it trimmed, nine events after it.
+        await using (await SqlJournal.OpenAsync(InHouseDialect(), TimeProvider.System, NullLogger.Instance, default))
+        {
+        }
+
+        await using (var dialect = InHouseDialect())
+        {
+            await using var connection = await dialect.OpenAsync(forWrite: true, default);
+            var writtenAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            async Task InsertAsync(string sql, long sequenceNr, NewEvent stored)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, value) in new (string, object)[] { ("@pid", ana), ("@seq", sequenceNr), ("@type", stored.Type), ("@payload", stored.Payload.ToArray()), ("@at", writtenAt) })
+                {
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = value;
+                    command.Parameters.Add(parameter);
+                }
+
+                await command.ExecuteNonQueryAsync();
+            }
+
+            for (var seq = 10; seq <= 19; seq++)
+            {
+                await InsertAsync("INSERT INTO journal (persistence_id, sequence_nr, type, payload, written_at) VALUES (@pid, @seq, @type, @payload, @at)", seq, sample[seq - 1]);
+            }
+
+            await InsertAsync("INSERT INTO snapshots (persistence_id, sequence_nr, type, payload, written_at) VALUES (@pid, @seq, @type, @payload, @at)",
+                10, serializer.SerializeState(StateAfter(sample[..10])));
+        }
+
+        // Migration 10 not yet applied to it: opening it applies it, as the new engine's start does.
+        await ExecuteSqlAsync("DELETE FROM schema_migrations WHERE version = 10");
+        Assert.Equal(0L, Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM event_journal WHERE persistence_id = '{ana}'")));
+        await using (await SqlJournal.OpenAsync(InHouseDialect(), TimeProvider.System, NullLogger.Instance, default))
+        {
+        }
+
+        var probe = CreateTestProbe();
+        var entity = Sys.ActorOf(RecipientStateShell.Props(ana, probe.Ref));
+        var recovered = probe.ExpectMsg<RecipientStateShell.Recovered>();
+
+        Assert.Equal(19, recovered.LastSequenceNr);
+        Assert.Equal(serializer.SerializeState(StateAfter(sample)).Payload.ToArray(), serializer.SerializeState(recovered.State).Payload.ToArray());
+        Assert.True(recovered.State.IsSuppressed);
+        Assert.Equal(1L, Convert.ToInt64(await ScalarAsync(
+            $"SELECT COUNT(*) FROM snapshot_store WHERE persistence_id = '{ana}' AND sequence_nr = 10 AND serializer_id = {RecipientEventAkkaSerializer.Id}")));
+
+        // The entity goes on from the copied history's highest sequence number.
+        entity.Tell(new[] { serializer.Deserialize(sample[0].Type, sample[0].Payload) });
+        Assert.Equal(20, probe.ExpectMsg<RecipientStateShell.Recovered>().LastSequenceNr);
     }
 
     private void DeleteTo(long toSequenceNr)

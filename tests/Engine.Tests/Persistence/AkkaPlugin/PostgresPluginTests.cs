@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Messaging.Engine.Persistence.Postgres;
+using Messaging.Engine.Persistence.Sql;
 using Messaging.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -27,6 +29,8 @@ public sealed class PostgresPluginTests : PluginConformanceTests
     // Port 1 on loopback: nothing listens, the connection is refused at once.
     private protected override Config UnreachableStorage => ConfigurationFactory.ParseString(
         "akka.persistence.journal.engine { provider = postgres, postgres-connection-string = \"Host=127.0.0.1;Port=1;Username=postgres;Database=none;Timeout=5\" }");
+
+    private protected override SqlDialect InHouseDialect() => new PostgresDialect(_connectionString);
 
     private protected override string RefusePoisonSql => """
         CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$

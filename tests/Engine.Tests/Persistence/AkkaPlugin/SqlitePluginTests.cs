@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
@@ -23,6 +25,8 @@ public sealed class SqlitePluginTests : PluginConformanceTests
     // A directory where the database file should be: SQLite cannot open it.
     private protected override Config UnreachableStorage => ConfigurationFactory.ParseString(
         $"akka.persistence.journal.engine {{ provider = sqlite, sqlite-path = \"{Directory.CreateDirectory(Path.Combine(_directory, "a-directory")).FullName}\" }}");
+
+    private protected override SqlDialect InHouseDialect() => new SqliteDialect(Path.Combine(_directory, "engine.db"), "FULL");
 
     private protected override string RefusePoisonSql => """
         CREATE TRIGGER refuse_poison BEFORE INSERT ON event_journal

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Messaging.Engine.Cluster;
+
+/// <summary>The JSON of the send-slot messages when they cross nodes.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(TakeSendSlot))]
+[JsonSerializable(typeof(SendSlot))]
+internal sealed partial class SendSlotJsonContext : JsonSerializerContext;

@@ -1,0 +1,147 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Messaging.Engine.Cluster;
+using Messaging.Engine.Throttling;
+using Messaging.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using System.Collections.Concurrent;
+
+namespace Messaging.Engine.Tests.Cluster;
+
+/// <summary>
+/// Nodes of one real Akka cluster (actor systems in this process, remoting on loopback) sharing a 10/s account rate:
+/// each node's share follows the membership, and no node sends on a share the others have not yet given up.
+/// </summary>
+public sealed class RateShareTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly InProcessCluster _cluster = new(accountRate: 10);
+
+    private static async Task<SendPermit> PermitAsync(SendThrottles throttles)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        return await throttles.Email.AcquireAsync(0, timeout.Token);
+    }
+
+    [Fact]
+    public async Task A_joining_node_sends_only_once_the_others_divide_by_the_new_count_and_a_leaving_one_gives_its_share_back_after_its_last_second()
+    {
+        var first = _cluster.Start(join: null);
+        var firstThrottles = first.Throttles;
+        await PermitAsync(firstThrottles);
+        Assert.Equal(1, firstThrottles.Nodes);
+
+        var secondThrottles = _cluster.Start(first).Throttles;
+        await PermitAsync(secondThrottles);
+        // The moment the new node may send, the old one already takes half.
+        Assert.Equal(2, firstThrottles.Nodes);
+        Assert.Equal(2, secondThrottles.Nodes);
+
+        var third = _cluster.Start(first);
+        var thirdThrottles = third.Throttles;
+        await PermitAsync(thirdThrottles);
+        Assert.Equal(3, firstThrottles.Nodes);
+        Assert.Equal(3, secondThrottles.Nodes);
+
+        // The third node sends once more, then is stopped as a deployment stops it.
+        await thirdThrottles.Email.EnterWindowAsync(default);
+        var lastCall = thirdThrottles.Email.LastCallAt;
+        await CoordinatedShutdown.Get(third.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+
+        await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Nodes == 2 && secondThrottles.Nodes == 2), Deadline, "the others take its share");
+        Assert.True(DateTimeOffset.UtcNow >= lastCall + SendThrottle.Window, "the others raised their shares while its last call was under a second old");
+    }
+
+    [Fact]
+    public async Task A_killed_node_keeps_its_share_until_the_others_have_downed_and_removed_it_and_a_quiet_second_passed()
+    {
+        var first = _cluster.Start(join: null);
+        var firstThrottles = first.Throttles;
+        await PermitAsync(firstThrottles);
+        var secondThrottles = _cluster.Start(first).Throttles;
+        var third = _cluster.Start(first, leavesOnTerminate: false);
+        var thirdThrottles = third.Throttles;
+        await PermitAsync(secondThrottles);
+        await PermitAsync(thirdThrottles);
+        Assert.Equal(3, firstThrottles.Nodes);
+
+        var removedAt = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thirdAddress = Akka.Cluster.Cluster.Get(third.System).SelfUniqueAddress;
+        Akka.Cluster.Cluster.Get(first.System).Subscribe(
+            first.System.ActorOf(Props.Create(() => new RemovalWatch(thirdAddress, removedAt))), typeof(ClusterEvent.MemberRemoved));
+
+        // Gone without a word: no leave, no share given back.
+        await third.System.Terminate();
+
+        var removed = await removedAt.Task.WaitAsync(Deadline);
+        await AwaitCondition.UntilAsync(() => Task.FromResult(firstThrottles.Nodes == 2 && secondThrottles.Nodes == 2), Deadline, "the others take its share");
+        Assert.True(DateTimeOffset.UtcNow >= removed + SendThrottle.Window, "the others raised their shares less than a second after it was removed");
+        // The two that stayed are the majority: they send on throughout.
+        await PermitAsync(firstThrottles);
+        await PermitAsync(secondThrottles);
+    }
+
+    [Fact]
+    public async Task A_node_that_finds_it_stood_still_holds_its_sends_until_the_cluster_is_judged_again()
+    {
+        var clock = new FakeTimeProvider();
+        var log = new CollectingLoggers();
+        await using var cluster = new InProcessCluster(accountRate: 10, clock, log);
+        var node = cluster.Start(join: null);
+        await PermitAsync(node.Throttles);
+
+        // A second and more passes between two of its ticks, as in a long GC pause or a frozen VM.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(log.Count("stood still") == 1), Deadline, "the node notices it stood still");
+        var released = log.Count("sends at its share");
+        var permit = PermitAsync(node.Throttles).ContinueWith(_ => log.Count("sends at its share"), TaskScheduler.Default);
+
+        // Its failure detector's acceptable pause and two heartbeats later (3 s here) it sends again. The clock moves in
+        // small steps, as time passes for a node that runs: a jump of a second would be another stall.
+        await AwaitCondition.UntilAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(50));
+            return Task.FromResult(permit.IsCompleted);
+        }, Deadline, "the node sends again");
+        var releasedBeforePermit = await permit;
+
+        Assert.Equal(released + 1, releasedBeforePermit);
+    }
+
+    private sealed class CollectingLoggers : ILoggerFactory, ILogger
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public int Count(string text) => _lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider) { }
+
+        public void Dispose() { }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue(formatter(state, exception));
+    }
+
+    private sealed class RemovalWatch : ReceiveActor
+    {
+        public RemovalWatch(UniqueAddress watched, TaskCompletionSource<DateTimeOffset> removedAt) =>
+            Receive<ClusterEvent.MemberRemoved>(e =>
+            {
+                if (e.Member.UniqueAddress.Equals(watched))
+                {
+                    removedAt.TrySetResult(DateTimeOffset.UtcNow);
+                }
+            });
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+}
