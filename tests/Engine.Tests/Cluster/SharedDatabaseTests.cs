@@ -23,8 +23,6 @@ public sealed class SharedDatabaseTests(PostgresServer server, LocalAwsPeers pee
         {
             ["Engine:Persistence:Provider"] = "Postgres",
             ["Engine:Persistence:PostgresConnectionString"] = database,
-            ["Engine:Cluster:HeartbeatInterval"] = "00:00:00.200",
-            ["Engine:Cluster:NodeTimeout"] = "00:00:02",
         };
         await using var first = await EngineUnderTest.StartAsync(peers, settings);
         // Node B takes nothing from the queue: its recipient entity is asked directly, as a request would ask it.
