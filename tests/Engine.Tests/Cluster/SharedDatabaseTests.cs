@@ -41,10 +41,15 @@ public sealed class SharedDatabaseTests(PostgresServer server, LocalAwsPeers pee
         var request = new MessageRequest { MessageId = "after-suppression", Channel = Channel.Email, To = to, Content = new MessageContent { Subject = "Hi", Text = "Hello" } };
 
         // Its first write takes the sequence number A's suppression holds: the persist fails, the entity stops, and the
-        // asker gets the failure (the pipeline would retry the request). Asked again, a new incarnation recovers A's
-        // events and refuses.
+        // asker gets the failure (the pipeline would retry the request). Asked again — put back while the stopping
+        // entity drops what reaches it, as the pipeline would be — a new incarnation recovers A's events and refuses.
         await Assert.ThrowsAnyAsync<Exception>(() => onSecond.Ask<DeliveryOutcome>(new Deliver(key, request, 0), Deadline));
-        var outcome = await onSecond.Ask<DeliveryOutcome>(new Deliver(key, request, 0), Deadline);
+        DeliveryOutcome outcome = new DeliveryOutcome.RetryLater("not asked yet", TimeSpan.Zero, 0);
+        await AwaitCondition.UntilAsync(async () =>
+        {
+            outcome = await onSecond.Ask<DeliveryOutcome>(new Deliver(key, request, 0), Deadline);
+            return outcome is not DeliveryOutcome.RetryLater;
+        }, Deadline, "the recipient's new incarnation decides the request");
 
         var rejected = Assert.IsType<DeliveryOutcome.Rejected>(outcome);
         Assert.True(rejected.Suppressed);
