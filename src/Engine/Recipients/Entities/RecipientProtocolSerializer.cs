@@ -1,7 +1,4 @@
-using System.Runtime.Serialization;
-using System.Text.Json;
 using Akka.Actor;
-using Akka.Serialization;
 using Messaging.Engine.Persistence;
 
 namespace Messaging.Engine.Recipients.Entities;
@@ -11,7 +8,7 @@ namespace Messaging.Engine.Recipients.Entities;
 /// System.Text.Json contract under a short stable manifest (never the CLR name, so a rename keeps the wire), never Akka's
 /// Newtonsoft default. Bound in <c>config/akka.hocon</c>. Failures travel as Akka's own <c>Status.Failure</c>.
 /// </summary>
-public sealed class RecipientProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class RecipientProtocolSerializer(ExtendedActorSystem system) : StableTypeSerializer(system, Types, "recipient message")
 {
     /// <summary>Sent with every message this serializer wrote; it must never change.</summary>
     public const int Id = 2021;
@@ -46,25 +43,5 @@ public sealed class RecipientProtocolSerializer(ExtendedActorSystem system) : Se
 
     public override int Identifier => Id;
 
-    public override string Manifest(object o) => Types.Of(o.GetType()).Name;
-
-    public override byte[] ToBinary(object obj) => Types.Of(obj.GetType()).Write(obj);
-
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        if (!Types.TryGet(manifest, out var type))
-        {
-            throw new SerializationException($"A recipient message of type '{manifest}' arrived, which this build cannot read. Was it sent by a newer version?");
-        }
-
-        try
-        {
-            var message = type.Read(bytes);
-            return message is StopRecipient ? StopRecipient.Instance : message;
-        }
-        catch (JsonException e)
-        {
-            throw new SerializationException($"A '{manifest}' recipient message could not be read: {e.Message}", e);
-        }
-    }
+    protected override object Read(object message) => message is StopRecipient ? StopRecipient.Instance : message;
 }
