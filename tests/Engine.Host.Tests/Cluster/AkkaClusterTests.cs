@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
-using Amazon.SQS;
 using Messaging.Engine.Membership;
 using Messaging.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Host.Tests.Cluster;
 
@@ -14,35 +12,11 @@ namespace Messaging.Host.Tests.Cluster;
 public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
-    private readonly string _prefix = $"k{Guid.NewGuid():N}"[..13];
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-akka-cluster-{Guid.NewGuid():N}");
-    private readonly List<EngineProcess> _engines = [];
-    private readonly List<HttpClient> _apis = [];
-    private ServiceProvider _aws = null!;
+    private readonly ClusterNodeProcesses _nodes = new("k", "messaging-akka-cluster");
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        await EngineQueues.CreateAsync(_aws.GetRequiredService<IAmazonSQS>(), _prefix);
-    }
+    public Task InitializeAsync() => _nodes.InitializeAsync(peers);
 
-    public async Task DisposeAsync()
-    {
-        foreach (var api in _apis)
-        {
-            api.Dispose();
-        }
-
-        foreach (var engine in _engines)
-        {
-            await engine.DisposeAsync();
-        }
-
-        await _aws.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task Three_nodes_with_one_seed_form_one_cluster_a_killed_node_is_downed_and_a_stopped_node_leaves()
@@ -53,11 +27,11 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
             Start(port, seedPort: ports[0]);
         }
 
-        foreach (var engine in _engines)
+        foreach (var engine in _nodes.Engines)
         {
             var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline) };
             api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
-            _apis.Add(api);
+            _nodes.Apis.Add(api);
         }
 
         // One cluster: every node lists the same three members Up and the same leader.
@@ -82,7 +56,7 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
         // SIGKILL: the others' failure detectors mark it unreachable, then the split-brain resolver (2 of 3 is the
         // majority) downs it and the leader removes it.
         var killed = views[2].Self;
-        await _engines[2].KillHardAsync();
+        await _nodes.Engines[2].KillHardAsync();
         await AwaitCondition.UntilAsync(async () =>
             (await ViewAsync(0)).Unreachable.Contains(killed) || (await ViewAsync(1)).Unreachable.Contains(killed),
             Deadline, "the killed node is marked unreachable");
@@ -94,13 +68,13 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
 
         // SIGTERM: CoordinatedShutdown leaves the cluster, so the last node sees it removed, never unreachable.
         var stopped = views[1].Self;
-        Assert.Equal(0, await _engines[1].StopAsync(Deadline));
+        Assert.Equal(0, await _nodes.Engines[1].StopAsync(Deadline));
         var last = await ViewAsync(0);
         Assert.DoesNotContain(stopped, last.Unreachable);
         await AwaitCondition.UntilAsync(async () => (await ViewAsync(0)).Members.Select(m => m.Address).SequenceEqual([views[0].Self]),
             Deadline, "the stopped node has left");
         // The host stops the engine's own services first (ingest, in-flight sends); the node leaves only after that.
-        var output = _engines[1].Output;
+        var output = _nodes.Engines[1].Output;
         var hostStops = output.IndexOf("Application is shutting down", StringComparison.Ordinal);
         var leaves = output.IndexOf("as [Leaving]", StringComparison.Ordinal);
         Assert.True(hostStops >= 0 && leaves > hostStops, $"the node left the cluster before the host stopped its services:\n{output}");
@@ -109,9 +83,9 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
 
     private void Start(int port, int seedPort)
     {
-        var environment = EngineProcess.PeerEnvironment(peers, peers.SesEndpoint, _prefix);
-        environment["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, $"node-{port}.db");
-        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests";
+        var environment = EngineProcess.PeerEnvironment(peers, peers.SesEndpoint, _nodes.Prefix);
+        environment["Engine__Persistence__SqlitePath"] = Path.Combine(_nodes.Directory, $"node-{port}.db");
+        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_nodes.Prefix}-requests";
         environment["Engine__Throttling__EmailMaxSendRate"] = "0";
         environment["Host__Auth__SigningKey"] = OperatorTokens.Secret;
         EngineProcess.JoinAkkaCluster(environment, port, [seedPort]);
@@ -119,9 +93,9 @@ public sealed class AkkaClusterTests(LocalAwsPeers peers) : IClassFixture<LocalA
         environment["AKKA__CLUSTER__FAILURE_DETECTOR__ACCEPTABLE_HEARTBEAT_PAUSE"] = "2s";
         // Long enough for a poll of the views to see the killed node unreachable before the resolver removes it.
         environment["AKKA__CLUSTER__SPLIT_BRAIN_RESOLVER__STABLE_AFTER"] = "8s";
-        _engines.Add(EngineProcess.Start(typeof(Program).Assembly.Location, environment));
+        _nodes.Engines.Add(EngineProcess.Start(typeof(Program).Assembly.Location, environment));
     }
 
     private async Task<ClusterView> ViewAsync(int node) =>
-        await _apis[node].GetFromJsonAsync<ClusterView>(new Uri("/cluster", UriKind.Relative)) ?? throw new InvalidOperationException("no cluster view");
+        await _nodes.Apis[node].GetFromJsonAsync<ClusterView>(new Uri("/cluster", UriKind.Relative)) ?? throw new InvalidOperationException("no cluster view");
 }

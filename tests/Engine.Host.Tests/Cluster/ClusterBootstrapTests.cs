@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Akka.Management.Cluster.Bootstrap.ContactPoint;
-using Amazon.SQS;
 using Messaging.Engine.Membership;
 using Messaging.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json;
 
 namespace Messaging.Host.Tests.Cluster;
@@ -18,35 +16,11 @@ namespace Messaging.Host.Tests.Cluster;
 public sealed class ClusterBootstrapTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPeers>, IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
-    private readonly string _prefix = $"b{Guid.NewGuid():N}"[..13];
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"messaging-akka-bootstrap-{Guid.NewGuid():N}");
-    private readonly List<EngineProcess> _engines = [];
-    private readonly List<HttpClient> _apis = [];
-    private ServiceProvider _aws = null!;
+    private readonly ClusterNodeProcesses _nodes = new("b", "messaging-akka-bootstrap");
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        _aws = AwsTestServices.Create(sqs: peers.SqsEndpoint);
-        await EngineQueues.CreateAsync(_aws.GetRequiredService<IAmazonSQS>(), _prefix);
-    }
+    public Task InitializeAsync() => _nodes.InitializeAsync(peers);
 
-    public async Task DisposeAsync()
-    {
-        foreach (var api in _apis)
-        {
-            api.Dispose();
-        }
-
-        foreach (var engine in _engines)
-        {
-            await engine.DisposeAsync();
-        }
-
-        await _aws.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _nodes.DisposeAsync();
 
     [Fact]
     public async Task Two_nodes_without_seed_nodes_form_one_cluster_through_Cluster_Bootstrap_with_config_discovery()
@@ -95,7 +69,7 @@ public sealed class ClusterBootstrapTests(LocalAwsPeers peers) : IClassFixture<L
         // The management port serves the probe and nothing else; the host's own port does not serve the probe.
         using var health = await management.GetAsync(new Uri($"http://127.0.0.1:{managementPorts[0].ToString(CultureInfo.InvariantCulture)}/health/live"));
         Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
-        using var probe = await _apis[0].GetAsync(new Uri("/bootstrap/seed-nodes", UriKind.Relative));
+        using var probe = await _nodes.Apis[0].GetAsync(new Uri("/bootstrap/seed-nodes", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, probe.StatusCode);
     }
 
@@ -119,9 +93,9 @@ public sealed class ClusterBootstrapTests(LocalAwsPeers peers) : IClassFixture<L
     /// <summary>A node on its own SQLite database, its management endpoint (used only when bootstrapping) on loopback.</summary>
     private Dictionary<string, string> NodeEnvironment(int managementPort)
     {
-        var environment = EngineProcess.PeerEnvironment(peers, peers.SesEndpoint, _prefix);
-        environment["Engine__Persistence__SqlitePath"] = Path.Combine(_directory, $"node-{managementPort.ToString(CultureInfo.InvariantCulture)}.db");
-        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_prefix}-requests";
+        var environment = EngineProcess.PeerEnvironment(peers, peers.SesEndpoint, _nodes.Prefix);
+        environment["Engine__Persistence__SqlitePath"] = Path.Combine(_nodes.Directory, $"node-{managementPort.ToString(CultureInfo.InvariantCulture)}.db");
+        environment["Engine__Ingest__RequestQueues__0__Name"] = $"{_nodes.Prefix}-requests";
         environment["Engine__Throttling__EmailMaxSendRate"] = "0";
         environment["Host__Auth__SigningKey"] = OperatorTokens.Secret;
         environment["AKKA__MANAGEMENT__HTTP__HOSTNAME"] = "127.0.0.1";
@@ -132,12 +106,12 @@ public sealed class ClusterBootstrapTests(LocalAwsPeers peers) : IClassFixture<L
     private async Task StartAsync(Dictionary<string, string> environment)
     {
         var engine = EngineProcess.Start(typeof(Program).Assembly.Location, environment);
-        _engines.Add(engine);
+        _nodes.Engines.Add(engine);
         var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline) };
         api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
-        _apis.Add(api);
+        _nodes.Apis.Add(api);
     }
 
     private async Task<ClusterView> ViewAsync(int node) =>
-        await _apis[node].GetFromJsonAsync<ClusterView>(new Uri("/cluster", UriKind.Relative)) ?? throw new InvalidOperationException("no cluster view");
+        await _nodes.Apis[node].GetFromJsonAsync<ClusterView>(new Uri("/cluster", UriKind.Relative)) ?? throw new InvalidOperationException("no cluster view");
 }
