@@ -372,7 +372,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
     {
         // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
         await send.Throttle.WaitForSlotAsync(permit, CancellationToken.None).ConfigureAwait(false);
-        return await _services.Sender.SendAsync(send.Message, CancellationToken.None).ConfigureAwait(false);
+        return await _services.Sends.SendAsync(send.Throttle, send.Message, CancellationToken.None).ConfigureAwait(false);
     }
 
     private void OnSendFinished(SendFinished finished)
