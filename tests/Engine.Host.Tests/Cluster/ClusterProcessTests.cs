@@ -167,6 +167,48 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     }
 
     [Fact]
+    public async Task A_node_stalled_until_the_others_removed_it_puts_no_second_above_the_account_rate_and_sends_nothing_twice()
+    {
+        foreach (var node in Nodes)
+        {
+            StartNode(node);
+        }
+
+        await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 3, Deadline, "three nodes are live");
+        var distinct = new List<(string Id, string To)>();
+        await EnqueueAsync(SharedQueue, Enumerable.Range(0, 4_000).Select(i => Request($"s-{i}", i, distinct)));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(Sends().Count >= 600), Deadline, "the nodes send");
+
+        // Node b stands still mid-send (a VM paused, a long GC) until the others have downed and removed it and taken
+        // its share of the rate; then it runs again, with sends that were waiting for their slot and calls it made.
+        var stalled = _engines[1];
+        await stalled.StallAsync(true);
+        await AwaitCondition.UntilAsync(async () => await MembersUpAsync(_engines[0]) == 2 && await MembersUpAsync(_engines[2]) == 2,
+            Deadline, "the others remove the stalled node");
+        var sentWhileStalled = Sends().Count;
+        await stalled.StallAsync(false);
+
+        await AwaitDrainedAsync(distinct.Count);
+        // Downed while it stood still, it learns so and stops (its supervisor starts it again as a new node).
+        await stalled.ExitedAsync(Deadline);
+
+        var sends = Sends();
+        var perId = sends.GroupBy(MessageIdOf).ToDictionary(g => g.Key, g => g.Count());
+        var twice = perId.Where(p => p.Value > 1).Select(p => $"{p.Key}×{p.Value}").ToList();
+        Assert.True(twice.Count == 0, $"sent more than once: {string.Join(", ", twice.Take(20))}");
+        var statuses = await StatusesAsync();
+        Assert.Equal(4_000, statuses.Count);
+        var unknown = statuses.Where(s => s.Value == "unknown").Select(s => s.Key).ToHashSet();
+        Assert.All(statuses.Where(s => !unknown.Contains(s.Key)), s => Assert.Equal("sent", s.Value));
+        var inFlightBound = AccountRate / Nodes.Length + 10;
+        Assert.True(unknown.Count <= inFlightBound,
+            $"{unknown.Count} sends recorded unknown; only those in flight on the stalled node can be (at most {inFlightBound})\n{await HistoryAsync(unknown.Take(30))}");
+        Assert.True(sends.Count > sentWhileStalled, "nothing was sent after the stalled node ran again");
+        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: distinct.Count - unknown.Count);
+        await AssertQueueEmptyAsync($"{_prefix}-dlq");
+    }
+
+    [Fact]
     public async Task A_rolling_restart_under_load_loses_nothing_and_sends_nothing_twice()
     {
         var distinct = new List<(string Id, string To)>();
@@ -461,20 +503,25 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
                 return 0;
             }
 
-            using var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline), Timeout = TimeSpan.FromSeconds(10) };
-            api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
-            using var answer = await api.GetAsync("/cluster");
-            if (!answer.IsSuccessStatusCode)
-            {
-                return 0;
-            }
-
-            using var view = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
-            var up = view.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up");
-            fewest = Math.Min(fewest, up);
+            fewest = Math.Min(fewest, await MembersUpAsync(engine));
         }
 
         return fewest == int.MaxValue ? 0 : fewest;
+    }
+
+    /// <summary>How many members <paramref name="engine"/>'s cluster view shows Up.</summary>
+    private async Task<int> MembersUpAsync(EngineProcess engine)
+    {
+        using var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline), Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
+        using var answer = await api.GetAsync("/cluster");
+        if (!answer.IsSuccessStatusCode)
+        {
+            return 0;
+        }
+
+        using var view = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        return view.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up");
     }
 
     private const string SendingAtShare = "sends at its share of the rates";
