@@ -84,6 +84,36 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task Permits_are_paced_at_what_the_window_lets_through_when_calls_take_time()
+    {
+        // Each call holds its place for a second after its answer: calls taking 100 ms let 10 through in 1.1 s, not 1 s.
+        // Permits paced any faster would pile their sends up at the window, each with its intent already durable.
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        var call = await throttle.EnterWindowAsync(default);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        throttle.LeaveWindow(call);
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        var permits = Enumerable.Range(0, 6).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        // The clock moves in steps well inside a permit's lead, each only once the pump has looked at the last one, so
+        // every permit is handed out before its slot comes and carries the slot the pace gave it.
+        for (var step = 0; step < 200 && !permits.TrueForAll(p => p.IsCompleted); step++)
+        {
+            var naps = throttle.Naps;
+            var granted = permits.Count(p => p.IsCompleted);
+            time.Advance(TimeSpan.FromMilliseconds(5));
+            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || permits.Count(p => p.IsCompleted) > granted),
+                Deadline, "the pump looks at the new time");
+        }
+
+        var slots = (await Task.WhenAll(permits)).Select(p => p.SlotAt).Order().ToList();
+        // After the quiet spell's burst (a quarter second's permits: two at 10/s), one every 110 ms.
+        var gaps = slots.Zip(slots.Skip(1), (a, b) => Math.Round((b - a).TotalMilliseconds)).Skip(2).ToList();
+        Assert.All(gaps, gap => Assert.Equal(110, gap));
+    }
+
+    [Fact]
     public async Task After_a_quiet_spell_a_quarter_seconds_permits_go_at_once_and_the_rest_are_paced()
     {
         var time = new ManualTimeProvider();
