@@ -86,7 +86,12 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
-        LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            // Not even the recipient key's text is made per request unless it is logged.
+            LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        }
+
         if (outcome is DeliveryOutcome.Unconfirmed unconfirmed)
         {
             // Not an error to retry, but the operator should know: the recipient may or may not have it.
