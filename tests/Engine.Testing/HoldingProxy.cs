@@ -66,8 +66,15 @@ public sealed class HoldingProxy : IAsyncDisposable
         };
         foreach (var header in context.Request.Headers)
         {
-            if (header.Key is "Host" or "Content-Length" or "Transfer-Encoding")
+            if (header.Key is "Content-Length" or "Transfer-Encoding")
             {
+                continue;
+            }
+
+            if (header.Key is "Host")
+            {
+                // As the caller sent it: a peer that checks the SigV4 signature (the provider simulator) needs the host signed.
+                outgoing.Headers.Host = header.Value.ToString();
                 continue;
             }
 

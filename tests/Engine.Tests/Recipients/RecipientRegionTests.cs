@@ -80,6 +80,7 @@ public sealed class RecipientRegionTests : IAsyncLifetime
         Assert.Equal(Akka.Cluster.MemberStatus.Up, cluster.SelfMember.Status);
         // Passivation from config/akka.hocon, not a default of the hosting code.
         Assert.Equal(TimeSpan.FromSeconds(120), Akka.Cluster.Sharding.ClusterShardingSettings.Create(system).PassivateIdleEntityAfter);
+        Assert.Equal(new(10_000, 0.9), Messaging.Engine.Recipients.Passivation.ActiveRecipients.Get(system).Settings);
         await first.StopAsync();
         first.Dispose();
 

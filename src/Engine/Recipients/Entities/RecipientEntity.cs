@@ -8,6 +8,7 @@ using Messaging.Engine.Aws.Sms;
 using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Recipients.Events;
+using Messaging.Engine.Recipients.Passivation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Throttling;
 
@@ -43,6 +44,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
     private InFlightSend? _inFlight;
     private PermitWait? _permitWait;
     private bool _handingOff;
+    private ActiveRecipient? _activity;
 
     // The behaviour: Ready, or Sending while a send is in flight. A flag and two switches rather than Become with
     // Command<T> handlers, which compile a matcher for every new entity and every change of behaviour.
@@ -644,6 +646,8 @@ public sealed class RecipientEntity : UntypedPersistentActor
 
     protected override void PreStart()
     {
+        // The node's least-recently-used limit passivates through the shard (Context.Parent).
+        _activity = ActiveRecipients.Get(Context.System).Register(Self, Context.Parent);
         _services.EntityStarted();
         base.PreStart();
     }
@@ -653,7 +657,18 @@ public sealed class RecipientEntity : UntypedPersistentActor
         // A stopped entity takes no permit: the throttle hands it to the next waiter.
         _permitWait?.Abandon.Cancel();
         _services.EntityStopped();
+        if (_activity is not null)
+        {
+            ActiveRecipients.Get(Context.System).Unregister(_activity);
+        }
+
         base.PostStop();
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        _activity?.Touch();
+        return base.AroundReceive(receive, message);
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
