@@ -14,9 +14,10 @@ namespace Messaging.Engine.Cluster;
 /// <item>A member that left gracefully gave its share back before leaving (the <c>engine-rate-share-returned</c>
 /// shutdown phase), so the others raise theirs when it is removed; one that was downed (killed, partitioned, stalled)
 /// counts for one more quiet second after its removal.</item>
-/// <item>A node in the minority of a partition, or one that finds it was stalled (a long GC pause, a frozen VM), holds
-/// its sends at once — it may have been downed and counted out meanwhile — until its failure detector has had time to
-/// judge the others again.</item>
+/// <item>A node in the minority of a partition, or one that finds it was stalled (a long GC pause, a frozen VM) for as long
+/// as the others' failure detectors tolerate, holds its sends at once — it may have been downed and counted out
+/// meanwhile — until its own failure detector has had time to judge the others again. A shorter stall cannot get it
+/// marked unreachable, let alone downed, and a node alone has no one to take its share: neither holds.</item>
 /// </list>
 /// </summary>
 internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
@@ -24,14 +25,13 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
     /// <summary>How often the actor checks that it was not stalled.</summary>
     internal static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
 
-    // A tick this late means the process (or this actor's dispatcher) stood still.
-    private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(1);
 
     private readonly SendThrottles _throttles;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly TimeSpan _judgeAgainAfter;
+    private readonly TimeSpan _stallAfter;
     private readonly Dictionary<UniqueAddress, Member> _members = [];
     private readonly HashSet<UniqueAddress> _unreachable = [];
     private readonly HashSet<UniqueAddress> _quietAfterRemoval = [];
@@ -46,9 +46,11 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
         _time = time;
         _logger = logger;
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
-        // After a stall the failure detector needs its acceptable pause and a heartbeat or two to see who is gone.
-        _judgeAgainAfter = _cluster.Settings.FailureDetectorConfig.GetTimeSpan("acceptable-heartbeat-pause", TimeSpan.FromSeconds(5))
-            + (_cluster.Settings.HeartbeatInterval * 2);
+        // A tick later than the others' failure detectors tolerate silence means this node may look gone to them. After
+        // such a stall its own detector needs that pause and a heartbeat or two to see who is gone.
+        var acceptablePause = _cluster.Settings.FailureDetectorConfig.GetTimeSpan("acceptable-heartbeat-pause", TimeSpan.FromSeconds(5));
+        _stallAfter = acceptablePause;
+        _judgeAgainAfter = acceptablePause + (_cluster.Settings.HeartbeatInterval * 2);
 
         Receive<ClusterEvent.IMemberEvent>(OnMember);
         Receive<ClusterEvent.UnreachableMember>(e =>
@@ -123,7 +125,7 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_lastTick, now) > StallAfter)
+        if (_time.GetElapsedTime(_lastTick, now) > _stallAfter && _members.Keys.Any(m => !m.Equals(_cluster.SelfUniqueAddress)))
         {
             _stalledUntil = now + (long)(_judgeAgainAfter.TotalSeconds * _time.TimestampFrequency);
             LogStalled(_time.GetElapsedTime(_lastTick, now).TotalMilliseconds, _judgeAgainAfter.TotalSeconds);

@@ -83,22 +83,31 @@ public sealed class RateShareTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_node_that_finds_it_stood_still_holds_its_sends_until_the_cluster_is_judged_again()
+    public async Task A_node_that_stood_still_longer_than_the_failure_detector_tolerates_holds_its_sends_until_the_cluster_is_judged_again()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new CountingClock();
         var log = new CollectingLoggers();
         await using var cluster = new InProcessCluster(accountRate: 10, clock, log);
-        var node = cluster.Start(join: null);
-        await PermitAsync(node.Throttles);
+        var first = cluster.Start(join: null);
+        var second = cluster.Start(first);
+        await PermitAsync(first.Throttles);
+        await PermitAsync(second.Throttles);
 
-        // A second and more passes between two of its ticks, as in a long GC pause or a frozen VM.
+        // Less than the acceptable heartbeat pause (2 s here) between two ticks: no one can have counted it out. Three
+        // ticks' reads of the clock after it: one node at least has looked twice.
+        var reads = clock.Reads;
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(clock.Reads >= reads + 6), Deadline, "the nodes tick after the short stall");
+        Assert.Equal(0, log.Count("stood still"));
+
+        // More than it, as in a long GC pause or a frozen VM.
         clock.Advance(TimeSpan.FromSeconds(3));
-        await AwaitCondition.UntilAsync(() => Task.FromResult(log.Count("stood still") == 1), Deadline, "the node notices it stood still");
+        await AwaitCondition.UntilAsync(() => Task.FromResult(log.Count("stood still") == 2), Deadline, "both nodes notice they stood still");
         var released = log.Count("sends at its share");
-        var permit = PermitAsync(node.Throttles).ContinueWith(_ => log.Count("sends at its share"), TaskScheduler.Default);
+        var permit = PermitAsync(first.Throttles).ContinueWith(_ => log.Count("sends at its share"), TaskScheduler.Default);
 
         // Its failure detector's acceptable pause and two heartbeats later (3 s here) it sends again. The clock moves in
-        // small steps, as time passes for a node that runs: a jump of a second would be another stall.
+        // small steps, as time passes for a node that runs: a jump would be another stall.
         await AwaitCondition.UntilAsync(() =>
         {
             clock.Advance(TimeSpan.FromMilliseconds(50));
@@ -106,7 +115,51 @@ public sealed class RateShareTests : IAsyncLifetime
         }, Deadline, "the node sends again");
         var releasedBeforePermit = await permit;
 
-        Assert.Equal(released + 1, releasedBeforePermit);
+        Assert.True(releasedBeforePermit > released, "the node sent before it said it sends again");
+    }
+
+    [Fact]
+    public async Task A_node_alone_that_stood_still_sends_on_since_no_one_can_have_taken_its_share()
+    {
+        var clock = new CountingClock();
+        var log = new CollectingLoggers();
+        await using var cluster = new InProcessCluster(accountRate: 10, clock, log);
+        var node = cluster.Start(join: null);
+        await PermitAsync(node.Throttles);
+        var holds = log.Count("holds its sends");
+
+        var reads = clock.Reads;
+        clock.Advance(TimeSpan.FromSeconds(10));
+        // Two reads after the jump: its first tick after it is over.
+        await AwaitCondition.UntilAsync(() => Task.FromResult(clock.Reads >= reads + 2), Deadline, "the node ticks after the stall");
+        await PermitAsync(node.Throttles);
+
+        Assert.Equal(0, log.Count("stood still"));
+        Assert.Equal(holds, log.Count("holds its sends"));
+    }
+
+    /// <summary>A fake clock that counts its timestamp reads: the rate share reads one per tick.</summary>
+    private sealed class CountingClock : TimeProvider
+    {
+        private readonly FakeTimeProvider _fake = new();
+        private long _reads;
+
+        public long Reads => Interlocked.Read(ref _reads);
+
+        public void Advance(TimeSpan by) => _fake.Advance(by);
+
+        public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Increment(ref _reads);
+            return _fake.GetTimestamp();
+        }
+
+        public override long TimestampFrequency => _fake.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            _fake.CreateTimer(callback, state, dueTime, period);
     }
 
     private sealed class CollectingLoggers : ILoggerFactory, ILogger

@@ -70,7 +70,7 @@ public sealed class RecipientPassivationTests : IAsyncLifetime
         var aws = AwsTestServices.Create(ses: provider ?? nowhere, sms: nowhere, requestTimeout: TimeSpan.FromMinutes(2));
         _disposables.Add(aws);
         builder.Services.AddSingleton(new RecipientEntityServices(
-            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(), aws.GetRequiredService<SendThrottles>(),
+            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<SendGate>(), aws.GetRequiredService<SendThrottles>(),
             Options.Create(new SendingOptions()), Options.Create(new JournalOptions()), TimeProvider.System,
             aws.GetRequiredService<ReputationGuard>(), aws.GetRequiredService<ReputationCounter>(), new FeedbackProgress()));
         builder.Services.AddEngineActorSystem(builder.Configuration);
