@@ -36,14 +36,17 @@ internal static class CompareRun
         var scenarios = Option(args, "--scenarios", "a,b,c,e").Split(',');
         var stores = Option(args, "--stores", "sqlite,postgres").Split(',');
         var scale = double.Parse(Option(args, "--scale", "1"), CultureInfo.InvariantCulture);
-        var peerProcesses = int.Parse(Option(args, "--peer-processes", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        // Set by bench/run.sh --pin: the runner's own cores (this harness, the simulator and the SQS peer run on the others).
+        var runnerCores = Option(args, "--runner-cores", "") is { Length: > 0 } list ? RunnerCores.Parse(list) : null;
+        // One Node process per core the peer may use, as one would deploy it.
+        var peerProcesses = int.Parse(Option(args, "--peer-processes", (runnerCores?.Count ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var peerConsumers = int.Parse(Option(args, "--peer-consumers", "20"), CultureInfo.InvariantCulture);
         // A folder to write each engine run's CPU samples to (EventPipe, read with `dotnet-trace report FILE topN`).
         var traceDirectory = Option(args, "--trace", "") is { Length: > 0 } trace ? Path.GetFullPath(trace) : null;
         // Extra environment for the engine only (NAME=VALUE,…), to try a runtime setting on it alone.
         var engineEnvironment = Option(args, "--engine-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
-        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment);
+        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment, runnerCores);
 
         var peers = new LocalAwsPeers();
         await peers.InitializeAsync();
@@ -56,7 +59,7 @@ internal static class CompareRun
 
         try
         {
-            Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
+            Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores{(runnerCores is null ? "" : $" for the harness, simulator and SQS peer, the runner pinned to CPU {runnerCores.List}")}; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
             Console.WriteLine($"peer: {peerProcesses} process(es) × {peerConsumers} sqs-consumer consumers × batch 10; engine: 8 pollers, 400 requests in flight");
             Console.WriteLine();
             Console.WriteLine("| scenario | runner | sent / requests | lost | doubled | emails/s (20–80 %) | achieved ÷ limit | 429s per email | busiest 1 s: sent / calls | p50 / p99 latency ms | CPU s per 1,000 | peak RSS MB |");
@@ -122,9 +125,16 @@ internal static class CompareRun
         }
 
         var directory = Path.Combine(Path.GetTempPath(), $"messaging-compare-{prefix}");
-        var processes = runner.Store is null
+        var database = postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync();
+        List<RunnerProcess> Start() => runner.Store is null
             ? StartPeer(peers, provider, queueUrl, peerProcesses, peerConsumers)
-            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, setup, postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync())];
+            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, setup, database)];
+        var processes = setup.RunnerCores is { } cores ? cores.Start(Start) : Start();
+        if (setup.RunnerCores is not null)
+        {
+            notes.Add(RunnerCores.Placement());
+        }
+
         try
         {
             using var feeding = new CancellationTokenSource();
@@ -395,8 +405,8 @@ internal static class CompareRun
 
     private sealed record Runner(string Name, string? Store);
 
-    /// <summary>What the engine runs with beyond its scenario: a folder for CPU samples, extra environment.</summary>
-    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment);
+    /// <summary>What a runner runs with beyond its scenario: a folder for the engine's CPU samples, extra environment for the engine, the cores it is pinned to.</summary>
+    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
 
     private sealed record Result(
         int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu)> Marks, int Backlog,
