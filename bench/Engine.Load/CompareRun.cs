@@ -50,6 +50,7 @@ internal static class CompareRun
 
         var peers = new LocalAwsPeers();
         await peers.InitializeAsync();
+        var beside = BesideTheRunner.Find();
         PostgresServer? postgres = null;
         if (stores.Contains("postgres"))
         {
@@ -83,7 +84,7 @@ internal static class CompareRun
 
                 foreach (var runner in runners)
                 {
-                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup);
+                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup, beside);
                     Console.WriteLine(result.Row(scenario, runner));
                     foreach (var note in result.Notes)
                     {
@@ -103,7 +104,7 @@ internal static class CompareRun
         }
     }
 
-    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers, EngineSetup setup)
+    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers, EngineSetup setup, BesideTheRunner beside)
     {
         var prefix = $"c{Guid.NewGuid():N}"[..13];
         var notes = new List<string>();
@@ -142,7 +143,14 @@ internal static class CompareRun
                 ? producer.StreamAsync(scenario.Requests, () => provider.DistinctMessages, StreamingDepth, feeding.Token)
                 : Task.CompletedTask;
 
-            var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, feeder, notes);
+            var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, beside, feeder, notes);
+            if (marks.Count >= 2)
+            {
+                var emails = (int)(scenario.Requests * 0.8) - (int)(scenario.Requests * 0.2);
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"beside the runner, the harness (provider simulator, producer){(beside.WithSqsPeer ? " and the SQS peer" : "")}: {(marks[1].Beside - marks[0].Beside).TotalSeconds / emails * 1000:0.00} CPU s per 1,000 (20–80 %)"));
+            }
+
             await feeding.CancelAsync();
             try
             {
@@ -236,13 +244,13 @@ internal static class CompareRun
     }
 
     /// <summary>
-    /// Waits for the backlog, taking CPU and time at 20 %, 80 % and 100 % of it (start-up and tail are left out of the
+    /// Waits for the backlog, taking time, the runner's CPU and the CPU beside it at 20 %, 80 % and 100 % of it (start-up and tail are left out of the
     /// 20–80 % figures). Gives up after 90 s without progress or when a process exits; fewer than three marks say so.
     /// </summary>
-    private static async Task<List<(long At, TimeSpan Cpu)>> AwaitBacklogAsync(
-        ProviderSimulator provider, Scenario scenario, Runner runner, IReadOnlyList<RunnerProcess> processes, Task feeder, List<string> notes)
+    private static async Task<List<(long At, TimeSpan Cpu, TimeSpan Beside)>> AwaitBacklogAsync(
+        ProviderSimulator provider, Scenario scenario, Runner runner, IReadOnlyList<RunnerProcess> processes, BesideTheRunner beside, Task feeder, List<string> notes)
     {
-        var marks = new List<(long At, TimeSpan Cpu)>();
+        var marks = new List<(long At, TimeSpan Cpu, TimeSpan Beside)>();
         var lastProgress = (Count: 0, At: Stopwatch.GetTimestamp());
         var lastReport = Stopwatch.GetTimestamp();
         foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
@@ -269,7 +277,7 @@ internal static class CompareRun
                 }
             }
 
-            marks.Add((Stopwatch.GetTimestamp(), Cpu(processes)));
+            marks.Add((Stopwatch.GetTimestamp(), Cpu(processes), beside.Cpu()));
         }
 
         return marks;
@@ -409,7 +417,7 @@ internal static class CompareRun
     private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
 
     private sealed record Result(
-        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu)> Marks, int Backlog,
+        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu, TimeSpan Beside)> Marks, int Backlog,
         IReadOnlyList<ProviderSimulator.AcceptedSend> Accepted, IReadOnlyList<long> Calls, IReadOnlyList<double> Latencies,
         double PeakRssMb, (double Min, double Max)? Fairness, List<string> Notes)
     {

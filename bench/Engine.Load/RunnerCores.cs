@@ -83,34 +83,9 @@ internal sealed class RunnerCores
     }
 
     /// <summary>Where this harness and each process it started may run (<c>Cpus_allowed_list</c>), for the run's notes.</summary>
-    public static string Placement()
-    {
-        var self = Environment.ProcessId;
-        var children = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) && pid != self
-                && Status(pid) is { } status && status.GetValueOrDefault("PPid") == self.ToString(CultureInfo.InvariantCulture))
-            {
-                children.Add($"{status.GetValueOrDefault("Name")} {pid} on {status.GetValueOrDefault("Cpus_allowed_list")}");
-            }
-        }
-
-        return $"harness on {Status(self)?.GetValueOrDefault("Cpus_allowed_list")}; its processes: {string.Join(", ", children)}";
-    }
-
-    private static Dictionary<string, string>? Status(int pid)
-    {
-        try
-        {
-            return File.ReadLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-                .ToDictionary(p => p[0], p => p[1].Trim(), StringComparer.Ordinal);
-        }
-        catch (IOException)
-        {
-            return null; // the process has exited since the listing
-        }
-    }
+    public static string Placement() =>
+        $"harness on {ChildProcesses.Status(Environment.ProcessId)?.GetValueOrDefault("Cpus_allowed_list")}; its processes: "
+        + string.Join(", ", ChildProcesses.List().Select(c => $"{c.Status.GetValueOrDefault("Name")} {c.Pid} on {c.Status.GetValueOrDefault("Cpus_allowed_list")}"));
 
     private static IEnumerable<int> Threads() => Directory.EnumerateDirectories("/proc/self/task")
         .Select(d => int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture));
