@@ -53,13 +53,14 @@ public static class EngineAkkaConfiguration
         {
             var journal = provider.GetRequiredService<IOptions<JournalOptions>>().Value;
             var contentRoot = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
+            var entityServices = new Lazy<RecipientEntityServices>(provider.GetRequiredService<RecipientEntityServices>, LazyThreadSafetyMode.PublicationOnly);
             builder
                 // First: the cluster's and sharding's defaults go under the settings prepended after them.
                 .WithClustering()
-                // Services are resolved when the first entity starts, so a host that never routes to a recipient needs none.
+                // Services are resolved when the first entity starts (once), so a host that never routes to a recipient needs none.
                 .WithShardRegion<RecipientEntity>(
                     RecipientRegion,
-                    entityId => RecipientEntity.Props(EntityKey(entityId), provider.GetRequiredService<RecipientEntityServices>()),
+                    entityId => RecipientEntity.Props(EntityKey(entityId), entityServices.Value),
                     new RecipientMessageExtractor(RecipientMessageExtractor.DefaultNumberOfShards),
                     new ShardOptions { HandOffStopMessage = StopRecipient.Instance, StateStoreMode = StateStoreMode.DData, RememberEntities = false })
                 // One layer, merged here (overrides first): the environment's akka keys, the database, config/akka.hocon.

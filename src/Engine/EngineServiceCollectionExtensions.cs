@@ -55,8 +55,6 @@ public static class EngineServiceCollectionExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 MaxConnectionsPerServer = provider.GetRequiredService<IOptions<AwsOptions>>().Value.MaxConnectionsPerEndpoint,
             })
-            // Sends wait here, after signing and just before the wire, for room in their channel's 1-second window.
-            .AddHttpMessageHandler<ProviderRateHandler>()
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<ProviderHealth>();
@@ -137,7 +135,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<SendThrottles>();
         services.TryAddSingleton(provider => new ClusterSendSlots(
             () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef, provider.GetRequiredService<TimeProvider>()));
-        services.TryAddTransient<ProviderRateHandler>();
+        services.TryAddSingleton<SendGate>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());
     }

@@ -170,6 +170,13 @@ public sealed class EngineProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP (<paramref name="stalled"/>) or SIGCONT: the process stands still, as on a machine that stalls, then goes on.</summary>
+    public async Task StallAsync(bool stalled)
+    {
+        using var signal = Process.Start("kill", [stalled ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await signal.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
     public async Task KillHardAsync()
     {
@@ -192,6 +199,8 @@ public sealed class EngineProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            // A stopped process takes its SIGKILL only once it runs again.
+            await StallAsync(false);
             await KillHardAsync();
         }
 

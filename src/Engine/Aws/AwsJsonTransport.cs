@@ -24,13 +24,6 @@ public sealed partial class AwsJsonTransport
     /// <summary>Name of the pooled <see cref="HttpClient"/> registered for AWS calls.</summary>
     public const string HttpClientName = "aws";
 
-    /// <summary>
-    /// Set on a request while a handler of the pipeline holds it back (waiting for room in the send rate) and cleared
-    /// as it goes on to the wire: a call that times out while it is set certainly never reached the provider. Unset
-    /// counts as "may have reached it", so a pipeline without such a handler stays on the safe side.
-    /// </summary>
-    public static readonly HttpRequestOptionsKey<bool> HeldBeforeTheWire = new("messaging.held-before-the-wire");
-
     private const string CredentialsUnavailable = "CredentialsUnavailable";
 
     private static readonly MediaTypeHeaderValue Json10 = new("application/x-amz-json-1.0");
@@ -188,16 +181,13 @@ public sealed partial class AwsJsonTransport
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var neverSent = request.Options.TryGetValue(HeldBeforeTheWire, out var held) && held;
             LogTimeout(service, target ?? path, _requestTimeout + extraWait);
             return AwsResult<TResponse>.Failure(Error(
                 service,
                 ProviderErrorKind.Transient,
                 "Timeout",
-                neverSent
-                    ? $"Still waiting for room in the send rate after {(_requestTimeout + extraWait).TotalSeconds:0.#} s; not sent."
-                    : $"No complete answer within {(_requestTimeout + extraWait).TotalSeconds:0.#} s.",
-                outcomeUnknown: !neverSent));
+                $"No complete answer within {(_requestTimeout + extraWait).TotalSeconds:0.#} s.",
+                outcomeUnknown: true));
         }
         catch (HttpRequestException ex)
         {

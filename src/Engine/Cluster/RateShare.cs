@@ -26,8 +26,8 @@ internal static partial class RateShare
         CoordinatedShutdown.Get(system).AddTask(ReturnedPhase, "wait-for-the-last-sends-window", async () =>
         {
             throttles.Hold(true);
-            var wait = throttles.QuietAt - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            // A call still open moves the quiet moment on until it is answered (a second after that).
+            while (throttles.QuietAt - time.GetUtcNow() is var wait && wait > TimeSpan.Zero)
             {
                 await time.WaitRoundedUpAsync(wait, CancellationToken.None).ConfigureAwait(false);
             }

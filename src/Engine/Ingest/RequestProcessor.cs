@@ -31,6 +31,9 @@ internal sealed partial class RequestProcessor(
     /// <summary>SQS counts a message's 12-hour visibility limit from its receive; stay safely inside it.</summary>
     private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(11);
 
+    /// <summary>On a request's fresh copy: how many copies were made because its entity did not answer in time.</summary>
+    public const string UnansweredCopiesAttribute = "unansweredCopies";
+
     /// <summary>SQS's longest per-message delay.</summary>
     private static readonly TimeSpan LongestMessageDelay = TimeSpan.FromMinutes(15);
 
@@ -68,9 +71,11 @@ internal sealed partial class RequestProcessor(
         {
             // No answer in time: Akka may have dropped the message (sharding drops what it buffered for a shard being
             // handed off), or the entity is still busy with it. Not a failure of the request: put it back without
-            // counting an attempt; if its entity did decide it meanwhile, the next receive finds that out (a duplicate).
+            // counting an attempt. Its entity gives up waiting for the send rate for it (a send whose intent is written
+            // goes through, and the next receive finds a duplicate), so no stale Deliver waits there for a later send.
+            recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
             metrics.Retried();
-            await PutBackAsync(inFlight, sending.Value.RetryDelay(1), Describe(e), request.MessageId, cancellationToken).ConfigureAwait(false);
+            await PutBackUnansweredAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (Exception e)
@@ -81,7 +86,12 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
-        LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            // Not even the recipient key's text is made per request unless it is logged.
+            LogOutcome(request.MessageId, key.ToString(), outcome.GetType().Name);
+        }
+
         if (outcome is DeliveryOutcome.Unconfirmed unconfirmed)
         {
             // Not an error to retry, but the operator should know: the recipient may or may not have it.
@@ -167,11 +177,41 @@ internal sealed partial class RequestProcessor(
     }
 
     /// <summary>
+    /// Puts back a request its entity did not answer. Receives spent waiting are not failed attempts, but they are not
+    /// free either: on a standard queue the last receive makes a fresh copy (its receive count starts over), so the
+    /// copies are counted in <see cref="UnansweredCopiesAttribute"/>, and the receive that would make copy number
+    /// <c>MaxAttempts</c> dead-letters the request with the reason instead — an entity that never answers must not
+    /// keep a request cycling forever.
+    /// </summary>
+    private async Task PutBackUnansweredAsync(InFlightRequest inFlight, string messageId, string why, CancellationToken cancellationToken)
+    {
+        var copies = UnansweredCopies(inFlight.Message);
+        if (inFlight.IsLastReceive && !QueueDirectory.IsFifo(inFlight.Lane.Name) && copies + 1 >= sending.Value.MaxAttempts)
+        {
+            var receives = inFlight.Message.ApproximateReceiveCount;
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"its recipient's entity did not answer within {sending.Value.DeliveryTimeout} on any receive of {copies + 1} cop(ies) of the request; last: {why}",
+                receives, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await PutBackAsync(inFlight, sending.Value.RetryDelay(1), why, messageId, cancellationToken,
+            new KeyValuePair<string, MessageAttributeValue>(UnansweredCopiesAttribute, MessageAttributeValue.Number(copies + 1))).ConfigureAwait(false);
+    }
+
+    private static int UnansweredCopies(Message message) =>
+        message.MessageAttributes?.TryGetValue(UnansweredCopiesAttribute, out var value) == true &&
+        int.TryParse(value.StringValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var copies)
+            ? copies
+            : 0;
+
+    /// <summary>
     /// Hides the request until it is due again. On its queue's last allowed receive that would hand it to SQS's redrive
     /// backstop (no reason); a standard queue then takes a fresh, delayed copy instead (receive count starts over), and a
     /// FIFO queue, which takes no per-message delay, dead-letters it with the reason.
     /// </summary>
-    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken)
+    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken,
+        KeyValuePair<string, MessageAttributeValue>? copyAttribute = null)
     {
         if (!inFlight.IsLastReceive)
         {
@@ -179,7 +219,7 @@ internal sealed partial class RequestProcessor(
         }
         else if (!QueueDirectory.IsFifo(inFlight.Lane.Name))
         {
-            await RequeueAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+            await RequeueAsync(inFlight, delay, cancellationToken, copyAttribute).ConfigureAwait(false);
         }
         else
         {
@@ -196,7 +236,8 @@ internal sealed partial class RequestProcessor(
     /// queues take no per-message delay; there the request is hidden instead, and a pause longer than
     /// (MaxAttempts + 2) × the delay lets SQS move it to the DLQ, from where it can be redriven.
     /// </summary>
-    private async Task RequeueAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken)
+    private async Task RequeueAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken,
+        KeyValuePair<string, MessageAttributeValue>? copyAttribute = null)
     {
         if (QueueDirectory.IsFifo(inFlight.Lane.Name))
         {
@@ -204,11 +245,17 @@ internal sealed partial class RequestProcessor(
             return;
         }
 
+        var attributes = inFlight.Message.MessageAttributes;
+        if (copyAttribute is { } added)
+        {
+            attributes = new Dictionary<string, MessageAttributeValue>(attributes ?? []) { [added.Key] = added.Value };
+        }
+
         var copy = await SqsErrors.TryAsync(ct => sqs.SendMessageAsync(new SendMessageRequest
         {
             QueueUrl = inFlight.Lane.Url,
             MessageBody = inFlight.Message.Body,
-            MessageAttributes = inFlight.Message.MessageAttributes,
+            MessageAttributes = attributes,
             DelaySeconds = SqsMessageViews.Seconds(delay > LongestMessageDelay ? LongestMessageDelay : delay),
         }, ct), cancellationToken).ConfigureAwait(false);
         if (!copy.IsSuccess)

@@ -6,11 +6,14 @@ namespace Messaging.Engine.Throttling;
 /// a little ahead, so the caller can make its send intent durable meanwhile; <see cref="WaitForSlotAsync"/> then waits
 /// for the slot. Two guarantees:
 /// <list type="bullet">
-/// <item>No 1-second window ever holds more than <see cref="Limit"/> calls: the last <c>Limit</c> call times are kept,
-/// and a call waits until the oldest of them is a second old (<see cref="EnterWindowAsync"/>). This is checked in the
-/// HTTP pipeline as each request leaves, so nothing between permit and wire (a journal write, a busy thread pool)
-/// can bunch calls up.</item>
-/// <item>While there is work, permits flow at the rate: the pacing clock advances by whole intervals, so a late
+/// <item>No 1-second window <b>of the provider's clock</b> ever holds more than <see cref="Limit"/> calls. A call holds a
+/// place in the window from just before it starts (<see cref="EnterWindowAsync"/>) until a second after its answer
+/// (<see cref="LeaveWindow"/>), and enters only while fewer than <c>Limit</c> places are held. The provider counts a call
+/// somewhere between those two moments, so of any <c>Limit + 1</c> calls the last to enter did so while the others
+/// still held their places — they cannot all fall into one provider second, however late a cold connection, a busy
+/// machine or the network delivers them.</item>
+/// <item>While there is work, permits flow at the rate the window lets through — the limit per second plus the calls'
+/// recent duration: the pacing clock advances by whole intervals, so a late
 /// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
 /// </list>
@@ -23,10 +26,11 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private const double RecoveryPerSecond = 0.05;
     private const double AtLimitDecrease = 0.995;
 
-    // The window is checked over a hair more than a second, for the last step between the check and the bytes
-    // leaving (the connection pool, a thread preempted on a busy machine: 2 ms was not always enough on 2 cores).
-    // 5 ms costs at most 0.5 % of the rate.
-    internal static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1_005);
+    // A call's place in the window is held for this long after its answer.
+    internal static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+
+    // How much each call's duration moves the average the pace allows for.
+    private const double DurationWeight = 0.1;
 
     private static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
 
@@ -51,8 +55,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private readonly Task _pump;
     private double _limit;
     private double _pace;
-    // The last Limit calls made (the window at the wire), and the last Limit slots handed out with permits.
+    // When the last Limit calls were answered, in that order (with the calls still open, the window's held places),
+    // and the last Limit slots handed out with permits.
     private readonly TimeRing _calls = new();
+    private int _open;
+    private TaskCompletionSource? _answered;
+    private double _durationTicks;
     private readonly TimeRing _slots = new();
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
@@ -135,14 +143,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         _signal.Release();
     }
 
-    /// <summary>When the last call entered the window (<see cref="DateTimeOffset.MinValue"/> if none has).</summary>
+    /// <summary>When the last call was answered, now while a call is open (<see cref="DateTimeOffset.MinValue"/> if none was made).</summary>
     public DateTimeOffset LastCallAt
     {
         get
         {
             lock (_gate)
             {
-                return _calls.Length == 0 ? _lastUnlimitedCall : _calls.Newest;
+                return _open > 0 ? _time.GetUtcNow() : _calls.Length == 0 ? _lastUnlimitedCall : _calls.Newest;
             }
         }
     }
@@ -168,36 +176,73 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Waits until the last second's calls leave room for one more, and counts it. Called by
-    /// <see cref="ProviderRateHandler"/> as the request leaves for the provider, so what is counted is what the
-    /// provider sees.
+    /// Waits until fewer than <see cref="Limit"/> places in the window are held (calls open, or answered less than a
+    /// second ago), then holds one for this call: the call starts only after this returns, and must be followed by
+    /// <see cref="LeaveWindow"/> once it is answered or has failed.
     /// </summary>
-    /// <returns>The time the call was counted at.</returns>
+    /// <returns>The time the call entered the window.</returns>
     public async ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             TimeSpan wait;
+            Task? answered = null;
             lock (_gate)
             {
                 var now = _time.GetUtcNow();
-                if (_calls.Length == 0)
+                if (_calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length)
                 {
-                    _lastUnlimitedCall = now;
+                    _open++;
                     return now;
                 }
 
-                wait = _calls.Oldest + Window - now;
-                if (wait <= TimeSpan.Zero)
+                if (_calls.FirstAfter(now - Window) is { } oldest)
                 {
-                    _calls.Add(now);
-                    return now;
+                    wait = oldest + Window - now;
+                }
+                else
+                {
+                    // Every place is held by an open call: the first answer starts its second.
+                    wait = Timeout.InfiniteTimeSpan;
+                    answered = (_answered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
                 }
             }
 
             Interlocked.Increment(ref _windowWaits);
-            await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
+            if (answered is not null)
+            {
+                await answered.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
+            }
         }
+    }
+
+    /// <summary>The call that entered at <paramref name="enteredAt"/> was answered (or failed): its place is held a second more.</summary>
+    public void LeaveWindow(DateTimeOffset enteredAt)
+    {
+        TaskCompletionSource? answered;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            _open--;
+            if (_calls.Length == 0)
+            {
+                _lastUnlimitedCall = now;
+            }
+            else
+            {
+                _calls.Add(now);
+            }
+
+            var duration = Math.Max(0, (now - enteredAt).Ticks);
+            _durationTicks = _durationTicks == 0 ? duration : (_durationTicks * (1 - DurationWeight)) + (duration * DurationWeight);
+            (answered, _answered) = (_answered, null);
+        }
+
+        answered?.TrySetResult();
     }
 
     /// <summary>The provider said slow down: ease the pace off a little or halve it (see the class), at most once a second.</summary>
@@ -327,7 +372,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // ago at the earliest. Else a burst followed by full-rate demand would leave the burst's worth of calls
             // waiting at the window for as long as the demand lasts — each with its send intent already durable,
             // so each a send recorded unknown if the process dies meanwhile.
-            if (_slots.Length > 0 && _slots.Oldest + Window is var earliest && next < earliest)
+            if (_slots.Length > 0 && _slots.Oldest + Occupancy() is var earliest && next < earliest)
             {
                 next = earliest;
             }
@@ -407,9 +452,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    // Paced over the window's length, not a bare second: a pump a hair faster than the window lets through would pile
-    // calls up in EnterWindowAsync, each waking at the same moment for one free place.
-    private TimeSpan PaceInterval() => Window / _pace;
+    // Paced over what a call holds its place for, not a bare second: a pump faster than the window lets through would
+    // pile calls up in EnterWindowAsync, each with its send intent already durable.
+    private TimeSpan PaceInterval() => Occupancy() / _pace;
+
+    /// <summary>How long a call holds its place in the window: a second, plus what calls have recently taken.</summary>
+    private TimeSpan Occupancy() => Window + TimeSpan.FromTicks((long)_durationTicks);
 
     private bool HasWaiters()
     {
@@ -507,6 +555,25 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             _ticks[_oldest] = at.UtcTicks;
             _oldest = (_oldest + 1) % _ticks.Length;
+        }
+
+        /// <summary>How many times are later than <paramref name="after"/> (the ring's times are added in order).</summary>
+        public int CountAfter(DateTimeOffset after)
+        {
+            var k = 0;
+            while (k < _ticks.Length && _ticks[(_oldest + k) % _ticks.Length] <= after.UtcTicks)
+            {
+                k++;
+            }
+
+            return _ticks.Length - k;
+        }
+
+        /// <summary>The earliest time later than <paramref name="after"/>, if any.</summary>
+        public DateTimeOffset? FirstAfter(DateTimeOffset after)
+        {
+            var count = CountAfter(after);
+            return count == 0 ? null : At((_oldest + _ticks.Length - count) % _ticks.Length);
         }
 
         /// <summary>How many places hold a time.</summary>

@@ -157,13 +157,54 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         Assert.All(statuses.Where(s => !unknown.Contains(s.Key)), s => Assert.Equal("sent", s.Value));
         var lost = distinct.Select(d => d.Id).Where(id => !unknown.Contains(id) && !perId.ContainsKey(id)).ToList();
         Assert.True(lost.Count == 0, $"recorded sent but never reached the provider: {string.Join(", ", lost.Take(20))}");
-        // In flight on the killed node: its intents are durable before the call waits for room in the provider's
-        // 1-second window (ProviderRateHandler), so up to a second of its share of the rate, plus the calls on the wire.
+        // In flight on the killed node: its intents are durable before the call waits for room in its 1-second window
+        // (SendGate), so up to a second of its share of the rate, plus the calls on the wire.
         var inFlightBound = AccountRate / Nodes.Length + 10;
         Assert.True(unknown.Count <= inFlightBound,
             $"{unknown.Count} sends recorded unknown; only those in flight on the killed node can be (at most {inFlightBound})\n{await HistoryAsync(unknown.Take(30))}");
-        // The killed node's last lines may not have reached its output.
-        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: sends.Count - 100);
+        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: distinct.Count - unknown.Count);
+        await AssertQueueEmptyAsync($"{_prefix}-dlq");
+    }
+
+    [Fact]
+    public async Task A_node_stalled_until_the_others_removed_it_puts_no_second_above_the_account_rate_and_sends_nothing_twice()
+    {
+        foreach (var node in Nodes)
+        {
+            StartNode(node);
+        }
+
+        await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 3, Deadline, "three nodes are live");
+        var distinct = new List<(string Id, string To)>();
+        await EnqueueAsync(SharedQueue, Enumerable.Range(0, 4_000).Select(i => Request($"s-{i}", i, distinct)));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(Sends().Count >= 600), Deadline, "the nodes send");
+
+        // Node b stands still mid-send (a VM paused, a long GC) until the others have downed and removed it and taken
+        // its share of the rate; then it runs again, with sends that were waiting for their slot and calls it made.
+        var stalled = _engines[1];
+        await stalled.StallAsync(true);
+        await AwaitCondition.UntilAsync(async () => await MembersUpAsync(_engines[0]) == 2 && await MembersUpAsync(_engines[2]) == 2,
+            Deadline, "the others remove the stalled node");
+        var sentWhileStalled = Sends().Count;
+        await stalled.StallAsync(false);
+
+        await AwaitDrainedAsync(distinct.Count);
+        // Downed while it stood still, it learns so and stops (its supervisor starts it again as a new node).
+        await stalled.ExitedAsync(Deadline);
+
+        var sends = Sends();
+        var perId = sends.GroupBy(MessageIdOf).ToDictionary(g => g.Key, g => g.Count());
+        var twice = perId.Where(p => p.Value > 1).Select(p => $"{p.Key}×{p.Value}").ToList();
+        Assert.True(twice.Count == 0, $"sent more than once: {string.Join(", ", twice.Take(20))}");
+        var statuses = await StatusesAsync();
+        Assert.Equal(4_000, statuses.Count);
+        var unknown = statuses.Where(s => s.Value == "unknown").Select(s => s.Key).ToHashSet();
+        Assert.All(statuses.Where(s => !unknown.Contains(s.Key)), s => Assert.Equal("sent", s.Value));
+        var inFlightBound = AccountRate / Nodes.Length + 10;
+        Assert.True(unknown.Count <= inFlightBound,
+            $"{unknown.Count} sends recorded unknown; only those in flight on the stalled node can be (at most {inFlightBound})\n{await HistoryAsync(unknown.Take(30))}");
+        Assert.True(sends.Count > sentWhileStalled, "nothing was sent after the stalled node ran again");
+        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: distinct.Count - unknown.Count);
         await AssertQueueEmptyAsync($"{_prefix}-dlq");
     }
 
@@ -265,7 +306,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         environment["Host__Auth__SigningKey"] = OperatorTokens.Secret;
         environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
         environment["Logging__Console__UseUtcTimestamp"] = "true";
-        environment["Logging__LogLevel__Messaging.Engine.Throttling.ProviderRateHandler"] = "Debug";
+        environment["Logging__LogLevel__Messaging.Engine.Throttling.SendGate"] = "Debug";
         _engines.Add(EngineProcess.Start(typeof(Program).Assembly.Location, environment));
     }
 
@@ -357,7 +398,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     {
         var lines = output.Split('\n');
         var kept = string.Join('\n', lines.Where((line, i) => !line.Contains("A send entered", StringComparison.Ordinal)
-            && !(line.Contains("ProviderRateHandler", StringComparison.Ordinal) && i + 1 < lines.Length && lines[i + 1].Contains("A send entered", StringComparison.Ordinal))));
+            && !(line.Contains("SendGate", StringComparison.Ordinal) && i + 1 < lines.Length && lines[i + 1].Contains("A send entered", StringComparison.Ordinal))));
         return kept.Length <= 8_000 ? kept : kept[^8_000..];
     }
 
@@ -378,28 +419,27 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     }
 
     /// <summary>
-    /// No 1-second window, over every node's sends merged, holds more than the account rate. The times are those each
-    /// node logged as its send entered the rate window (its clock; all nodes share this machine's). The receiving
-    /// proxy's clock is no judge here: when this 2-core machine stalls the test process for half a second, the sends
-    /// that queued in its socket meanwhile all get the same arrival time. Its busiest window is reported beside.
+    /// No 1-second window of the provider's clock — when each send arrived at the proxy in front of the SES peer, over
+    /// every node's sends — holds more than the account rate. What the nodes logged as each call's start (their clocks,
+    /// all this machine's) says, when it fails, which node sent how many around that second.
     /// </summary>
     private void AssertNoWindowAboveTheAccountRate(List<ForwardedRequest> sends, int expectedAtLeast)
     {
-        var entered = _engines.SelectMany((e, node) => WindowEntry().Matches(e.Output).Select(m => (Node: node,
-                At: DateTimeOffset.UnixEpoch.AddTicks(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerMicrosecond))))
-            .ToList();
-        Assert.True(entered.Count >= expectedAtLeast, $"the nodes logged {entered.Count} sends entering the window, fewer than {expectedAtLeast}");
-        var (busiest, from) = BusiestSecond(entered.Select(e => e.At).ToList());
-        var (atProxy, proxyFrom) = BusiestSecond(sends.Select(s => s.ArrivedAt).ToList());
+        Assert.True(sends.Count >= expectedAtLeast, $"the provider saw {sends.Count} sends, fewer than {expectedAtLeast}");
+        var (busiest, from) = BusiestSecond(sends.Select(s => s.ArrivedAt).ToList());
         if (busiest > AccountRate)
         {
-            // Which process sent how many in that second, and what each said about the cluster around it.
-            var byNode = entered.Where(e => e.At >= from && e.At < from.AddSeconds(1)).GroupBy(e => e.Node)
+            var started = _engines.SelectMany((e, node) => WindowEntry().Matches(e.Output).Select(m => (Node: node,
+                    At: DateTimeOffset.UnixEpoch.AddTicks(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerMicrosecond))))
+                .ToList();
+            var byNode = started.Where(e => e.At >= from.AddSeconds(-0.5) && e.At < from.AddSeconds(1)).GroupBy(e => e.Node)
                 .Select(g => $"process {g.Key}: {g.Count()}");
+            var (atNodes, nodesFrom) = BusiestSecond(started.Select(e => e.At).ToList());
             var cluster = _engines.Select((e, node) => $"process {node}:\n" + string.Join("\n",
                 e.Output.Split('\n').Where(l => l.Contains("node(s)", StringComparison.Ordinal) || l.Contains("cluster", StringComparison.Ordinal))));
-            Assert.Fail($"the 1-second window from {from:HH:mm:ss.fff} held {busiest} sends ({string.Join(", ", byNode)}); the account rate is " +
-                $"{AccountRate} (at the proxy: {atProxy} from {proxyFrom:HH:mm:ss.fff})\n{string.Join("\n", cluster)}");
+            Assert.Fail($"the provider's 1-second window from {from:HH:mm:ss.fff} held {busiest} sends; the account rate is {AccountRate}. " +
+                $"Calls started from half a second before it: {string.Join(", ", byNode)}; busiest second by the nodes' clocks: {atNodes} " +
+                $"from {nodesFrom:HH:mm:ss.fff}\n{string.Join("\n", cluster)}");
         }
     }
 
@@ -463,20 +503,25 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
                 return 0;
             }
 
-            using var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline), Timeout = TimeSpan.FromSeconds(10) };
-            api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
-            using var answer = await api.GetAsync("/cluster");
-            if (!answer.IsSuccessStatusCode)
-            {
-                return 0;
-            }
-
-            using var view = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
-            var up = view.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up");
-            fewest = Math.Min(fewest, up);
+            fewest = Math.Min(fewest, await MembersUpAsync(engine));
         }
 
         return fewest == int.MaxValue ? 0 : fewest;
+    }
+
+    /// <summary>How many members <paramref name="engine"/>'s cluster view shows Up.</summary>
+    private async Task<int> MembersUpAsync(EngineProcess engine)
+    {
+        using var api = new HttpClient { BaseAddress = await engine.ListeningAtAsync(Deadline), Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", OperatorTokens.Hs256("reader"));
+        using var answer = await api.GetAsync("/cluster");
+        if (!answer.IsSuccessStatusCode)
+        {
+            return 0;
+        }
+
+        using var view = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        return view.RootElement.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up");
     }
 
     private const string SendingAtShare = "sends at its share of the rates";

@@ -92,23 +92,6 @@ public sealed class AwsJsonTransportErrorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_send_that_times_out_waiting_for_room_in_the_send_rate_certainly_was_not_sent()
-    {
-        // The email rate is 1/s until the SES quota is read: a second send waits about a second for the window.
-        await using var services = AwsTestServices.Create(ses: _server.Endpoint, requestTimeout: TimeSpan.FromMilliseconds(300));
-        var ses = services.GetRequiredService<SesClient>();
-        _server.Script(new ScriptedResponse(200, """{"MessageId":"first"}"""));
-        var email = new SesEmail { From = "shop@example.com", To = ["ana@example.com"], Subject = "s", Text = "t" };
-        Assert.True((await ses.SendEmailAsync(email, default)).IsSuccess);
-
-        var second = await ses.SendEmailAsync(email, default);
-
-        Assert.Equal("Timeout", second.Error!.Code);
-        Assert.False(second.Error.OutcomeUnknown, second.Error.ToString());
-        Assert.Single(_server.Received);
-    }
-
-    [Fact]
     public async Task Cancellation_by_the_caller_throws_instead_of_becoming_an_error()
     {
         _server.Script(new ScriptedResponse(200, """{"MessageId":"late"}""", Delay: TimeSpan.FromSeconds(30)));

@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 using Akka.Actor;
 using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
-using Microsoft.Extensions.Logging.Abstractions;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Tests.Throttling;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Messaging.Engine.Tests.Cluster;
@@ -18,27 +17,22 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     private const double AccountRate = 2;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly InProcessCluster _cluster = new(AccountRate);
-    private readonly List<IDisposable> _clients = [];
+    private readonly AnsweringProvider _provider = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        _clients.ForEach(c => c.Dispose());
+        await _provider.DisposeAsync();
         await _cluster.DisposeAsync();
     }
 
-    /// <summary>One node's HTTP pipeline: its throttles (its share of the cluster) and the rate handler before the wire.</summary>
-    private HttpClient Client(InProcessCluster.Node node, HttpMessageHandler wire, TimeProvider? slotClock = null)
+    /// <summary>One node's sends: its throttles (its share of the cluster) and its gate, with the cluster's slots.</summary>
+    private Func<Task<AwsResult<string>>> Sender(InProcessCluster.Node node, TimeProvider? slotClock = null, IActorRef? allocator = null)
     {
-        var slots = new ClusterSendSlots(() => node.SendSlots, slotClock ?? TimeProvider.System);
-        var client = new HttpClient(new ProviderRateHandler(node.Throttles, slots, TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = wire });
-        _clients.Add(client);
-        return client;
+        var gate = _provider.Gate(node.Throttles, new ClusterSendSlots(() => allocator ?? node.SendSlots, slotClock ?? TimeProvider.System));
+        return () => gate.SendAsync(node.Throttles.Email, AnsweringProvider.Email(), default);
     }
-
-    private static HttpRequestMessage SendEmail() =>
-        new(HttpMethod.Post, "http://ses.test/v2/email/outbound-emails") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
 
     private async Task<InProcessCluster.Node[]> ThreeNodesAsync()
     {
@@ -95,15 +89,14 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     {
         var nodes = await ThreeNodesAsync();
         Assert.All(nodes, n => Assert.Equal(3, n.Throttles.Nodes));
-        var arrivals = new ConcurrentQueue<long>();
         // Each node alone would allow one call in every second: three a second together, over the account's two.
-        var clients = nodes.Select(n => Client(n, new Answering(arrivals))).ToList();
+        var senders = nodes.Select(n => Sender(n)).ToList();
 
-        var sends = clients.SelectMany(client => Enumerable.Range(0, 4).Select(_ => client.SendAsync(SendEmail()))).ToList();
+        var sends = senders.SelectMany(send => Enumerable.Range(0, 4).Select(_ => send())).ToList();
         await Task.WhenAll(sends).WaitAsync(Deadline);
 
-        Assert.All(sends, send => Assert.True(send.Result.IsSuccessStatusCode));
-        var times = arrivals.Order().ToList();
+        Assert.All(sends, send => Assert.True(send.Result.IsSuccess, send.Result.Error?.ToString()));
+        var times = _provider.Arrivals.Select(a => a.At).Order().ToList();
         Assert.Equal(12, times.Count);
         // Any three consecutive arrivals span at least a second: no 1-second window holds more than two.
         var tightest = Enumerable.Range(0, times.Count - 2).Min(i => Stopwatch.GetElapsedTime(times[i], times[i + 2]));
@@ -114,32 +107,28 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     public async Task A_send_that_gets_no_answer_from_the_allocator_fails_as_never_sent()
     {
         var nodes = await ThreeNodesAsync();
-        var arrivals = new ConcurrentQueue<long>();
         // An allocator that never answers (moving, or on the far side of a partition).
         var silent = nodes[0].System.ActorOf(Props.Create(() => new Silent()));
-        var slots = new ClusterSendSlots(() => silent, TimeProvider.System);
-        using var client = new HttpClient(new ProviderRateHandler(nodes[0].Throttles, slots, TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering(arrivals) });
 
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(SendEmail()));
+        var refused = (await Sender(nodes[0], allocator: silent)().WaitAsync(Deadline)).Error!;
 
-        // A connection error is what the AWS transport reads as "never left": the send is retried, not recorded unknown.
-        Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
-        Assert.IsType<SendSlotUnavailableException>(refused.InnerException);
-        Assert.Empty(arrivals);
+        // Transient and not of unknown outcome: the send is retried, not recorded unknown.
+        Assert.Equal(ProviderErrorKind.Transient, refused.Kind);
+        Assert.False(refused.OutcomeUnknown);
+        Assert.Contains("No email send slot", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(_provider.Arrivals);
     }
 
     [Fact]
     public async Task A_node_too_slow_to_use_its_slots_does_not_send_late_but_fails_as_never_sent()
     {
         var nodes = await ThreeNodesAsync();
-        var arrivals = new ConcurrentQueue<long>();
-        var client = Client(nodes[0], new Answering(arrivals), new StallingClock());
+        var refused = (await Sender(nodes[0], new StallingClock())().WaitAsync(Deadline)).Error!;
 
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(SendEmail()));
-
-        Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
+        Assert.Equal(ProviderErrorKind.Transient, refused.Kind);
+        Assert.False(refused.OutcomeUnknown);
         Assert.Contains("missed", refused.Message, StringComparison.Ordinal);
-        Assert.Empty(arrivals);
+        Assert.Empty(_provider.Arrivals);
     }
 
     private sealed class Silent : ReceiveActor
@@ -153,14 +142,5 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
         private long _readings;
 
         public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _readings) * TimestampFrequency);
-    }
-
-    private sealed class Answering(ConcurrentQueue<long> arrivals) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            arrivals.Enqueue(Stopwatch.GetTimestamp());
-            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
-        }
     }
 }

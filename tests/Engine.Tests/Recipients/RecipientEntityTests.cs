@@ -82,7 +82,7 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
         var aws = AwsTestServices.Create(ses: provider ?? new Uri("http://127.0.0.1:9"), sms: provider ?? new Uri("http://127.0.0.1:9"));
         _disposables.Add(aws);
         return new RecipientEntityServices(
-            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(), aws.GetRequiredService<SendThrottles>(),
+            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<SendGate>(), aws.GetRequiredService<SendThrottles>(),
             Options.Create(sending ?? new SendingOptions()), Options.Create(new JournalOptions { SnapshotEvery = snapshotEvery }), _time,
             aws.GetRequiredService<ReputationGuard>(), aws.GetRequiredService<ReputationCounter>(), feedback ?? new FeedbackProgress());
     }

@@ -46,7 +46,7 @@ public sealed class RecipientRegionTests : IAsyncLifetime
         var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
         _disposables.Add(aws);
         builder.Services.AddSingleton(new RecipientEntityServices(
-            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<ProviderSender>(), aws.GetRequiredService<SendThrottles>(),
+            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<SendGate>(), aws.GetRequiredService<SendThrottles>(),
             Options.Create(new SendingOptions()), Options.Create(new JournalOptions()), TimeProvider.System,
             aws.GetRequiredService<ReputationGuard>(), aws.GetRequiredService<ReputationCounter>(), new FeedbackProgress()));
         builder.Services.AddEngineActorSystem(builder.Configuration);

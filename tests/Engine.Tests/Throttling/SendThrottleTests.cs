@@ -7,6 +7,9 @@ public sealed class SendThrottleTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
+    /// <summary>One call through the window, answered the moment it starts.</summary>
+    private static async Task CallAsync(SendThrottle throttle) => throttle.LeaveWindow(await throttle.EnterWindowAsync(default));
+
     [Fact]
     public async Task Waiting_high_priority_callers_get_permits_before_earlier_low_priority_ones()
     {
@@ -28,14 +31,86 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 5, priorities: 1, time);
         for (var i = 0; i < 5; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
         }
 
-        var sixth = throttle.EnterWindowAsync(default).AsTask();
+        var sixth = CallAsync(throttle);
         Assert.False(sixth.IsCompleted);
 
         time.Advance(TimeSpan.FromSeconds(1.01));
         await sixth.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task A_call_holds_its_place_in_the_window_until_a_second_after_its_answer()
+    {
+        // The provider counts a call somewhere between its start and its answer: a slow call (a cold connection) may
+        // arrive late, in the same provider second as calls started a second after it. Its place is freed from its answer.
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 2, priorities: 1, time);
+        var slow = await throttle.EnterWindowAsync(default);
+        await CallAsync(throttle);
+
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        throttle.LeaveWindow(slow);
+        time.Advance(TimeSpan.FromMilliseconds(800));
+        // 1.1 s after both started, 1 s after the fast one's answer: one place is free, the slow one's is not.
+        await CallAsync(throttle).WaitAsync(Deadline);
+        var third = CallAsync(throttle);
+        Assert.False(third.IsCompleted, "a call entered less than a second after the slow call's answer");
+
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        await third.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task While_every_place_is_held_by_an_open_call_the_next_waits_for_a_second_after_the_first_answer()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 2, priorities: 1, time);
+        var first = await throttle.EnterWindowAsync(default);
+        await throttle.EnterWindowAsync(default);
+        var third = CallAsync(throttle);
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.WindowWaits >= 1), Deadline, "the third call waits at the window");
+        Assert.False(third.IsCompleted, "a call entered while two calls were open at a limit of two");
+
+        throttle.LeaveWindow(first);
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.WindowWaits >= 2), Deadline, "the third call looks again once the first is answered");
+        Assert.False(third.IsCompleted, "a call entered the moment an open call was answered");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await third.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Permits_are_paced_at_what_the_window_lets_through_when_calls_take_time()
+    {
+        // Each call holds its place for a second after its answer: calls taking 100 ms let 10 through in 1.1 s, not 1 s.
+        // Permits paced any faster would pile their sends up at the window, each with its intent already durable.
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
+        var call = await throttle.EnterWindowAsync(default);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        throttle.LeaveWindow(call);
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        var permits = Enumerable.Range(0, 6).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        // The clock moves in steps well inside a permit's lead, each only once the pump has looked at the last one, so
+        // every permit is handed out before its slot comes and carries the slot the pace gave it.
+        for (var step = 0; step < 200 && !permits.TrueForAll(p => p.IsCompleted); step++)
+        {
+            var naps = throttle.Naps;
+            var granted = permits.Count(p => p.IsCompleted);
+            time.Advance(TimeSpan.FromMilliseconds(5));
+            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || permits.Count(p => p.IsCompleted) > granted),
+                Deadline, "the pump looks at the new time");
+        }
+
+        var slots = (await Task.WhenAll(permits)).Select(p => p.SlotAt).Order().ToList();
+        // After the quiet spell's burst (a quarter second's permits: two at 10/s), one every 110 ms.
+        var gaps = slots.Zip(slots.Skip(1), (a, b) => Math.Round((b - a).TotalMilliseconds)).Skip(2).ToList();
+        Assert.All(gaps, gap => Assert.Equal(110, gap));
     }
 
     [Fact]
@@ -117,14 +192,14 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 5, priorities: 1, time);
         for (var i = 0; i < 5; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
         }
 
         time.Advance(SendThrottle.Window - TimeSpan.FromMilliseconds(0.5));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // On a pool thread: Task.Delay drops a wait's fraction of a millisecond, so a call asking for 0.5 ms would get
         // no wait at all and go round again on this thread, without end while the clock stands still.
-        var sixth = Task.Run(() => throttle.EnterWindowAsync(default).AsTask());
+        var sixth = Task.Run(() => CallAsync(throttle));
         await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.WindowWaits >= 1), Deadline, "the sixth call waits at the window");
         Assert.False(sixth.IsCompleted);
 
@@ -142,7 +217,7 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
         for (var i = 0; i < 10; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
             time.Advance(TimeSpan.FromMilliseconds(10));
         }
 
@@ -150,10 +225,10 @@ public sealed class SendThrottleTests
         throttle.SetLimit(20);
         for (var i = 0; i < 10; i++)
         {
-            await throttle.EnterWindowAsync(default).AsTask().WaitAsync(Deadline);
+            await CallAsync(throttle).WaitAsync(Deadline);
         }
 
-        var overTwenty = throttle.EnterWindowAsync(default).AsTask();
+        var overTwenty = CallAsync(throttle);
         Assert.False(overTwenty.IsCompleted);
 
         // A node joined: the share falls to 5. The newest 5 calls are kept, so the next waits for them to age out.
@@ -163,8 +238,8 @@ public sealed class SendThrottleTests
         Assert.Equal(time.GetUtcNow(), throttle.LastCallAt);
         // Down to 2: the call just made still counts, so one more goes and the one after waits.
         throttle.SetLimit(2);
-        await throttle.EnterWindowAsync(default).AsTask().WaitAsync(Deadline);
-        var third = throttle.EnterWindowAsync(default).AsTask();
+        await CallAsync(throttle).WaitAsync(Deadline);
+        var third = CallAsync(throttle);
         Assert.False(third.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1.01));
         await third.WaitAsync(Deadline);
@@ -213,7 +288,7 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
         for (var i = 0; i < 10; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
         }
 
         // Our window was full, so the provider saw the same calls a little bunched: its clock, not a lower rate.
@@ -234,7 +309,7 @@ public sealed class SendThrottleTests
         time.Advance(TimeSpan.FromSeconds(5));
         for (var i = 0; i < 5; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
             time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
@@ -251,7 +326,7 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
         for (var i = 0; i < 10; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await CallAsync(throttle);
         }
 
         // The ten calls went at the start of the second just gone, so none is "in the last second" any more, but

@@ -1,10 +1,7 @@
-using System.Text;
 using Messaging.Contracts.Requests;
-using Messaging.Engine.Aws;
 using Messaging.Engine.Cluster;
 using Messaging.Engine.Throttling;
 using Messaging.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Engine.Tests.Throttling;
@@ -34,41 +31,26 @@ public sealed class SendThrottlesTests
     }
 
     [Fact]
-    public async Task The_rate_handler_holds_an_SMS_from_a_busy_identity_but_lets_another_identity_through()
+    public async Task The_gate_holds_an_SMS_from_a_busy_identity_but_lets_another_identity_through()
     {
         var time = new ManualTimeProvider();
         await using var throttles = Throttles(time);
-        using var handler = new ProviderRateHandler(throttles, NoDatabase(), TimeProvider.System, NullLogger<ProviderRateHandler>.Instance) { InnerHandler = new Answering() };
-        using var client = new HttpClient(handler);
+        await using var provider = new AnsweringProvider();
+        var gate = provider.Gate(throttles, NoDatabase());
+        Task<bool> SendAsync(string origination) =>
+            gate.SendAsync(throttles.For(Channel.Sms, origination), AnsweringProvider.Sms(origination), default).ContinueWith(r => r.Result.IsSuccess, TaskScheduler.Default);
 
-        await client.SendAsync(SendTextMessage("+15550001111"));
-        var second = client.SendAsync(SendTextMessage("+15550001111"));
-        await client.SendAsync(SendTextMessage("+15559999999")).WaitAsync(Deadline);
+        Assert.True(await SendAsync("+15550001111").WaitAsync(Deadline));
+        var second = SendAsync("+15550001111");
+        Assert.True(await SendAsync("+15559999999").WaitAsync(Deadline));
 
         Assert.False(second.IsCompleted, "a second SMS from a 1/s number went out in the same second");
         time.Advance(TimeSpan.FromSeconds(1.01));
-        await second.WaitAsync(Deadline);
-    }
-
-    private static HttpRequestMessage SendTextMessage(string origination)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "http://sms.test/")
-        {
-            Content = new StringContent(
-                $$"""{"DestinationPhoneNumber":"+15551230000","MessageBody":"hi","Context":{"OriginationIdentity":"nested, ignored"},"OriginationIdentity":"{{origination}}"}""",
-                Encoding.UTF8, "application/x-amz-json-1.0"),
-        };
-        request.Headers.TryAddWithoutValidation(AwsJsonTransport.TargetHeader, "PinpointSMSVoiceV2.SendTextMessage");
-        return request;
+        Assert.True(await second.WaitAsync(Deadline));
+        Assert.Equal(3, provider.Arrivals.Count);
     }
 
     /// <summary>One node alone never asks for a shared send slot: this fails the test if it does.</summary>
     private static ClusterSendSlots NoDatabase() =>
         new(() => throw new InvalidOperationException("A single node asked the database for a send slot."), TimeProvider.System);
-
-    private sealed class Answering : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
-    }
 }

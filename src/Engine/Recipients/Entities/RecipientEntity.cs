@@ -24,7 +24,7 @@ namespace Messaging.Engine.Recipients.Entities;
 /// actor; the read tables change in the events' transaction (<see cref="WithReadModel"/>). A journal failure stops the
 /// entity (Akka's rule: whether the event was stored is unknown) after answering the asker with the failure.
 /// </remarks>
-public sealed class RecipientEntity : ReceivePersistentActor
+public sealed class RecipientEntity : UntypedPersistentActor
 {
     /// <summary>How soon a request due for reconciliation looks again while the feedback queue is not read up to its deadline.</summary>
     private static readonly TimeSpan FeedbackRecheck = TimeSpan.FromMinutes(1);
@@ -35,7 +35,6 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private readonly RecipientKey _key;
     private readonly RecipientEntityServices _services;
     private readonly EventStore _store;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private RecipientState _state = RecipientState.Empty;
 
     // Who waits for the command being handled; the send in flight, if any (then every command is stashed), and its wait
@@ -45,63 +44,126 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private PermitWait? _permitWait;
     private bool _handingOff;
 
+    // The behaviour: Ready, or Sending while a send is in flight. A flag and two switches rather than Become with
+    // Command<T> handlers, which compile a matcher for every new entity and every change of behaviour.
+    private bool _sending;
+
     public RecipientEntity(RecipientKey key, RecipientEntityServices services)
     {
         _key = key;
         _services = services;
         PersistenceId = key.ToString();
         _store = EventStores.Get(Context.System).ForDefaultJournal(Context.System);
-        Recover<SnapshotOffer>(offer => _state = (RecipientState)offer.Snapshot);
-        Recover<IRecipientEvent>(e => _state = _state.Apply(e));
-        Ready();
     }
 
     /// <summary>The recipient key, as the in-house journal named it, so old histories keep their ids.</summary>
     public override string PersistenceId { get; }
 
+    /// <summary>Props that construct the entity directly: no expression to take apart, no constructor looked up per entity.</summary>
     public static Props Props(RecipientKey key, RecipientEntityServices services) =>
-        Akka.Actor.Props.Create(() => new RecipientEntity(key, services));
+        Akka.Actor.Props.CreateBy(new Producer(key, services));
 
     private DateTimeOffset Now => _services.Time.GetUtcNow();
 
-    private void Ready()
+    protected override void OnRecover(object message)
     {
-        CommandAsync<Deliver>(DeliverAsync);
-        CommandAsync<RecordRejectedRequest>(RecordRejectionAsync);
-        Command<RecordProviderFeedback>(f => Decide(
-            RecipientDecisions.Feedback(_state, f.Feedback, f.Recalled, _services.Sending.TransientBouncesToSuppress, Now), e => e.Count));
-        Command<QueryRecipient>(_ => Sender.Tell(new RecipientSnapshot(_key, _state, LastSequenceNr)));
-        Command<SuppressByOperator>(s => Decide(
-            RecipientDecisions.Suppress(_state, s.By, s.Note, Now),
-            e => e.Count > 0 ? SuppressionChange.Suppressed : SuppressionChange.AlreadySuppressed));
-        Command<UnsuppressByOperator>(u => Decide(
-            RecipientDecisions.Unsuppress(_state, u.By, u.Reason, Now),
-            e => e.Count > 0 ? SuppressionChange.Unsuppressed : SuppressionChange.WasNotSuppressed));
-        Command<StopRecipient>(_ => Context.Stop(Self));
-        // Its Deliver was answered already (or never came): nothing waits any more.
-        Command<AbandonDelivery>(_ => { });
-        Upkeep();
+        switch (message)
+        {
+            case SnapshotOffer offer:
+                _state = (RecipientState)offer.Snapshot;
+                break;
+            case IRecipientEvent e:
+                _state = _state.Apply(e);
+                break;
+            case RecoveryCompleted:
+                // Nothing to do once recovered; handled so that it is not published as an unhandled message.
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        if (!(_sending ? Sending(message) : Ready(message)))
+        {
+            Unhandled(message);
+        }
+    }
+
+    private bool Ready(object message)
+    {
+        switch (message)
+        {
+            case Deliver deliver:
+                RunTask(() => DeliverAsync(deliver));
+                return true;
+            case RecordRejectedRequest rejection:
+                RunTask(() => RecordRejectionAsync(rejection));
+                return true;
+            case RecordProviderFeedback f:
+                Decide(RecipientDecisions.Feedback(_state, f.Feedback, f.Recalled, _services.Sending.TransientBouncesToSuppress, Now), e => e.Count);
+                return true;
+            case QueryRecipient:
+                Sender.Tell(new RecipientSnapshot(_key, _state, LastSequenceNr));
+                return true;
+            case SuppressByOperator s:
+                Decide(
+                    RecipientDecisions.Suppress(_state, s.By, s.Note, Now),
+                    e => e.Count > 0 ? SuppressionChange.Suppressed : SuppressionChange.AlreadySuppressed);
+                return true;
+            case UnsuppressByOperator u:
+                Decide(
+                    RecipientDecisions.Unsuppress(_state, u.By, u.Reason, Now),
+                    e => e.Count > 0 ? SuppressionChange.Unsuppressed : SuppressionChange.WasNotSuppressed);
+                return true;
+            case StopRecipient:
+                Context.Stop(Self);
+                return true;
+            case AbandonDelivery:
+                // Its Deliver was answered already (or never came): nothing waits any more.
+                return true;
+            default:
+                return Upkeep(message);
+        }
     }
 
     /// <summary>While a send is in flight: only its own steps are handled, every command waits for its outcome.</summary>
-    private void Sending()
+    private bool Sending(object message)
     {
-        Command<SendFinished>(OnSendFinished);
-        Command<SendCrashed>(c => Finish(RecipientEntityException.Answer(c.Cause)));
-        Command<PermitGranted>(p =>
+        switch (message)
         {
-            var send = _inFlight!;
-            PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, p.Permit));
-        });
-        Command<PermitRefused>(p =>
-        {
-            EndPermitWait();
-            Finish(_handingOff ? Moving(_inFlight!.Command) : RecipientEntityException.Answer(p.Cause));
-        });
-        Command<AbandonDelivery>(OnAbandoned);
-        Command<StopRecipient>(_ => HandOff());
-        Upkeep();
-        CommandAny(_ => Stash.Stash());
+            case SendFinished finished:
+                OnSendFinished(finished);
+                break;
+            case SendCrashed crashed:
+                Finish(RecipientEntityException.Answer(crashed.Cause));
+                break;
+            case PermitGranted granted:
+                var send = _inFlight!;
+                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, granted.Permit));
+                break;
+            case PermitRefused refused:
+                EndPermitWait();
+                Finish(_handingOff ? Moving(_inFlight!.Command) : RecipientEntityException.Answer(refused.Cause));
+                break;
+            case AbandonDelivery abandoned:
+                OnAbandoned(abandoned);
+                break;
+            case StopRecipient:
+                HandOff();
+                break;
+            default:
+                if (!Upkeep(message))
+                {
+                    Stash.Stash();
+                }
+
+                break;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -131,12 +193,24 @@ public sealed class RecipientEntity : ReceivePersistentActor
     }
 
     /// <summary>Snapshots and the deletes behind them, in either behaviour.</summary>
-    private void Upkeep()
+    private bool Upkeep(object message)
     {
-        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "{0}: a snapshot at #{1} was not saved; recovery replays more events", _key, f.Metadata.SequenceNr));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning(f.Cause, "{0}: events up to #{1} were not deleted; the next snapshot tries again", _key, f.ToSequenceNr));
+        switch (message)
+        {
+            case SaveSnapshotSuccess s:
+                DeleteMessages(s.Metadata.SequenceNr);
+                return true;
+            case SaveSnapshotFailure f:
+                Log.Warning(f.Cause, "{0}: a snapshot at #{1} was not saved; recovery replays more events", _key, f.Metadata.SequenceNr);
+                return true;
+            case DeleteMessagesSuccess:
+                return true;
+            case DeleteMessagesFailure f:
+                Log.Warning(f.Cause, "{0}: events up to #{1} were not deleted; the next snapshot tries again", _key, f.ToSequenceNr);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void Decide<T>(IReadOnlyList<IRecipientEvent> events, Func<IReadOnlyList<IRecipientEvent>, T> answer)
@@ -347,7 +421,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
         var abandon = new CancellationTokenSource();
         _inFlight = send;
         _permitWait = new PermitWait(events, abandon);
-        Become(Sending);
+        _sending = true;
         send.Throttle.AcquireAsync(send.Command.Priority, abandon.Token).AsTask()
             .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e));
     }
@@ -364,7 +438,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
     private void StartSend(InFlightSend send, SendPermit permit)
     {
         _inFlight = send;
-        Become(Sending);
+        _sending = true;
         CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
     }
 
@@ -372,7 +446,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
     {
         // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
         await send.Throttle.WaitForSlotAsync(permit, CancellationToken.None).ConfigureAwait(false);
-        return await _services.Sender.SendAsync(send.Message, CancellationToken.None).ConfigureAwait(false);
+        return await _services.Sends.SendAsync(send.Throttle, send.Message, CancellationToken.None).ConfigureAwait(false);
     }
 
     private void OnSendFinished(SendFinished finished)
@@ -482,7 +556,7 @@ public sealed class RecipientEntity : ReceivePersistentActor
             return;
         }
 
-        Become(Ready);
+        _sending = false;
         Stash.UnstashAll();
     }
 
@@ -595,6 +669,18 @@ public sealed class RecipientEntity : ReceivePersistentActor
         (_inFlight?.ReplyTo ?? _replyTo).Tell(RecipientEntityException.Answer(cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
         Context.Stop(Self);
+    }
+
+    /// <summary>Makes each entity with its constructor: sharding asks for one per recipient it starts.</summary>
+    private sealed class Producer(RecipientKey key, RecipientEntityServices services) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(RecipientEntity);
+
+        public ActorBase Produce() => new RecipientEntity(key, services);
+
+        public void Release(ActorBase actor)
+        {
+        }
     }
 
     /// <summary>A send, from its wait for the send rate to its outcome: what it sends, at which rate, and who waits for it.</summary>

@@ -11,7 +11,7 @@ namespace Messaging.Engine.Recipients.Entities;
 /// <summary>What every recipient entity uses, shared by all of them.</summary>
 public sealed class RecipientEntityServices(
     MessageRenderer renderer,
-    ProviderSender sender,
+    SendGate sends,
     SendThrottles throttles,
     IOptions<SendingOptions> sending,
     IOptions<JournalOptions> journal,
@@ -25,7 +25,8 @@ public sealed class RecipientEntityServices(
 
     public MessageRenderer Renderer { get; } = renderer;
 
-    public ProviderSender Sender { get; } = sender;
+    /// <summary>Where sends go out, each in its channel's 1-second window.</summary>
+    public SendGate Sends { get; } = sends;
 
     public SendThrottles Throttles { get; } = throttles;
 

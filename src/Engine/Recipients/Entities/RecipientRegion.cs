@@ -11,5 +11,8 @@ namespace Messaging.Engine.Recipients.Entities;
 /// </summary>
 public sealed class RecipientRegion(IServiceProvider services)
 {
-    public IActorRef ActorRef => services.GetRequiredService<IRequiredActor<RecipientEntity>>().ActorRef;
+    // Asked once per request: looked up once, then kept (the region lives as long as the actor system, as this does).
+    private IActorRef? _actorRef;
+
+    public IActorRef ActorRef => _actorRef ??= services.GetRequiredService<IRequiredActor<RecipientEntity>>().ActorRef;
 }

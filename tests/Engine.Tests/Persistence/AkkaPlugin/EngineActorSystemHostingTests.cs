@@ -42,6 +42,8 @@ public sealed class EngineActorSystemHostingTests : IDisposable
             Assert.Equal("akka.persistence.snapshot-store.engine", config.GetString("akka.persistence.snapshot-store.plugin"));
             Assert.Equal(4096, config.GetInt("akka.persistence.journal.engine.write-queue-capacity"));
             Assert.Equal(512, config.GetInt("akka.persistence.journal.engine.max-batch-size"));
+            // No replay-filter actor per recovery: the store never holds two writers' events under one sequence number.
+            Assert.Equal("off", config.GetString("akka.persistence.journal.engine.replay-filter.mode"));
 
             // Through a persistent actor, as the next step's recipient entities will write.
             var store = EventStores.Get(system).For(config.GetConfig("akka.persistence.journal.engine"));

@@ -1,0 +1,67 @@
+using Messaging.Contracts.Requests;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Cluster;
+using Messaging.Engine.Sending;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Engine.Throttling;
+
+/// <summary>
+/// The last step of a send: room in its channel's 1-second window (<see cref="SendThrottle.EnterWindowAsync"/>) and,
+/// where the account's rate is too small to split between the nodes of a cluster, a slot from the cluster's allocator
+/// (<see cref="ClusterSendSlots"/>); then the provider call, which keeps its place in the window until a second after
+/// its answer. Everything that waits happens before the call starts, so a send given up here was certainly never sent.
+/// </summary>
+public sealed partial class SendGate(ProviderSender sender, SendThrottles throttles, ClusterSendSlots slots, TimeProvider timeProvider, ILogger<SendGate> logger)
+{
+    /// <summary>Sends <paramref name="message"/> through <paramref name="throttle"/>'s window.</summary>
+    public async Task<AwsResult<string>> SendAsync(SendThrottle throttle, RenderedMessage message, CancellationToken cancellationToken)
+    {
+        var enteredAt = await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (throttles.SharedSlotRate(throttle) is { } accountRate && await TakeSharedSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false) is { } refused)
+            {
+                return AwsResult<string>.Failure(new ProviderError(
+                    message.Channel == Channel.Email ? AwsService.SesV2 : AwsService.SmsVoiceV2, ProviderErrorKind.Transient, "SendSlotUnavailable", refused));
+            }
+
+            LogEntered(throttle.Name, timeProvider.GetUtcNow());
+            return await sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            throttle.LeaveWindow(enteredAt);
+        }
+    }
+
+    /// <summary>Waits for a shared slot; the reason when there is none (nothing was sent then, so the send is retried).</summary>
+    private async Task<string?> TakeSharedSlotAsync(SendThrottle throttle, double accountRate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await slots.WaitForSlotAsync(throttle.Name, accountRate, cancellationToken).ConfigureAwait(false)
+                ? null
+                : $"Every {throttle.Name} send slot taken was missed; not sent.";
+        }
+        catch (SendSlotUnavailableException e)
+        {
+            return $"No {throttle.Name} send slot: {e.Message}; not sent.";
+        }
+    }
+
+    /// <summary>
+    /// At debug level, when each call started, with the node's clock: beside the provider's own count, merged over the
+    /// nodes of a cluster, it shows how the calls were spread.
+    /// </summary>
+    private void LogEntered(string throttle, DateTimeOffset startedAt)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            LogCallStarted(throttle, (startedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A send entered the {Throttle} window at {EnteredAtUnixMicroseconds}")]
+    private partial void LogCallStarted(string throttle, long enteredAtUnixMicroseconds);
+}
