@@ -10,7 +10,17 @@
 #
 # Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process),
 # --trace DIR (each engine run writes its CPU samples to DIR; read them with `dotnet-trace report FILE topN`),
-# --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting), --without-peer.
+# --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting), --without-peer,
+# --pin (below).
+#
+#   ./bench/run.sh --pin --scenarios a --stores sqlite
+#
+# --pin gives the runner under test (the engine, or the Node peer's processes) cores of its own and keeps the harness
+# (provider simulator, producer) and the SQS peer on the others, with taskset: of the N cores this script may use,
+# the upper half (rounded down, at least one) go to the runner and the rest to everything else — on 2 cores, the
+# runner on core 1 and the rest on core 0. The Node peer then runs one process per runner core. Without it, everything
+# shares every core, and the peers' work, which grows with the runner's speed, is taken from the runner's
+# (docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +39,28 @@ fi
 scripts/stop-stale-postgres.sh
 
 dotnet build bench/Engine.Load -c Release --nologo -v quiet
-exec dotnet run -c Release --no-build --project bench/Engine.Load -- compare "$@"
+
+args=()
+pin=false
+for arg in "$@"; do
+  if [ "$arg" = --pin ]; then pin=true; else args+=("$arg"); fi
+done
+if ! $pin; then
+  exec dotnet run -c Release --no-build --project bench/Engine.Load -- compare "${args[@]}"
+fi
+
+# The CPUs this script may use (its Cpus_allowed_list, e.g. "0-3" or "0,2-3"), one per element.
+cpus=()
+IFS=, read -ra ranges <<< "$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)"
+for range in "${ranges[@]}"; do
+  for ((cpu = ${range%-*}; cpu <= ${range#*-}; cpu++)); do cpus+=("$cpu"); done
+done
+if [ "${#cpus[@]}" -lt 2 ]; then
+  echo "--pin needs at least 2 cores; this script may use ${#cpus[@]}." >&2
+  exit 2
+fi
+runner_count=$(( ${#cpus[@]} / 2 ))
+others=$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-runner_count}")
+runner=$(IFS=,; echo "${cpus[*]: -runner_count}")
+echo "Pinned: the runner on CPU $runner; the harness, the provider simulator and the SQS peer on CPU $others." >&2
+exec taskset -c "$others" dotnet run -c Release --no-build --project bench/Engine.Load -- compare --runner-cores "$runner" "${args[@]}"

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using BenchmarkDotNet.Attributes;
 using Messaging.Engine;
@@ -9,19 +10,25 @@ namespace Messaging.Benchmarks;
 /// <summary>
 /// Persisted events per second through Akka persistent actors on the engine's plugin: each actor persists one event per
 /// command and answers in the persist callback, and each caller awaits that answer before the next command — the shape
-/// the in-house runtime's figures in docs/benchmarks.md were measured with, so the two read side by side.
+/// the in-house runtime's figures in docs/benchmarks.md were measured with, so the two read side by side. Sharded, the
+/// actors are entities of a shard region on a one-node cluster and every command goes through the region, as the
+/// engine reaches its recipients; otherwise each is a plain child of the system, asked directly.
 /// </summary>
 public class AkkaPersistedEventsBenchmarks
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromMinutes(1);
 
     private ActorSystem _system = null!;
-    private IActorRef[] _entities = [];
+    // Whom each caller asks, and with what: the entity itself, or the region with the entity's envelope.
+    private (IActorRef Target, object Ping, object PersistOne)[] _entities = [];
     private string? _directory;
     private PostgresServer? _postgres;
 
     [Params(StoreKind.Sqlite, StoreKind.Postgres)]
     public StoreKind Store { get; set; }
+
+    [Params(false, true)]
+    public bool Sharded { get; set; }
 
     [GlobalSetup]
     public async Task Setup()
@@ -42,11 +49,34 @@ public class AkkaPersistedEventsBenchmarks
         var config = ConfigurationFactory.ParseString($"akka.loglevel = WARNING\nakka.persistence.journal.engine {{ {storage} }}")
             .WithFallback(EngineAkkaConfiguration.Settings("config/akka.hocon"));
         _system = ActorSystem.Create("bench", config);
-        _entities = Enumerable.Range(0, 10_000)
-            .Select(i => _system.ActorOf(Props.Create(() => new PersistingEntity($"email:user{i}@example.com"))))
-            .ToArray();
+        var ids = Enumerable.Range(0, 10_000).Select(i => $"email:user{i}@example.com").ToArray();
+        if (Sharded)
+        {
+            var region = await StartRegionAsync(_system);
+            _entities = ids.Select(id => (region, (object)new EntityEnvelope(id, PersistingEntity.Ping.Instance), (object)new EntityEnvelope(id, PersistingEntity.PersistOne.Instance))).ToArray();
+        }
+        else
+        {
+            _entities = ids.Select(id => (_system.ActorOf(Props.Create(() => new PersistingEntity(id))), (object)PersistingEntity.Ping.Instance, (object)PersistingEntity.PersistOne.Instance)).ToArray();
+        }
+
         // Every entity is recovered before measuring: this measures persisting, not first-time recovery.
-        await Task.WhenAll(_entities.Select(e => e.Ask<long>(PersistingEntity.Ping.Instance, AskTimeout)));
+        await Task.WhenAll(_entities.Select(e => e.Target.Ask<long>(e.Ping, AskTimeout)));
+    }
+
+    /// <summary>Joins the node to itself (a one-node cluster, as a lone engine forms) and starts a region of <see cref="PersistingEntity"/>.</summary>
+    private static async Task<IActorRef> StartRegionAsync(ActorSystem system)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        await cluster.JoinAsync(cluster.SelfAddress);
+        await up.Task.WaitAsync(AskTimeout);
+        return await ClusterSharding.Get(system).StartAsync(
+            "bench-entity",
+            id => Props.Create(() => new PersistingEntity(id)),
+            ClusterShardingSettings.Create(system),
+            HashCodeMessageExtractor.Create(100, m => m is EntityEnvelope e ? e.EntityId : null, m => m is EntityEnvelope e ? e.Message : m));
     }
 
     [GlobalCleanup]
@@ -79,7 +109,7 @@ public class AkkaPersistedEventsBenchmarks
         {
             for (var i = 0; i < eventsEach; i++)
             {
-                await entity.Ask<long>(PersistingEntity.PersistOne.Instance, AskTimeout);
+                await entity.Target.Ask<long>(entity.PersistOne, AskTimeout);
             }
         }));
 }

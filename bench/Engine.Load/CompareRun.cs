@@ -36,17 +36,21 @@ internal static class CompareRun
         var scenarios = Option(args, "--scenarios", "a,b,c,e").Split(',');
         var stores = Option(args, "--stores", "sqlite,postgres").Split(',');
         var scale = double.Parse(Option(args, "--scale", "1"), CultureInfo.InvariantCulture);
-        var peerProcesses = int.Parse(Option(args, "--peer-processes", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        // Set by bench/run.sh --pin: the runner's own cores (this harness, the simulator and the SQS peer run on the others).
+        var runnerCores = Option(args, "--runner-cores", "") is { Length: > 0 } list ? RunnerCores.Parse(list) : null;
+        // One Node process per core the peer may use, as one would deploy it.
+        var peerProcesses = int.Parse(Option(args, "--peer-processes", (runnerCores?.Count ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var peerConsumers = int.Parse(Option(args, "--peer-consumers", "20"), CultureInfo.InvariantCulture);
         // A folder to write each engine run's CPU samples to (EventPipe, read with `dotnet-trace report FILE topN`).
         var traceDirectory = Option(args, "--trace", "") is { Length: > 0 } trace ? Path.GetFullPath(trace) : null;
         // Extra environment for the engine only (NAME=VALUE,…), to try a runtime setting on it alone.
         var engineEnvironment = Option(args, "--engine-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
-        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment);
+        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment, runnerCores);
 
         var peers = new LocalAwsPeers();
         await peers.InitializeAsync();
+        var beside = BesideTheRunner.Find();
         PostgresServer? postgres = null;
         if (stores.Contains("postgres"))
         {
@@ -56,7 +60,7 @@ internal static class CompareRun
 
         try
         {
-            Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
+            Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores{(runnerCores is null ? "" : $" for the harness, simulator and SQS peer, the runner pinned to CPU {runnerCores.List}")}; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
             Console.WriteLine($"peer: {peerProcesses} process(es) × {peerConsumers} sqs-consumer consumers × batch 10; engine: 8 pollers, 400 requests in flight");
             Console.WriteLine();
             Console.WriteLine("| scenario | runner | sent / requests | lost | doubled | emails/s (20–80 %) | achieved ÷ limit | 429s per email | busiest 1 s: sent / calls | p50 / p99 latency ms | CPU s per 1,000 | peak RSS MB |");
@@ -80,7 +84,7 @@ internal static class CompareRun
 
                 foreach (var runner in runners)
                 {
-                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup);
+                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup, beside);
                     Console.WriteLine(result.Row(scenario, runner));
                     foreach (var note in result.Notes)
                     {
@@ -100,7 +104,7 @@ internal static class CompareRun
         }
     }
 
-    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers, EngineSetup setup)
+    private static async Task<Result> RunOnceAsync(LocalAwsPeers peers, PostgresServer? postgres, Scenario scenario, Runner runner, int peerProcesses, int peerConsumers, EngineSetup setup, BesideTheRunner beside)
     {
         var prefix = $"c{Guid.NewGuid():N}"[..13];
         var notes = new List<string>();
@@ -122,9 +126,16 @@ internal static class CompareRun
         }
 
         var directory = Path.Combine(Path.GetTempPath(), $"messaging-compare-{prefix}");
-        var processes = runner.Store is null
+        var database = postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync();
+        List<RunnerProcess> Start() => runner.Store is null
             ? StartPeer(peers, provider, queueUrl, peerProcesses, peerConsumers)
-            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, setup, postgres is null || runner.Store != "postgres" ? null : await postgres.CreateDatabaseAsync())];
+            : [StartEngine(peers, provider, prefix, scenario, runner.Store, directory, setup, database)];
+        var processes = setup.RunnerCores is { } cores ? cores.Start(Start) : Start();
+        if (setup.RunnerCores is not null)
+        {
+            notes.Add(RunnerCores.Placement());
+        }
+
         try
         {
             using var feeding = new CancellationTokenSource();
@@ -132,7 +143,14 @@ internal static class CompareRun
                 ? producer.StreamAsync(scenario.Requests, () => provider.DistinctMessages, StreamingDepth, feeding.Token)
                 : Task.CompletedTask;
 
-            var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, feeder, notes);
+            var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, beside, feeder, notes);
+            if (marks.Count >= 2)
+            {
+                var emails = (int)(scenario.Requests * 0.8) - (int)(scenario.Requests * 0.2);
+                notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"beside the runner, the harness (provider simulator, producer){(beside.WithSqsPeer ? " and the SQS peer" : "")}: {(marks[1].Beside - marks[0].Beside).TotalSeconds / emails * 1000:0.00} CPU s per 1,000 (20–80 %)"));
+            }
+
             await feeding.CancelAsync();
             try
             {
@@ -226,13 +244,13 @@ internal static class CompareRun
     }
 
     /// <summary>
-    /// Waits for the backlog, taking CPU and time at 20 %, 80 % and 100 % of it (start-up and tail are left out of the
+    /// Waits for the backlog, taking time, the runner's CPU and the CPU beside it at 20 %, 80 % and 100 % of it (start-up and tail are left out of the
     /// 20–80 % figures). Gives up after 90 s without progress or when a process exits; fewer than three marks say so.
     /// </summary>
-    private static async Task<List<(long At, TimeSpan Cpu)>> AwaitBacklogAsync(
-        ProviderSimulator provider, Scenario scenario, Runner runner, IReadOnlyList<RunnerProcess> processes, Task feeder, List<string> notes)
+    private static async Task<List<(long At, TimeSpan Cpu, TimeSpan Beside)>> AwaitBacklogAsync(
+        ProviderSimulator provider, Scenario scenario, Runner runner, IReadOnlyList<RunnerProcess> processes, BesideTheRunner beside, Task feeder, List<string> notes)
     {
-        var marks = new List<(long At, TimeSpan Cpu)>();
+        var marks = new List<(long At, TimeSpan Cpu, TimeSpan Beside)>();
         var lastProgress = (Count: 0, At: Stopwatch.GetTimestamp());
         var lastReport = Stopwatch.GetTimestamp();
         foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
@@ -259,7 +277,7 @@ internal static class CompareRun
                 }
             }
 
-            marks.Add((Stopwatch.GetTimestamp(), Cpu(processes)));
+            marks.Add((Stopwatch.GetTimestamp(), Cpu(processes), beside.Cpu()));
         }
 
         return marks;
@@ -395,11 +413,11 @@ internal static class CompareRun
 
     private sealed record Runner(string Name, string? Store);
 
-    /// <summary>What the engine runs with beyond its scenario: a folder for CPU samples, extra environment.</summary>
-    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment);
+    /// <summary>What a runner runs with beyond its scenario: a folder for the engine's CPU samples, extra environment for the engine, the cores it is pinned to.</summary>
+    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
 
     private sealed record Result(
-        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu)> Marks, int Backlog,
+        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu, TimeSpan Beside)> Marks, int Backlog,
         IReadOnlyList<ProviderSimulator.AcceptedSend> Accepted, IReadOnlyList<long> Calls, IReadOnlyList<double> Latencies,
         double PeakRssMb, (double Min, double Max)? Fairness, List<string> Notes)
     {
