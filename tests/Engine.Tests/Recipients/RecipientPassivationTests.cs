@@ -58,24 +58,12 @@ public sealed class RecipientPassivationTests : IAsyncLifetime
     /// <summary>A lone node with at most <paramref name="limit"/> live recipients, each sweep passivating down to the limit.</summary>
     private async Task<IActorRef> StartNodeAsync(int limit, Uri? provider = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _contentRoot, EnvironmentName = "Test" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _host = await LoneRecipientNode.StartAsync(_contentRoot, _disposables, new Dictionary<string, string?>
         {
             ["akka:cluster:sharding:recipient-passivation:active-entity-limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["akka:cluster:sharding:recipient-passivation:passivate-down-to"] = "1",
             ["akka:cluster:sharding:passivate-idle-entity-after"] = "1h",
-        });
-        builder.Services.AddOptions<JournalOptions>();
-        var nowhere = new Uri("http://127.0.0.1:9");
-        var aws = AwsTestServices.Create(ses: provider ?? nowhere, sms: nowhere, requestTimeout: TimeSpan.FromMinutes(2));
-        _disposables.Add(aws);
-        builder.Services.AddSingleton(new RecipientEntityServices(
-            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<SendGate>(), aws.GetRequiredService<SendThrottles>(),
-            Options.Create(new SendingOptions()), Options.Create(new JournalOptions()), TimeProvider.System,
-            aws.GetRequiredService<ReputationGuard>(), aws.GetRequiredService<ReputationCounter>(), new FeedbackProgress()));
-        builder.Services.AddEngineActorSystem(builder.Configuration);
-        _host = builder.Build();
-        await _host.StartAsync();
+        }, provider);
         return _host.Services.GetRequiredService<IRequiredActor<RecipientEntity>>().ActorRef;
     }
 

@@ -39,21 +39,7 @@ public sealed class RecipientRegionTests : IAsyncLifetime
         Directory.Delete(_contentRoot, recursive: true);
     }
 
-    private async Task<IHost> StartNodeAsync()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _contentRoot, EnvironmentName = "Test" });
-        builder.Services.AddOptions<JournalOptions>();
-        var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
-        _disposables.Add(aws);
-        builder.Services.AddSingleton(new RecipientEntityServices(
-            aws.GetRequiredService<MessageRenderer>(), aws.GetRequiredService<SendGate>(), aws.GetRequiredService<SendThrottles>(),
-            Options.Create(new SendingOptions()), Options.Create(new JournalOptions()), TimeProvider.System,
-            aws.GetRequiredService<ReputationGuard>(), aws.GetRequiredService<ReputationCounter>(), new FeedbackProgress()));
-        builder.Services.AddEngineActorSystem(builder.Configuration);
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
+    private Task<IHost> StartNodeAsync() => LoneRecipientNode.StartAsync(_contentRoot, _disposables);
 
     private static IActorRef Region(IHost host) => host.Services.GetRequiredService<IRequiredActor<RecipientEntity>>().ActorRef;
 
