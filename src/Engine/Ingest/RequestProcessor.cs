@@ -185,18 +185,24 @@ internal sealed partial class RequestProcessor(
     /// </summary>
     private async Task PutBackUnansweredAsync(InFlightRequest inFlight, string messageId, string why, CancellationToken cancellationToken)
     {
-        var copies = UnansweredCopies(inFlight.Message);
-        if (inFlight.IsLastReceive && !QueueDirectory.IsFifo(inFlight.Lane.Name) && copies + 1 >= sending.Value.MaxAttempts)
+        // Only a standard queue's last receive makes a copy; every other case is an ordinary put-back.
+        if (!inFlight.IsLastReceive || QueueDirectory.IsFifo(inFlight.Lane.Name))
         {
-            var receives = inFlight.Message.ApproximateReceiveCount;
-            await DeadLetterAsync(inFlight, new DeadLetterReason(
-                $"its recipient's entity did not answer within {sending.Value.DeliveryTimeout} on any receive of {copies + 1} cop(ies) of the request; last: {why}",
-                receives, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+            await PutBackAsync(inFlight, sending.Value.RetryDelay(1), why, messageId, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await PutBackAsync(inFlight, sending.Value.RetryDelay(1), why, messageId, cancellationToken,
-            new KeyValuePair<string, MessageAttributeValue>(UnansweredCopiesAttribute, MessageAttributeValue.Number(copies + 1))).ConfigureAwait(false);
+        var copies = UnansweredCopies(inFlight.Message) + 1;
+        if (copies >= sending.Value.MaxAttempts)
+        {
+            await DeadLetterAsync(inFlight, new DeadLetterReason(
+                $"its recipient's entity did not answer within {sending.Value.DeliveryTimeout} on any receive of {copies} cop(ies) of the request; last: {why}",
+                inFlight.Message.ApproximateReceiveCount, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await RequeueAsync(inFlight, sending.Value.RetryDelay(1), cancellationToken,
+            new KeyValuePair<string, MessageAttributeValue>(UnansweredCopiesAttribute, MessageAttributeValue.Number(copies))).ConfigureAwait(false);
     }
 
     private static int UnansweredCopies(Message message) =>
@@ -210,8 +216,7 @@ internal sealed partial class RequestProcessor(
     /// backstop (no reason); a standard queue then takes a fresh, delayed copy instead (receive count starts over), and a
     /// FIFO queue, which takes no per-message delay, dead-letters it with the reason.
     /// </summary>
-    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken,
-        KeyValuePair<string, MessageAttributeValue>? copyAttribute = null)
+    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken)
     {
         if (!inFlight.IsLastReceive)
         {
@@ -219,7 +224,7 @@ internal sealed partial class RequestProcessor(
         }
         else if (!QueueDirectory.IsFifo(inFlight.Lane.Name))
         {
-            await RequeueAsync(inFlight, delay, cancellationToken, copyAttribute).ConfigureAwait(false);
+            await RequeueAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
         }
         else
         {

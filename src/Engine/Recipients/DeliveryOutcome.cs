@@ -36,7 +36,14 @@ public abstract record DeliveryOutcome
     public sealed record Scheduled(DateTimeOffset NotBefore) : DeliveryOutcome;
 
     /// <summary>A transient failure (attempt <paramref name="Attempts"/>): retry after <paramref name="Delay"/>.</summary>
-    public sealed record RetryLater(string Reason, TimeSpan Delay, int Attempts) : DeliveryOutcome;
+    public sealed record RetryLater(string Reason, TimeSpan Delay, int Attempts) : DeliveryOutcome
+    {
+        /// <summary>
+        /// Given up undecided because its recipient's entity moved between nodes: back in a second, no attempt counted
+        /// beyond <paramref name="attempts"/> (it did not fail), to be decided at the recipient's new home.
+        /// </summary>
+        public static RetryLater AfterMove(string reason, int attempts) => new(reason, TimeSpan.FromSeconds(1), attempts);
+    }
 
     /// <summary>
     /// Its category is paused (the reputation guard, or an operator): not a failure. Put it back for

@@ -21,7 +21,7 @@ internal sealed class DroppedRecipientMessages : ReceiveActor
                 && !dead.Sender.Path.ToStringWithoutAddress().StartsWith("/system/sharding/", StringComparison.Ordinal))
             {
                 dead.Sender.Tell(message is Deliver
-                    ? new DeliveryOutcome.RetryLater($"{message} was not delivered: its recipient was moving to another node", TimeSpan.FromSeconds(1), 0)
+                    ? DeliveryOutcome.RetryLater.AfterMove($"{message} was not delivered: its recipient was moving to another node", 0)
                     : RecipientEntityException.Answer(new InvalidOperationException(
                         $"{message} was not delivered to its recipient's entity (it was moving between nodes or stopping)")));
             }

@@ -533,7 +533,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
     /// counting an attempt (it did not fail), to be decided at the recipient's new home.
     /// </summary>
     private DeliveryOutcome.RetryLater Moving(Deliver deliver) =>
-        new($"{_key} moved to another node before it was decided", TimeSpan.FromSeconds(1), _state.Find(deliver.Request.MessageId)?.FailedAttempts ?? 0);
+        DeliveryOutcome.RetryLater.AfterMove($"{_key} moved to another node before it was decided", _state.Find(deliver.Request.MessageId)?.FailedAttempts ?? 0);
 
     /// <summary>The send is settled and durable: answer, then take the commands that waited for it.</summary>
     private void Finish(object answer)
