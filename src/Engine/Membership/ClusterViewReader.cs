@@ -1,11 +1,12 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Microsoft.Extensions.Logging;
 
 namespace Messaging.Engine.Membership;
 
 /// <summary>Reads the Akka cluster's state on this node, and the recipient region's shards when that region runs.</summary>
-public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
+public sealed partial class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes, ILogger<ClusterViewReader> logger)
 {
     /// <summary>
     /// How long the other nodes' shard regions may take to answer: an unreachable node never does, and the view (members,
@@ -39,12 +40,27 @@ public sealed class ClusterViewReader(ActorSystem system, MemberUpTimes upTimes)
             return [];
         }
 
-        var stats = await sharding.ShardRegion(EngineAkkaConfiguration.RecipientRegion)
-            .Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1), cancellationToken)
-            .ConfigureAwait(false);
+        ClusterShardingStats stats;
+        try
+        {
+            stats = await sharding.ShardRegion(EngineAkkaConfiguration.RecipientRegion)
+                .Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + TimeSpan.FromSeconds(1), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (AskTimeoutException e)
+        {
+            // No coordinator to answer (it is moving off a node that was lost, or the node is swamped): the members,
+            // leader and unreachable nodes are still this node's own view and are what an operator needs then.
+            LogShardsUnanswered(e, timeout);
+            return [];
+        }
+
         return stats.Regions
             .Select(r => new NodeShardsView(r.Key.ToString(), r.Value.Stats.Count, r.Value.Stats.Values.Sum()))
             .OrderBy(n => n.Address, StringComparer.Ordinal)
             .ToList();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The recipients' shard coordinator did not answer within {Timeout}; the cluster view is given without shard counts")]
+    private partial void LogShardsUnanswered(Exception exception, TimeSpan timeout);
 }

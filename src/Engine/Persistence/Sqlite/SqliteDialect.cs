@@ -21,7 +21,10 @@ namespace Messaging.Engine.Persistence.Sqlite;
 /// seventh of the engine's CPU. So after each background pass the group commit, between two batches, asks for a
 /// RESTART checkpoint on its own connection: it copies the few frames written since, and if no reader is on an older
 /// snapshot the next batch writes from the start of the WAL again; if one is, it answers busy at once (no waiting in
-/// the commit path) and is asked again after a later batch, at most every 50 ms.
+/// the commit path) and is asked again after a later batch, at most every 50 ms. Reads that overlap without a gap (a
+/// busy API or a loaded machine) can answer busy for ever; so once the restart has been due for a second, a try may
+/// wait up to 20 ms for the readers on older snapshots to finish (new readers start on the newest one and do not
+/// block it) — a bounded pause of the writer loop at most once per such try.
 /// </para>
 /// </remarks>
 internal sealed partial class SqliteDialect : SqlDialect
@@ -40,6 +43,7 @@ internal sealed partial class SqliteDialect : SqlDialect
     // Set by each background pass, cleared once the writer has started the WAL over.
     private int _restartDue;
     private long _restartTried; // the writer loop's alone
+    private long _restartDueSince; // the writer loop's alone; 0 while no restart is due
     private long _restarts;
     private int _disposed;
 
@@ -146,6 +150,8 @@ internal sealed partial class SqliteDialect : SqlDialect
         Volatile.Write(ref _restartDue, 1);
     }
 
+    private const int RestartWaitMilliseconds = 20;
+
     /// <summary>Times the writer started the WAL over (for tests and benchmarks).</summary>
     internal long WalRestarts => Interlocked.Read(ref _restarts);
 
@@ -159,8 +165,21 @@ internal sealed partial class SqliteDialect : SqlDialect
         }
 
         _restartTried = now;
+        if (_restartDueSince == 0)
+        {
+            _restartDueSince = now;
+        }
+
+        // SQLite's busy handler is what RESTART waits on for older readers; the connection's is otherwise off.
+        var waitMilliseconds = now - _restartDueSince >= 1000 ? RestartWaitMilliseconds : 0;
         try
         {
+            using (var wait = writer.CreateCommand())
+            {
+                wait.CommandText = $"PRAGMA busy_timeout = {waitMilliseconds};";
+                await wait.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             using var restart = writer.CreateCommand();
             restart.CommandText = "PRAGMA wal_checkpoint(RESTART);";
             var reader = await restart.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -169,6 +188,7 @@ internal sealed partial class SqliteDialect : SqlDialect
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetInt64(0) == 0)
             {
                 Volatile.Write(ref _restartDue, 0);
+                _restartDueSince = 0;
                 Interlocked.Increment(ref _restarts);
             }
         }
