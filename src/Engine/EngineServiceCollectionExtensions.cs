@@ -148,11 +148,10 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(provider => new DeadLetterBodyStore(provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<DeadLetterWriter>();
         services.TryAddSingleton<DeadLetterConsole>();
-        services.TryAddSingleton<RequestProcessorFactory>();
-        services.TryAddSingleton<SqsRequestSource>();
+        services.TryAddSingleton<RequestIngest>();
         // The actor system is hosted apart (AddEngineActorSystem) and stops after the host's services: the source stops
         // (and drains) while the recipient entities are still there to finish its requests.
-        services.AddHostedService(provider => provider.GetRequiredService<SqsRequestSource>());
+        services.AddHostedService(provider => provider.GetRequiredService<RequestIngest>());
 
         services.TryAddSingleton(provider => new StatusOutbox(provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<StatusPublisher>();

@@ -15,41 +15,33 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Engine.Ingest;
 
 /// <summary>
-/// What happens to one received request: read and validate it, ask its recipient's entity (through the shard region),
-/// and turn the outcome into an ack, a delay, or a dead-letter entry. Every path ends in one of those: nothing is
-/// dropped silently.
+/// What becomes of one received request: read and validate it, ask its recipient's entity (through the shard region),
+/// and turn the outcome into a <see cref="RequestSettlement"/> — a delete, a delay, a fresh copy, or a dead-letter
+/// entry. Every path ends in one of those: nothing is dropped silently. The queue calls themselves are
+/// <see cref="RequestSettler"/>'s.
 /// </summary>
 internal sealed partial class RequestProcessor(
     RecipientRegion recipients,
-    DeadLetterWriter deadLetters,
-    IAmazonSQS sqs,
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     ILogger<RequestProcessor> logger,
     EngineMetrics metrics)
 {
-    /// <summary>SQS counts a message's 12-hour visibility limit from its receive; stay safely inside it.</summary>
-    private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(11);
-
     /// <summary>On a request's fresh copy: how many copies were made because its entity did not answer in time.</summary>
     public const string UnansweredCopiesAttribute = "unansweredCopies";
 
-    /// <summary>SQS's longest per-message delay.</summary>
-    private static readonly TimeSpan LongestMessageDelay = TimeSpan.FromMinutes(15);
-
-    public async Task ProcessAsync(InFlightRequest inFlight, CancellationToken cancellationToken)
+    /// <param name="abandon">Fires when shutdown gives up on the request: it is released, and its entity told.</param>
+    public async Task<RequestSettlement> DecideAsync(ReceivedRequest received, CancellationToken abandon)
     {
-        var message = inFlight.Message;
-        var lane = inFlight.Lane;
+        var message = received.Message;
         var read = RequestReader.Read(message.Body, timeProvider.GetUtcNow());
         if (!read.IsValid)
         {
             LogInvalid(read.MessageId, message.MessageId, read.Describe());
             metrics.RequestDecided("invalid");
-            await RecordRejectionAsync(read, cancellationToken).ConfigureAwait(false);
-            await DeadLetterAsync(inFlight, new DeadLetterReason(
-                $"invalid request: {read.Describe()}", message.ApproximateReceiveCount, null, read.MessageId), cancellationToken).ConfigureAwait(false);
-            return;
+            await RecordRejectionAsync(read, abandon).ConfigureAwait(false);
+            return new RequestSettlement.DeadLetter(new DeadLetterReason(
+                $"invalid request: {read.Describe()}", message.ApproximateReceiveCount, null, read.MessageId));
         }
 
         var request = read.Request!;
@@ -57,15 +49,16 @@ internal sealed partial class RequestProcessor(
         DeliveryOutcome outcome;
         try
         {
-            var deliver = new Deliver(key, request, lane.Priority, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), inFlight.IsLastReceive);
-            outcome = await recipients.ActorRef.Ask<DeliveryOutcome>(deliver, sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
+            // Told to the region before the first await: requests reach their entities in the order they were received.
+            var deliver = new Deliver(key, request, received.Queue.Priority, message.StringAttribute(DeadLetterWriter.RedrivenByAttribute), received.IsLastReceive);
+            outcome = await recipients.ActorRef.Ask<DeliveryOutcome>(deliver, sending.Value.DeliveryTimeout, abandon).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {
-            // Shutdown gave up on it: the source makes it visible again, and its entity (on whichever node) stops waiting
-            // for the send rate for it, unless its send intent is already written.
+            // Shutdown gave up on it: it is made visible again, and its entity (on whichever node) stops waiting for the
+            // send rate for it, unless its send intent is already written.
             recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
-            throw;
+            return new RequestSettlement.Release();
         }
         catch (AskTimeoutException e)
         {
@@ -75,15 +68,13 @@ internal sealed partial class RequestProcessor(
             // goes through, and the next receive finds a duplicate), so no stale Deliver waits there for a later send.
             recipients.ActorRef.Tell(new AbandonDelivery(key, request.MessageId));
             metrics.Retried();
-            await PutBackUnansweredAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
-            return;
+            return PutBackUnanswered(received, request.MessageId, Describe(e));
         }
         catch (Exception e)
         {
             // The engine could not decide (storage down, the entity failed and restarts from its journal): retry later;
             // give up after MaxAttempts receives, with the reason.
-            await RetryOrDeadLetterAsync(inFlight, request.MessageId, Describe(e), cancellationToken).ConfigureAwait(false);
-            return;
+            return RetryOrDeadLetter(received, request.MessageId, Describe(e));
         }
 
         if (logger.IsEnabled(LogLevel.Debug))
@@ -111,26 +102,18 @@ internal sealed partial class RequestProcessor(
         switch (outcome)
         {
             case { IsFinal: true }:
-                inFlight.Settled = true;
-                await lane.Acknowledger.AckAsync(message, cancellationToken).ConfigureAwait(false);
-                break;
+                return new RequestSettlement.Delete();
             case DeliveryOutcome.Reconciling reconciling:
-                await PutBackAsync(inFlight, reconciling.Due - timeProvider.GetUtcNow(), $"recorded unknown, reconciled at {reconciling.Due:u}",
-                    request.MessageId, cancellationToken).ConfigureAwait(false);
-                break;
+                return PutBack(received, reconciling.Due - timeProvider.GetUtcNow(), $"recorded unknown, reconciled at {reconciling.Due:u}", request.MessageId);
             case DeliveryOutcome.Scheduled scheduled:
-                await PutBackAsync(inFlight, scheduled.NotBefore - timeProvider.GetUtcNow(), $"scheduled for {scheduled.NotBefore:u}", request.MessageId, cancellationToken).ConfigureAwait(false);
-                break;
+                return PutBack(received, scheduled.NotBefore - timeProvider.GetUtcNow(), $"scheduled for {scheduled.NotBefore:u}", request.MessageId);
             case DeliveryOutcome.RetryLater retry:
                 metrics.Retried();
-                await PutBackAsync(inFlight, retry.Delay, retry.Reason, request.MessageId, cancellationToken).ConfigureAwait(false);
-                break;
+                return PutBack(received, retry.Delay, retry.Reason, request.MessageId);
             case DeliveryOutcome.Paused paused:
-                await RequeueAsync(inFlight, paused.Delay, cancellationToken).ConfigureAwait(false);
-                break;
+                return Requeue(received, paused.Delay);
             case DeliveryOutcome.DeadLetter dead:
-                await DeadLetterAsync(inFlight, new DeadLetterReason(dead.Reason, dead.Attempts, dead.FirstFailureAt, request.MessageId), cancellationToken).ConfigureAwait(false);
-                break;
+                return new RequestSettlement.DeadLetter(new DeadLetterReason(dead.Reason, dead.Attempts, dead.FirstFailureAt, request.MessageId));
             default:
                 throw new InvalidOperationException($"Unhandled delivery outcome {outcome} for {request.MessageId}.");
         }
@@ -156,24 +139,23 @@ internal sealed partial class RequestProcessor(
             await recipients.ActorRef.Ask<RejectionOutcome>(
                 new RecordRejectedRequest(key, messageId, $"invalid request: {read.Describe()}"), sending.Value.DeliveryTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
             LogRejectionNotRecorded(messageId, Describe(e));
         }
     }
 
-    private async Task RetryOrDeadLetterAsync(InFlightRequest inFlight, string messageId, string reason, CancellationToken cancellationToken)
+    private RequestSettlement RetryOrDeadLetter(ReceivedRequest received, string messageId, string reason)
     {
-        var attempts = inFlight.Message.ApproximateReceiveCount;
-        if (attempts >= sending.Value.MaxAttempts || inFlight.IsLastReceive)
+        var attempts = received.Message.ApproximateReceiveCount;
+        if (attempts >= sending.Value.MaxAttempts || received.IsLastReceive)
         {
-            await DeadLetterAsync(inFlight, new DeadLetterReason(
-                $"gave up after {attempts} attempt(s); last error: {reason}", attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
-            return;
+            return new RequestSettlement.DeadLetter(new DeadLetterReason(
+                $"gave up after {attempts} attempt(s); last error: {reason}", attempts, received.Message.FirstReceivedAt, messageId));
         }
 
         LogRetry(messageId, attempts, reason);
-        await DelayAsync(inFlight, sending.Value.RetryDelay(attempts), cancellationToken).ConfigureAwait(false);
+        return new RequestSettlement.Hide(sending.Value.RetryDelay(attempts));
     }
 
     /// <summary>
@@ -183,26 +165,24 @@ internal sealed partial class RequestProcessor(
     /// <c>MaxAttempts</c> dead-letters the request with the reason instead — an entity that never answers must not
     /// keep a request cycling forever.
     /// </summary>
-    private async Task PutBackUnansweredAsync(InFlightRequest inFlight, string messageId, string why, CancellationToken cancellationToken)
+    private RequestSettlement PutBackUnanswered(ReceivedRequest received, string messageId, string why)
     {
         // Only a standard queue's last receive makes a copy; every other case is an ordinary put-back.
-        if (!inFlight.IsLastReceive || QueueDirectory.IsFifo(inFlight.Lane.Name))
+        if (!received.IsLastReceive || received.Queue.IsFifo)
         {
-            await PutBackAsync(inFlight, sending.Value.RetryDelay(1), why, messageId, cancellationToken).ConfigureAwait(false);
-            return;
+            return PutBack(received, sending.Value.RetryDelay(1), why, messageId);
         }
 
-        var copies = UnansweredCopies(inFlight.Message) + 1;
+        var copies = UnansweredCopies(received.Message) + 1;
         if (copies >= sending.Value.MaxAttempts)
         {
-            await DeadLetterAsync(inFlight, new DeadLetterReason(
+            return new RequestSettlement.DeadLetter(new DeadLetterReason(
                 $"its recipient's entity did not answer within {sending.Value.DeliveryTimeout} on any receive of {copies} cop(ies) of the request; last: {why}",
-                inFlight.Message.ApproximateReceiveCount, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
-            return;
+                received.Message.ApproximateReceiveCount, received.Message.FirstReceivedAt, messageId));
         }
 
-        await RequeueAsync(inFlight, sending.Value.RetryDelay(1), cancellationToken,
-            new KeyValuePair<string, MessageAttributeValue>(UnansweredCopiesAttribute, MessageAttributeValue.Number(copies))).ConfigureAwait(false);
+        return new RequestSettlement.Copy(sending.Value.RetryDelay(1),
+            new KeyValuePair<string, MessageAttributeValue>(UnansweredCopiesAttribute, MessageAttributeValue.Number(copies)));
     }
 
     private static int UnansweredCopies(Message message) =>
@@ -216,77 +196,32 @@ internal sealed partial class RequestProcessor(
     /// backstop (no reason); a standard queue then takes a fresh, delayed copy instead (receive count starts over), and a
     /// FIFO queue, which takes no per-message delay, dead-letters it with the reason.
     /// </summary>
-    private async Task PutBackAsync(InFlightRequest inFlight, TimeSpan delay, string why, string messageId, CancellationToken cancellationToken)
+    private static RequestSettlement PutBack(ReceivedRequest received, TimeSpan delay, string why, string messageId)
     {
-        if (!inFlight.IsLastReceive)
+        if (!received.IsLastReceive)
         {
-            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+            return new RequestSettlement.Hide(delay);
         }
-        else if (!QueueDirectory.IsFifo(inFlight.Lane.Name))
+
+        if (!received.Queue.IsFifo)
         {
-            await RequeueAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
+            return new RequestSettlement.Copy(delay);
         }
-        else
-        {
-            var attempts = inFlight.Message.ApproximateReceiveCount;
-            await DeadLetterAsync(inFlight, new DeadLetterReason(
-                $"received {attempts} time(s), the most its queue allows before SQS moves it without a reason; last: {why}",
-                attempts, inFlight.Message.FirstReceivedAt, messageId), cancellationToken).ConfigureAwait(false);
-        }
+
+        var attempts = received.Message.ApproximateReceiveCount;
+        return new RequestSettlement.DeadLetter(new DeadLetterReason(
+            $"received {attempts} time(s), the most its queue allows before SQS moves it without a reason; last: {why}",
+            attempts, received.Message.FirstReceivedAt, messageId));
     }
 
     /// <summary>
-    /// Puts a paused request back as a new message, delayed, and deletes the one received: a pause may last longer
-    /// than the queue's redrive policy allows receives, and must not push the request to the dead-letter queue. FIFO
-    /// queues take no per-message delay; there the request is hidden instead, and a pause longer than
-    /// (MaxAttempts + 2) × the delay lets SQS move it to the DLQ, from where it can be redriven.
+    /// Puts a paused request back as a new message, delayed: a pause may last longer than the queue's redrive policy
+    /// allows receives, and must not push the request to the dead-letter queue. FIFO queues take no per-message delay;
+    /// there the request is hidden instead, and a pause longer than (MaxAttempts + 2) × the delay lets SQS move it to
+    /// the DLQ, from where it can be redriven.
     /// </summary>
-    private async Task RequeueAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken,
-        KeyValuePair<string, MessageAttributeValue>? copyAttribute = null)
-    {
-        if (QueueDirectory.IsFifo(inFlight.Lane.Name))
-        {
-            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var attributes = inFlight.Message.MessageAttributes;
-        if (copyAttribute is { } added)
-        {
-            attributes = new Dictionary<string, MessageAttributeValue>(attributes ?? []) { [added.Key] = added.Value };
-        }
-
-        var copy = await SqsErrors.TryAsync(ct => sqs.SendMessageAsync(new SendMessageRequest
-        {
-            QueueUrl = inFlight.Lane.Url,
-            MessageBody = inFlight.Message.Body,
-            MessageAttributes = attributes,
-            DelaySeconds = SqsMessageViews.Seconds(delay > LongestMessageDelay ? LongestMessageDelay : delay),
-        }, ct), cancellationToken).ConfigureAwait(false);
-        if (!copy.IsSuccess)
-        {
-            LogRequeueFailed(inFlight.Message.MessageId, copy.Error!.ToString());
-            await DelayAsync(inFlight, delay, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        inFlight.Settled = true;
-        await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task DelayAsync(InFlightRequest inFlight, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        inFlight.Settled = true;
-        var visibility = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > LongestDelay ? LongestDelay : delay;
-        var changed = await SqsErrors.TryAsync(
-            ct => sqs.ChangeMessageVisibilityAsync(inFlight.Lane.Url, inFlight.Message.ReceiptHandle, SqsMessageViews.Seconds(visibility), ct),
-            cancellationToken).ConfigureAwait(false);
-        if (!changed.IsSuccess)
-        {
-            // The request reappears at its current visibility instead: sooner than planned, never lost.
-            LogDelayFailed(inFlight.Message.MessageId, changed.Error!.ToString());
-        }
-    }
+    private static RequestSettlement Requeue(ReceivedRequest received, TimeSpan delay) =>
+        received.Queue.IsFifo ? new RequestSettlement.Hide(delay) : new RequestSettlement.Copy(delay);
 
     /// <summary>An entity's failure names its cause already.</summary>
     private static string Describe(Exception e) => e is RecipientEntityException ? e.Message : $"{e.GetType().Name}: {e.Message}";
@@ -306,24 +241,6 @@ internal sealed partial class RequestProcessor(
         _ => "other",
     };
 
-    private async Task DeadLetterAsync(InFlightRequest inFlight, DeadLetterReason reason, CancellationToken cancellationToken)
-    {
-        inFlight.Settled = true;
-        var sent = await deadLetters.SendAsync(
-            inFlight.Lane.Name, inFlight.Message, reason, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (!sent.IsSuccess)
-        {
-            // Not deleted: the request comes back and is dead-lettered again (the queue's redrive policy is the backstop).
-            LogDeadLetterFailed(reason.MessageId, sent.Error!.ToString());
-            return;
-        }
-
-        // Counted only once it is written: a failed write is not a dead letter.
-        metrics.DeadLettered(inFlight.Lane.Name);
-        LogDeadLettered(reason.MessageId, inFlight.Lane.Name, reason.Error);
-        await inFlight.Lane.Acknowledger.AckAsync(inFlight.Message, cancellationToken).ConfigureAwait(false);
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "The rejection of invalid request {MessageId} was not recorded in its recipient's history ({Reason}); its DLQ entry has the reason")]
     private partial void LogRejectionNotRecorded(string messageId, string reason);
 
@@ -341,16 +258,4 @@ internal sealed partial class RequestProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} failed on attempt {Attempt} and will be retried: {Reason}")]
     private partial void LogRetry(string messageId, int attempt, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {MessageId} went to the dead-letter queue from {Queue}: {Reason}")]
-    private partial void LogDeadLettered(string? messageId, string queue, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {MessageId} could not be written to the dead-letter queue ({Reason}); it stays on its queue")]
-    private partial void LogDeadLetterFailed(string? messageId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delay SQS message {SqsMessageId} ({Reason}); it reappears at its current visibility")]
-    private partial void LogDelayFailed(string sqsMessageId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Putting paused request {SqsMessageId} back failed ({Reason}); it is hidden on its queue instead")]
-    private partial void LogRequeueFailed(string sqsMessageId, string reason);
 }

@@ -34,11 +34,8 @@ public sealed class AbandonDeliveryTests(ITestOutputHelper output) : AkkaTestKit
         await using var aws = AwsTestServices.Create(ses: new Uri("http://127.0.0.1:9"), sms: new Uri("http://127.0.0.1:9"));
         var processor = new RequestProcessor(
             new RecipientRegion(new ServiceCollection().AddSingleton<IRequiredActor<RecipientEntity>>(new FixedRegion(region.Ref)).BuildServiceProvider()),
-            aws.GetRequiredService<DeadLetterWriter>(), aws.GetRequiredService<IAmazonSQS>(), aws.GetRequiredService<IOptions<SendingOptions>>(),
-            TimeProvider.System, NullLogger<RequestProcessor>.Instance, aws.GetRequiredService<EngineMetrics>());
-        var url = "http://127.0.0.1:9/000000000000/requests";
-        await using var lane = new RequestLane(new RequestQueueOptions { Name = "requests" }, url,
-            new SqsAcknowledger(aws.GetRequiredService<IAmazonSQS>(), url, NullLogger.Instance));
+            aws.GetRequiredService<IOptions<SendingOptions>>(), TimeProvider.System, NullLogger<RequestProcessor>.Instance, aws.GetRequiredService<EngineMetrics>());
+        var queue = new RequestQueue(new RequestQueueOptions { Name = "requests" }, "http://127.0.0.1:9/000000000000/requests");
         var message = new Message
         {
             MessageId = "sqs-1", ReceiptHandle = "receipt-1", Body = EngineUnderTest.EmailRequest("m1", "Ana@Example.com"),
@@ -46,14 +43,15 @@ public sealed class AbandonDeliveryTests(ITestOutputHelper output) : AkkaTestKit
         };
         using var shutdown = new CancellationTokenSource();
 
-        var processing = processor.ProcessAsync(new InFlightRequest(lane, message, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(5)), shutdown.Token);
+        var deciding = processor.DecideAsync(new Messaging.Engine.Ingest.ReceivedRequest(queue, message, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(5)), shutdown.Token);
         var deliver = await region.ExpectMsgAsync<Deliver>(Deadline);
         await shutdown.CancelAsync();
 
         // To the same entity as the request (the key the region routes by) and naming the message.
         Assert.Equal(new AbandonDelivery(deliver.Key, "m1"), await region.ExpectMsgAsync<AbandonDelivery>(Deadline));
         Assert.Equal(RecipientKey.For(Channel.Email, "ana@example.com"), deliver.Key);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processing);
+        // Given back to its queue at once, not counted as an attempt.
+        Assert.IsType<RequestSettlement.Release>(await deciding);
     }
 
     private sealed class FixedRegion(IActorRef region) : IRequiredActor<RecipientEntity>

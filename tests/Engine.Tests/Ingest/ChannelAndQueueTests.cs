@@ -77,6 +77,6 @@ public sealed class ChannelAndQueueTests(LocalAwsPeers peers) : IClassFixture<Lo
         await AwaitCondition.UntilAsync(async () => (await engine.SentEmailsAsync(peers)).Count == 20, Deadline, "all 20 are sent");
         await AwaitCondition.UntilAsync(async () => await engine.QueueDepthAsync(engine.RequestQueueUrl) == 0, Deadline, "the queue empties");
 
-        Assert.Equal(20, engine.Services.GetRequiredService<SqsRequestSource>().Received);
+        Assert.Equal(20, engine.Services.GetRequiredService<RequestIngest>().Received);
     }
 }

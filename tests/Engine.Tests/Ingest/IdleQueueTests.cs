@@ -16,7 +16,7 @@ public sealed class IdleQueueTests(LocalAwsPeers peers) : IClassFixture<LocalAws
         {
             ["Engine:Ingest:RequestQueues:0:Pollers"] = "1",
         });
-        var source = engine.Services.GetRequiredService<SqsRequestSource>();
+        var source = engine.Services.GetRequiredService<RequestIngest>();
 
         await AwaitCondition.UntilAsync(() => Task.FromResult(source.ReceiveCalls >= 3), Deadline, "three empty long polls");
         await engine.EnqueueAsync([EngineUnderTest.EmailRequest("after-quiet", engine.Address("ana"))]);

@@ -36,7 +36,7 @@ public sealed class ReputationPipelineTests(LocalAwsPeers peers) : IClassFixture
         var journal = engine.Services.GetRequiredService<IJournal>();
         await AwaitCondition.UntilAsync(async () => (await journal.FindMessageAsync("receipt", default))?.Status == "sent", Deadline, "the receipt is sent");
         // The promo keeps being put back (a fresh copy each time, so the redrive policy never counts it out).
-        var source = engine.Services.GetRequiredService<Messaging.Engine.Ingest.SqsRequestSource>();
+        var source = engine.Services.GetRequiredService<Messaging.Engine.Ingest.RequestIngest>();
         await AwaitCondition.UntilAsync(() => Task.FromResult(source.Received >= 8), Deadline, "the promo comes back, again and again, while paused");
         Assert.Null(await journal.FindMessageAsync("promo", default));
         Assert.Single(await engine.SentEmailsAsync(peers));

@@ -1,0 +1,227 @@
+using Akka.Actor;
+using Akka.Streams;
+using Amazon.SQS;
+using Messaging.Engine.DeadLetters;
+using Messaging.Engine.Queues;
+using Messaging.Engine.Recipients.Entities;
+using Messaging.Engine.Sending;
+using Messaging.Engine.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Engine.Ingest;
+
+/// <summary>
+/// Runs the request ingest graph (<see cref="RequestIngestGraph"/>) for the life of the host, once the request queues
+/// can be found, and drains it on shutdown.
+/// </summary>
+/// <remarks>
+/// Draining: receiving stops (the long polls are given up and the kill switch closes), requests received but not yet
+/// begun are given back at once (visible again, for another node or the next start), and those being worked on get
+/// <see cref="IngestOptions.ShutdownTimeout"/> to finish; any still unfinished then are abandoned (their entities are
+/// told) and given back. Nothing is lost: a request is deleted only after its outcome is durable. The host stops this
+/// service before the actor system, so the entities are there to finish; if the actor system shuts down first (the
+/// node was downed), its CoordinatedShutdown drains ingest before the entities stop.
+/// </remarks>
+public sealed partial class RequestIngest(
+    IServiceProvider services,
+    IAmazonSQS sqs,
+    QueueDirectory queues,
+    RecipientRegion recipients,
+    DeadLetterWriter deadLetters,
+    IOptions<IngestOptions> options,
+    IOptions<SendingOptions> sending,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory,
+    EngineMetrics metrics) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<RequestIngest>();
+    private readonly InFlightRequests _inFlight = new();
+    private readonly CancellationTokenSource _stopReceiving = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly Lock _drainGate = new();
+    private List<SqsReceiveSource> _receives = [];
+    private Task? _drained;
+
+    /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
+    public long Received => _receives.Sum(r => r.Received);
+
+    /// <summary>ReceiveMessage calls made since start, empty and failed ones included (SQS bills each).</summary>
+    public long ReceiveCalls => _receives.Sum(r => r.ReceiveCalls);
+
+    /// <summary>Receive calls that failed (each followed by a backoff of its receiver) since start.</summary>
+    public long FailedReceives => _receives.Sum(r => r.FailedReceives);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var ingest = options.Value;
+        if (!ingest.Enabled)
+        {
+            return;
+        }
+
+        var opened = await OpenQueuesAsync(ingest, stoppingToken).ConfigureAwait(false);
+        if (opened is null)
+        {
+            return;
+        }
+
+        var system = services.GetRequiredService<ActorSystem>();
+        var receiveLogger = loggerFactory.CreateLogger<SqsReceiveSource>();
+        var withReceives = opened
+            .Select(q => (q, new SqsReceiveSource(sqs, new QueueReceiveSettings(q.Name, q.Url, q.Receivers, ingest.WaitTime, ingest.VisibilityTimeout), metrics, receiveLogger)))
+            .ToList();
+        _receives = withReceives.Select(q => q.Item2).ToList();
+        var graph = new RequestIngestGraph(
+            withReceives,
+            new RequestProcessor(recipients, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>(), metrics),
+            new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>()),
+            _inFlight, ingest, timeProvider, _logger, sqs);
+        using var materializer = system.Materializer(namePrefix: "request-ingest");
+        var completion = graph.Run(materializer, _stopReceiving.Token, _abandon.Token);
+        // A node that is downed shuts its actor system down by itself: ingest drains before the entities stop.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drain-request-ingest", async () =>
+        {
+            await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+            return Akka.Done.Instance;
+        });
+        LogStarted(string.Join(", ", opened.Select(q => $"{q.Name} (priority {q.Priority}, {q.Receivers} receivers)")));
+
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+        LogStopped(Received, ReceiveCalls);
+    }
+
+    /// <summary>Drains once, whoever asks first (the host's stop or the actor system's CoordinatedShutdown).</summary>
+    private Task DrainAsync(RequestIngestGraph graph, Task completion, TimeSpan timeout)
+    {
+        lock (_drainGate)
+        {
+            return _drained ??= DrainOnceAsync(graph, completion, timeout);
+        }
+    }
+
+    private async Task DrainOnceAsync(RequestIngestGraph graph, Task completion, TimeSpan timeout)
+    {
+        var settler = new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>());
+        await _stopReceiving.CancelAsync().ConfigureAwait(false);
+        graph.Receiving.Shutdown();
+        // Received but never begun: they would only wait; another node or the next start takes them now.
+        await ReleaseAsync(settler, _inFlight.GiveBackWaiting()).ConfigureAwait(false);
+
+        try
+        {
+            await completion.WaitAsync(timeout, timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            LogDrainTimedOut(_inFlight.Count, timeout.TotalSeconds);
+            // Each request still asked about is told to its entity and settles as released.
+            await _abandon.CancelAsync().ConfigureAwait(false);
+            await completion.WaitAsync(TimeSpan.FromSeconds(10), timeProvider).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogGraphFailed(e);
+        }
+
+        // Anything the graph did not settle (it stopped early) is given back rather than left to its visibility.
+        await ReleaseAsync(settler, _inFlight.Unsettled()).ConfigureAwait(false);
+        graph.Keeping.Shutdown();
+    }
+
+    private async Task ReleaseAsync(RequestSettler settler, IReadOnlyList<ReceivedRequest> requests)
+    {
+        if (requests.Count == 0)
+        {
+            return;
+        }
+
+        await settler.ReleaseAsync(requests).ConfigureAwait(false);
+        foreach (var request in requests)
+        {
+            request.MarkSettled();
+            _inFlight.Remove(request);
+        }
+    }
+
+    private async Task<List<RequestQueue>?> OpenQueuesAsync(IngestOptions ingest, CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var opened = new List<RequestQueue>();
+            string? problem = null;
+            foreach (var queue in ingest.Queues.OrderBy(q => q.Priority))
+            {
+                var url = await queues.UrlOfAsync(queue.Name, stoppingToken).ConfigureAwait(false);
+                if (!url.TryGetValue(out var queueUrl, out var error))
+                {
+                    problem = $"{queue.Name}: {error}";
+                    break;
+                }
+
+                // Read once: the engine decides a request on the receive before the last one SQS allows (see RequestQueue).
+                var maxReceives = await queues.MaxReceiveCountAsync(queueUrl, stoppingToken).ConfigureAwait(false);
+                if (!maxReceives.TryGetValue(out var maxReceiveCount, out error))
+                {
+                    problem = $"{queue.Name}: {error}";
+                    break;
+                }
+
+                opened.Add(new RequestQueue(queue, queueUrl, maxReceiveCount));
+            }
+
+            if (problem is null)
+            {
+                return opened;
+            }
+
+            LogQueueUnavailable(problem, backoff.TotalSeconds);
+            try
+            {
+                await Task.Delay(backoff, timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+
+        return null;
+    }
+
+    public override void Dispose()
+    {
+        _stopReceiving.Dispose();
+        _abandon.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Taking requests from {Queues}")]
+    private partial void LogStarted(string queues);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped taking requests; {Received} received in {ReceiveCalls} receive calls since start")]
+    private partial void LogStopped(long received, long receiveCalls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request queue not available ({Problem}); trying again in {Seconds} s (run 'engine init' to create the queues)")]
+    private partial void LogQueueUnavailable(string problem, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} request(s) still in flight after {Seconds} s of shutdown; releasing them to the queue")]
+    private partial void LogDrainTimedOut(int count, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The request ingest graph failed while draining; what it had not settled is given back to the queues")]
+    private partial void LogGraphFailed(Exception exception);
+}

@@ -1,0 +1,93 @@
+using Akka;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Messaging.Engine.Aws;
+using Messaging.Engine.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Engine.Queues;
+
+/// <summary>
+/// One queue as an Akka.Streams source: several long-poll receivers, merged, each asking SQS for the next batch of ten
+/// only once downstream has taken its last one — so what is received but not yet worked on is bounded by the
+/// receivers (two batches each), and a full pipeline stops receiving.
+/// </summary>
+/// <remarks>
+/// A receive that fails is logged with its classification and fails only its receiver's inner source, which
+/// <see cref="RestartSource"/> starts again after a backoff (100 ms doubling to 10 s): the batch that receiver handed
+/// out before is already downstream, so a failure never drops a received message. An empty answer (the local peer's
+/// idle long poll has no body at all) is a batch of none. The caller's token ends the long polls at shutdown.
+/// </remarks>
+internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSettings settings, EngineMetrics metrics, ILogger logger)
+{
+    private static readonly RestartSettings ReceiverRestarts =
+        RestartSettings.Create(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), 0.2);
+
+    private long _received;
+    private long _receiveCalls;
+    private long _failedReceives;
+
+    /// <summary>Messages received since start (a duplicate receive counts twice).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>ReceiveMessage calls made since start, empty and failed ones included (SQS bills each).</summary>
+    public long ReceiveCalls => Interlocked.Read(ref _receiveCalls);
+
+    /// <summary>Receive calls that failed (each followed by its receiver's backoff) since start.</summary>
+    public long FailedReceives => Interlocked.Read(ref _failedReceives);
+
+    /// <summary>
+    /// The messages as they arrive. <paramref name="admit"/> runs for each message as soon as its batch is received (so
+    /// the caller can count it as in flight, e.g. to extend its visibility, before it waits in any buffer).
+    /// </summary>
+    public Source<T, NotUsed> Create<T>(Func<Message, T> admit, CancellationToken stopping) =>
+        Source.From(Enumerable.Range(0, settings.Receivers))
+            .MergeMany(settings.Receivers, _ => Receiver(admit, stopping));
+
+    private Source<T, NotUsed> Receiver<T>(Func<Message, T> admit, CancellationToken stopping) =>
+        RestartSource.OnFailuresWithBackoff(
+                () => Source.Repeat(NotUsed.Instance).SelectAsync(1, _ => ReceiveBatchAsync(admit, stopping)),
+                ReceiverRestarts)
+            .SelectMany(batch => batch);
+
+    private async Task<IReadOnlyList<T>> ReceiveBatchAsync<T>(Func<Message, T> admit, CancellationToken stopping)
+    {
+        if (stopping.IsCancellationRequested)
+        {
+            return [];
+        }
+
+        var request = SqsMessageViews.ReceiveAll(settings.QueueUrl, SqsMessageViews.MaxBatchSize, settings.WaitTime, settings.VisibilityTimeout);
+        AwsResult<ReceiveMessageResponse> answer;
+        try
+        {
+            answer = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down: the long poll was given up; SQS hands nothing out for a receive it never answered.
+            return [];
+        }
+        finally
+        {
+            Interlocked.Increment(ref _receiveCalls);
+            metrics.ReceiveCalled(settings.QueueName);
+        }
+
+        if (!answer.TryGetValue(out var response, out var error))
+        {
+            Interlocked.Increment(ref _failedReceives);
+            LogReceiveFailed(settings.QueueName, error.ToString());
+            throw new SqsReceiveException($"Receiving from {settings.QueueName} failed: {error}");
+        }
+
+        var messages = response.Messages ?? [];
+        Interlocked.Add(ref _received, messages.Count);
+        return messages.Count == 0 ? [] : messages.ConvertAll(m => admit(m));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed ({Reason}); its receiver starts again after a backoff")]
+    private partial void LogReceiveFailed(string queue, string reason);
+}
