@@ -16,6 +16,7 @@ using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Recipients;
 using Messaging.Engine.Recipients.Entities;
+using Messaging.Engine.Recipients.Passivation;
 using Messaging.Engine.Reputation;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
@@ -127,7 +128,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<MessageRenderer>();
         services.TryAddSingleton(provider => new EngineMetrics(
             provider.GetRequiredService<SendThrottles>(),
-            () => provider.GetRequiredService<RecipientEntityServices>().LiveEntities,
+            // The node's registry of live entities (the least-recently-used limit's), when there is an actor system.
+            () => provider.GetService<ActorSystem>() is { } system ? ActiveRecipients.Get(system).Live : 0,
             // The plugin's store is the actor system's; a composition without one (the CLI) has written nothing.
             () => provider.GetService<ActorSystem>() is { } system ? EventStores.Get(system).ForDefaultJournal(system).WriterCounts : default,
             provider.GetRequiredService<ProviderHealth>()));

@@ -78,7 +78,7 @@ public sealed partial class RequestIngest(
             withReceives,
             new RequestProcessor(recipients, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>(), metrics),
             new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>()),
-            _inFlight, ingest, timeProvider, _logger, sqs);
+            _inFlight, ingest, timeProvider, _logger, sqs, metrics);
         using var materializer = system.Materializer(namePrefix: "request-ingest");
         var completion = graph.Run(materializer, _stopReceiving.Token, _abandon.Token);
         // A node that is downed shuts its actor system down by itself: ingest drains before the entities stop.

@@ -2,6 +2,7 @@ using Akka;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Messaging.Engine.Queues;
+using Messaging.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Messaging.Engine.Ingest;
@@ -30,7 +31,8 @@ internal sealed partial class RequestIngestGraph(
     IngestOptions options,
     TimeProvider timeProvider,
     ILogger logger,
-    Amazon.SQS.IAmazonSQS sqs)
+    Amazon.SQS.IAmazonSQS sqs,
+    EngineMetrics metrics)
 {
     /// <summary>Receiving stops when this is shut down; what was received flows on to its end.</summary>
     public SharedKillSwitch Receiving { get; } = KillSwitches.Shared("request-receiving");
@@ -55,7 +57,11 @@ internal sealed partial class RequestIngestGraph(
     }
 
     private Source<ReceivedRequest, NotUsed> Requests(RequestQueue queue, SqsReceiveSource receive, CancellationToken stopReceiving, CancellationToken abandon) =>
-        receive.Create(message => inFlight.Admit(queue, message, timeProvider.GetUtcNow(), options.VisibilityTimeout), stopReceiving)
+        receive.Create(message =>
+            {
+                metrics.RequestsReceived(queue.Name, 1);
+                return inFlight.Admit(queue, message, timeProvider.GetUtcNow(), options.VisibilityTimeout);
+            }, stopReceiving)
             .Via(Receiving.Flow<ReceivedRequest>())
             .SelectAsyncUnordered(queue.MaxInFlight, async request => (request, await DecideAsync(request, abandon).ConfigureAwait(false)))
             .SelectAsyncUnordered(queue.MaxInFlight, async decided => (decided.request, delete: await SettleAsync(decided.request, decided.Item2).ConfigureAwait(false)))

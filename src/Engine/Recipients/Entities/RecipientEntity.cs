@@ -648,7 +648,6 @@ public sealed class RecipientEntity : UntypedPersistentActor
     {
         // The node's least-recently-used limit passivates through the shard (Context.Parent).
         _activity = ActiveRecipients.Get(Context.System).Register(Self, Context.Parent);
-        _services.EntityStarted();
         base.PreStart();
     }
 
@@ -656,7 +655,6 @@ public sealed class RecipientEntity : UntypedPersistentActor
     {
         // A stopped entity takes no permit: the throttle hands it to the next waiter.
         _permitWait?.Abandon.Cancel();
-        _services.EntityStopped();
         if (_activity is not null)
         {
             ActiveRecipients.Get(Context.System).Unregister(_activity);

@@ -21,8 +21,6 @@ public sealed class RecipientEntityServices(
     FeedbackProgress feedbackProgress,
     IOptions<IngestOptions>? ingest = null)
 {
-    private int _live;
-
     public MessageRenderer Renderer { get; } = renderer;
 
     /// <summary>Where sends go out, each in its channel's 1-second window.</summary>
@@ -48,11 +46,4 @@ public sealed class RecipientEntityServices(
 
     /// <summary>Status events go to the outbox only when there is a status queue to publish them to.</summary>
     public bool PublishStatus { get; } = ingest?.Value.StatusQueueName is not null;
-
-    /// <summary>Entities started and not yet stopped on this node (the live-actors gauge).</summary>
-    public int LiveEntities => Volatile.Read(ref _live);
-
-    internal void EntityStarted() => Interlocked.Increment(ref _live);
-
-    internal void EntityStopped() => Interlocked.Decrement(ref _live);
 }
