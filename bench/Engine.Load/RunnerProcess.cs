@@ -90,6 +90,24 @@ internal sealed class RunnerProcess : IAsyncDisposable
         ? null
         : Output.Split('\n').Where(l => l.StartsWith("{\"failed\":", StringComparison.Ordinal)).Select(l => (int?)System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("failed").GetInt32()).LastOrDefault();
 
+    /// <summary>
+    /// An engine's ReceiveMessage calls on its request queue(s) so far (its Prometheus counter; SQS bills each), or null
+    /// for the peer, which does not count them.
+    /// </summary>
+    public async Task<double?> RequestQueueReceiveCallsAsync()
+    {
+        if (_engine is null || _engine.HasExited)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { BaseAddress = await _engine.ListeningAtAsync(TimeSpan.FromSeconds(10)) };
+        var exposition = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return exposition.Split('\n')
+            .Where(l => l.StartsWith("messaging_sqs_receives_total{", StringComparison.Ordinal) && l.Contains("-requests\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private void Append(string? line)
     {
         if (line is not null)
