@@ -28,12 +28,24 @@ internal sealed class InFlightRequests
     /// </summary>
     public IReadOnlyList<ReceivedRequest> DueForExtension(DateTimeOffset now, TimeSpan visibilityTimeout) =>
         _requests.Keys
-            .Where(r => !r.IsSettled && r.VisibleAt - now < visibilityTimeout / 2 && now - r.ReceivedAt < TimeSpan.FromHours(11))
+            .Where(r => r.IsUnsettled && r.VisibleAt - now < visibilityTimeout / 2 && now - r.ReceivedAt < TimeSpan.FromHours(11))
             .ToList();
 
-    /// <summary>Gives back every request whose work has not started (it never will now): the caller releases them.</summary>
-    public IReadOnlyList<ReceivedRequest> GiveBackWaiting() => _requests.Keys.Where(r => r.TryGiveBack()).ToList();
+    /// <summary>
+    /// Gives back the requests whose work has not begun (with <paramref name="evenIfStarted"/>, also those never
+    /// settled): the caller awaits each one's extension in flight, then releases them.
+    /// </summary>
+    public IReadOnlyList<(ReceivedRequest Request, Task Extension)> GiveBack(bool evenIfStarted)
+    {
+        var given = new List<(ReceivedRequest, Task)>();
+        foreach (var request in _requests.Keys)
+        {
+            if (request.TryGiveBack(evenIfStarted, out var extension))
+            {
+                given.Add((request, extension));
+            }
+        }
 
-    /// <summary>Requests still unsettled (their work never finished): the caller releases them.</summary>
-    public IReadOnlyList<ReceivedRequest> Unsettled() => _requests.Keys.Where(r => !r.IsSettled).ToList();
+        return given;
+    }
 }

@@ -44,6 +44,10 @@ public sealed partial class RequestIngest(
     private readonly Lock _drainGate = new();
     private List<SqsReceiveSource> _receives = [];
     private Task? _drained;
+    private int _draining;
+
+    /// <summary>How long the requests still being decided get to settle as released once shutdown gives up on them.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>Requests received since start (a duplicate receive counts twice).</summary>
     public long Received => _receives.Sum(r => r.Received);
@@ -81,6 +85,7 @@ public sealed partial class RequestIngest(
             _inFlight, ingest, timeProvider, _logger, sqs, metrics);
         using var materializer = system.Materializer(namePrefix: "request-ingest");
         var completion = graph.Run(materializer, _stopReceiving.Token, _abandon.Token);
+        WatchForAnUnexpectedEnd(completion);
         // A node that is downed shuts its actor system down by itself: ingest drains before the entities stop.
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drain-request-ingest", async () =>
         {
@@ -113,11 +118,12 @@ public sealed partial class RequestIngest(
 
     private async Task DrainOnceAsync(RequestIngestGraph graph, Task completion, TimeSpan timeout)
     {
+        Volatile.Write(ref _draining, 1);
         var settler = new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>());
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
         graph.Receiving.Shutdown();
         // Received but never begun: they would only wait; another node or the next start takes them now.
-        await ReleaseAsync(settler, _inFlight.GiveBackWaiting()).ConfigureAwait(false);
+        await ReleaseAsync(settler, _inFlight.GiveBack(evenIfStarted: false)).ConfigureAwait(false);
 
         try
         {
@@ -128,29 +134,49 @@ public sealed partial class RequestIngest(
             LogDrainTimedOut(_inFlight.Count, timeout.TotalSeconds);
             // Each request still asked about is told to its entity and settles as released.
             await _abandon.CancelAsync().ConfigureAwait(false);
-            await completion.WaitAsync(TimeSpan.FromSeconds(10), timeProvider).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            try
+            {
+                await completion.WaitAsync(AbandonGrace, timeProvider).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogGraphFailed(e);
+            }
         }
         catch (Exception e)
         {
             LogGraphFailed(e);
         }
 
-        // Anything the graph did not settle (it stopped early) is given back rather than left to its visibility.
-        await ReleaseAsync(settler, _inFlight.Unsettled()).ConfigureAwait(false);
+        // Anything the graph did not settle (it stopped early, or never answered) is given back, not left to its visibility.
+        await ReleaseAsync(settler, _inFlight.GiveBack(evenIfStarted: true)).ConfigureAwait(false);
         graph.Keeping.Shutdown();
     }
 
-    private async Task ReleaseAsync(RequestSettler settler, IReadOnlyList<ReceivedRequest> requests)
+    /// <summary>The graph ends only when drained: if it ends otherwise, ingest has stopped and the host must not run on without it.</summary>
+    private void WatchForAnUnexpectedEnd(Task completion) =>
+        completion.ContinueWith(
+            ended =>
+            {
+                if (Volatile.Read(ref _draining) == 0)
+                {
+                    LogGraphStopped(ended.Exception?.GetBaseException());
+                    // Resolved here: the ingest runs only inside a host, but compositions without one still build it.
+                    services.GetService<IHostApplicationLifetime>()?.StopApplication();
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private async Task ReleaseAsync(RequestSettler settler, IReadOnlyList<(ReceivedRequest Request, Task Extension)> given)
     {
-        if (requests.Count == 0)
+        if (given.Count == 0)
         {
             return;
         }
 
-        await settler.ReleaseAsync(requests).ConfigureAwait(false);
-        foreach (var request in requests)
+        await settler.ReleaseAsync(given).ConfigureAwait(false);
+        foreach (var (request, _) in given)
         {
-            request.MarkSettled();
             _inFlight.Remove(request);
         }
     }
@@ -224,4 +250,7 @@ public sealed partial class RequestIngest(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The request ingest graph failed while draining; what it had not settled is given back to the queues")]
     private partial void LogGraphFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The request ingest graph stopped while the engine runs; the host stops so that a supervisor starts it again")]
+    private partial void LogGraphStopped(Exception? exception);
 }

@@ -63,8 +63,7 @@ internal sealed partial class RequestIngestGraph(
                 return inFlight.Admit(queue, message, timeProvider.GetUtcNow(), options.VisibilityTimeout);
             }, stopReceiving)
             .Via(Receiving.Flow<ReceivedRequest>())
-            .SelectAsyncUnordered(queue.MaxInFlight, async request => (request, await DecideAsync(request, abandon).ConfigureAwait(false)))
-            .SelectAsyncUnordered(queue.MaxInFlight, async decided => (decided.request, delete: await SettleAsync(decided.request, decided.Item2).ConfigureAwait(false)))
+            .SelectAsyncUnordered(queue.MaxInFlight, async request => (request, delete: await DecideAndSettleAsync(request, abandon).ConfigureAwait(false)))
             .Where(settled => settled.delete)
             .Select(settled => settled.request)
             .Via(SqsDeleteFlow.Create(sqs, queue.Name, queue.Url, (ReceivedRequest r) => r.Message, logger))
@@ -74,11 +73,20 @@ internal sealed partial class RequestIngestGraph(
                 return request;
             });
 
+    /// <summary>Decides the request, then settles it on SQS: true when it is to be deleted. Never throws.</summary>
+    private async Task<bool> DecideAndSettleAsync(ReceivedRequest request, CancellationToken abandon)
+    {
+        var settlement = await DecideAsync(request, abandon).ConfigureAwait(false);
+        // No extension starts from here; one on its way is awaited, so it cannot undo a hide.
+        await request.BeginSettling().ConfigureAwait(false);
+        return await SettleAsync(request, settlement).ConfigureAwait(false);
+    }
+
     private async Task<RequestSettlement> DecideAsync(ReceivedRequest request, CancellationToken abandon)
     {
         if (!request.TryStart())
         {
-            // Shutdown gave it back before its work began; it is released already.
+            // Shutdown gave it back before its work began; it is being released.
             return new RequestSettlement.Leave();
         }
 
@@ -94,7 +102,7 @@ internal sealed partial class RequestIngestGraph(
         }
         finally
         {
-            request.MarkSettled();
+            request.MarkDecided();
         }
     }
 

@@ -48,33 +48,57 @@ internal sealed partial class RequestSettler(
 
     /// <summary>
     /// Extends the visibility of requests still being worked on, ten to a call per queue; throws when a call fails
-    /// (the keeper tries again at its next tick, well before the visibility ends).
+    /// (the keeper tries again at its next tick, well before the visibility ends). A request whose settlement began
+    /// meanwhile is left out, and its settlement waits for an extension already on its way.
     /// </summary>
     public async Task ExtendAsync(IReadOnlyList<ReceivedRequest> due, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
-        foreach (var (queue, chunk) in BatchesByQueue(due))
+        var begun = new List<(ReceivedRequest Request, TaskCompletionSource Done)>(due.Count);
+        foreach (var request in due)
         {
-            var outcome = await ChangeVisibilityAsync(queue, chunk, visibilityTimeout, cancellationToken).ConfigureAwait(false);
-            if (!outcome.TryGetValue(out var changed, out var error))
+            if (request.TryBeginExtension(out var done))
             {
-                throw new InvalidOperationException($"Extending visibility on {queue.Name} failed: {error}");
+                begun.Add((request, done!));
             }
+        }
 
-            for (var i = 0; i < chunk.Length; i++)
+        try
+        {
+            var now = timeProvider.GetUtcNow();
+            foreach (var (queue, chunk) in BatchesByQueue(begun.ConvertAll(b => b.Request)))
             {
-                if (changed.Successful?.Exists(e => e.Id == $"v{i}") is true)
+                var outcome = await ChangeVisibilityAsync(queue, chunk, visibilityTimeout, cancellationToken).ConfigureAwait(false);
+                if (!outcome.TryGetValue(out var changed, out var error))
                 {
-                    chunk[i].VisibleAt = now + visibilityTimeout;
+                    throw new InvalidOperationException($"Extending visibility on {queue.Name} failed: {error}");
                 }
+
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (changed.Successful?.Exists(e => e.Id == $"v{i}") is true)
+                    {
+                        chunk[i].VisibleAt = now + visibilityTimeout;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, done) in begun)
+            {
+                done.TrySetResult();
             }
         }
     }
 
-    /// <summary>Makes requests visible again at once, ten to a call per queue (shutdown gives back what it did not finish).</summary>
-    public async Task ReleaseAsync(IReadOnlyList<ReceivedRequest> requests)
+    /// <summary>
+    /// Makes requests visible again at once, ten to a call per queue, once any extension of theirs already on its way
+    /// has returned (shutdown gives back what it did not finish).
+    /// </summary>
+    public async Task ReleaseAsync(IReadOnlyList<(ReceivedRequest Request, Task Extension)> given)
     {
-        foreach (var (queue, chunk) in BatchesByQueue(requests))
+        await Task.WhenAll(given.Select(g => g.Extension)).ConfigureAwait(false);
+        foreach (var (queue, chunk) in BatchesByQueue(given.Select(g => g.Request).ToList()))
         {
             var outcome = await ChangeVisibilityAsync(queue, chunk, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             var failed = outcome.TryGetValue(out var changed, out var error)

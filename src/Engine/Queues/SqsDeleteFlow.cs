@@ -22,7 +22,16 @@ internal static partial class SqsDeleteFlow
             .GroupedWithin(SqsMessageViews.MaxBatchSize, Gather)
             .SelectAsync(2, async batch =>
             {
-                await DeleteAsync(sqs, queueName, queueUrl, batch.Select(receiptOf).ToList(), logger).ConfigureAwait(false);
+                try
+                {
+                    await DeleteAsync(sqs, queueName, queueUrl, batch.Select(receiptOf).ToList(), logger).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Not an SQS answer (a fault of ours): the stream must go on; the messages come back as duplicates.
+                    LogDeleteFaulted(logger, e, batch.Count(), queueName);
+                }
+
                 return batch;
             })
             .SelectMany(batch => batch);
@@ -30,9 +39,11 @@ internal static partial class SqsDeleteFlow
     /// <summary>Deletes the messages (one batch call, then each failed entry once alone); never throws for SQS's answer.</summary>
     public static async Task DeleteAsync(IAmazonSQS sqs, string queueName, string queueUrl, IReadOnlyList<Message> messages, ILogger logger)
     {
-        // Two receipts of one message (a duplicate receive) would make the batch invalid: keep the first.
+        // Two receipts of one message (a duplicate receive) would make the batch invalid: keep the newest receipt, the
+        // one SQS deletes with (an older one may be answered success without deleting).
         var entries = messages
-            .DistinctBy(m => m.MessageId)
+            .GroupBy(m => m.MessageId)
+            .Select(g => g.MaxBy(m => m.ApproximateReceiveCount)!)
             .Select(m => new DeleteMessageBatchRequestEntry(m.MessageId, m.ReceiptHandle))
             .ToList();
         var result = await BatchAsync(sqs, queueUrl, entries).ConfigureAwait(false);
@@ -64,6 +75,9 @@ internal static partial class SqsDeleteFlow
 
     private static string Describe(BatchResultErrorEntry failure) =>
         $"{failure.Code}{(failure.SenderFault is true ? " (sender fault)" : string.Empty)}: {failure.Message}";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Deleting {Count} finished message(s) from {Queue} failed unexpectedly; they will come back and be recognised as duplicates")]
+    private static partial void LogDeleteFaulted(ILogger logger, Exception exception, int count, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Count} finished message(s) from {Queue} failed ({Reason}); trying them one by one")]
     private static partial void LogBatchDeleteFailed(ILogger logger, int count, string queue, string reason);

@@ -48,7 +48,8 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
 
     private Source<T, NotUsed> Receiver<T>(Func<Message, T> admit, CancellationToken stopping) =>
         RestartSource.OnFailuresWithBackoff(
-                () => Source.Repeat(NotUsed.Instance).SelectAsync(1, _ => ReceiveBatchAsync(admit, stopping)),
+                // Completes (and is not restarted) once stopping: a receiver asks no more after that.
+                () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(admit, stopping)),
                 ReceiverRestarts)
             .SelectMany(batch => batch);
 
@@ -84,9 +85,30 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
         }
 
         var messages = response.Messages ?? [];
+        if (messages.Count > 0 && stopping.IsCancellationRequested)
+        {
+            // Answered just as receiving stopped: nobody downstream will take them; visible again at once.
+            await GiveBackAsync(messages).ConfigureAwait(false);
+            return [];
+        }
+
         Interlocked.Add(ref _received, messages.Count);
         return messages.Count == 0 ? [] : messages.ConvertAll(m => admit(m));
     }
+
+    private async Task GiveBackAsync(List<Message> messages)
+    {
+        var entries = messages.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry($"g{i}", m.ReceiptHandle) { VisibilityTimeout = 0 }).ToList();
+        var released = await SqsErrors.TryAsync(ct => sqs.ChangeMessageVisibilityBatchAsync(settings.QueueUrl, entries, ct), CancellationToken.None)
+            .ConfigureAwait(false);
+        if (!released.IsSuccess)
+        {
+            LogGiveBackFailed(messages.Count, settings.QueueName, released.Error!.ToString());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back {Count} message(s) received from {Queue} as receiving stopped ({Reason}); they reappear when their visibility timeout ends")]
+    private partial void LogGiveBackFailed(int count, string queue, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from {Queue} failed ({Reason}); its receiver starts again after a backoff")]
     private partial void LogReceiveFailed(string queue, string reason);

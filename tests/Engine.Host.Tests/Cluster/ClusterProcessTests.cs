@@ -209,6 +209,45 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
     }
 
     [Fact]
+    public async Task A_node_cut_off_from_the_others_stops_while_they_go_on_with_no_second_above_the_account_rate_and_nothing_sent_twice()
+    {
+        await using var relays = new RemotingRelays(Nodes.Length);
+        foreach (var node in Nodes)
+        {
+            StartNode(node, relays);
+        }
+
+        await AwaitCondition.UntilAsync(async () => await LiveNodesAsync() == 3, Deadline, "three nodes are live");
+        var distinct = new List<(string Id, string To)>();
+        await EnqueueAsync(SharedQueue, Enumerable.Range(0, 4_000).Select(i => Request($"p-{i}", i, distinct)));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(Sends().Count >= 600), Deadline, "the nodes send");
+
+        // Node c loses the network to a and b, both ways, mid-send (its database and SQS stay reachable). Each side
+        // sees the other unreachable; the split-brain resolver keeps the majority: a and b down c, and c downs itself.
+        relays.Partition([2]);
+        var cutOff = _engines[2];
+        await AwaitCondition.UntilAsync(async () => await MembersUpAsync(_engines[0]) == 2 && await MembersUpAsync(_engines[1]) == 2,
+            Deadline, "the majority removes the cut-off node");
+        await cutOff.ExitedAsync(Deadline);
+        Assert.True(relays.Cut > 0, "no link between the sides was cut");
+
+        await AwaitDrainedAsync(distinct.Count);
+        var sends = Sends();
+        var perId = sends.GroupBy(MessageIdOf).ToDictionary(g => g.Key, g => g.Count());
+        var twice = perId.Where(p => p.Value > 1).Select(p => $"{p.Key}×{p.Value}").ToList();
+        Assert.True(twice.Count == 0, $"sent more than once: {string.Join(", ", twice.Take(20))}");
+        var statuses = await StatusesAsync();
+        Assert.Equal(4_000, statuses.Count);
+        var unknown = statuses.Where(s => s.Value == "unknown").Select(s => s.Key).ToHashSet();
+        Assert.All(statuses.Where(s => !unknown.Contains(s.Key)), s => Assert.Equal("sent", s.Value));
+        var inFlightBound = AccountRate / Nodes.Length + 10;
+        Assert.True(unknown.Count <= inFlightBound,
+            $"{unknown.Count} sends recorded unknown; only those in flight on the cut-off node can be (at most {inFlightBound})\n{await HistoryAsync(unknown.Take(30))}");
+        AssertNoWindowAboveTheAccountRate(sends, expectedAtLeast: distinct.Count - unknown.Count);
+        await AssertQueueEmptyAsync($"{_prefix}-dlq");
+    }
+
+    [Fact]
     public async Task A_rolling_restart_under_load_loses_nothing_and_sends_nothing_twice()
     {
         var distinct = new List<(string Id, string To)>();
@@ -288,7 +327,7 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         return EngineUnderTest.EmailRequest(messageId, to);
     }
 
-    private void StartNode(string node)
+    private void StartNode(string node, RemotingRelays? relays = null)
     {
         var privateQueue = PrivateQueue(_prefix, node);
         var environment = EngineProcess.ClusterNodeEnvironment(peers, _proxy.Endpoint, _prefix, _database);
@@ -297,7 +336,18 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         environment["Engine__Throttling__EmailMaxSendRate"] = AccountRate.ToString(CultureInfo.InvariantCulture);
         // One Akka cluster of the three processes, as an operator configures it: fixed remoting ports, the same seeds
         // on every node, and the split-brain resolver deciding about a killed node within the test's patience.
-        EngineProcess.JoinAkkaCluster(environment, _remotingPorts[Array.IndexOf(Nodes, node)], _remotingPorts);
+        var index = Array.IndexOf(Nodes, node);
+        if (relays is null)
+        {
+            EngineProcess.JoinAkkaCluster(environment, _remotingPorts[index], _remotingPorts);
+        }
+        else
+        {
+            // Bound behind the node's relay; the others are told the relay's port (Akka's public-port).
+            EngineProcess.JoinAkkaCluster(environment, relays.BindPorts[index], relays.PublicPorts);
+            environment["AKKA__REMOTE__DOT_NETTY__TCP__PUBLIC_PORT"] = relays.PublicPorts[index].ToString(CultureInfo.InvariantCulture);
+        }
+
         environment["AKKA__CLUSTER__SPLIT_BRAIN_RESOLVER__STABLE_AFTER"] = "5s";
         environment["Logging__LogLevel__Default"] = "Warning";
         environment["Logging__LogLevel__Messaging.Engine.Cluster"] = "Information";

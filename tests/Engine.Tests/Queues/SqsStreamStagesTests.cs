@@ -128,10 +128,19 @@ public sealed class SqsStreamStagesTests : AkkaTestKit, IClassFixture<LocalAwsPe
 
             return received.Count == 15;
         }, Deadline, "all 15 received");
+        // A second receipt of one message (received again: a duplicate receive), in the same batch as its first.
         var first = received.Values.First();
+        await Sqs.ChangeMessageVisibilityAsync(url, first.ReceiptHandle, 0);
+        Message? again = null;
+        await Messaging.Testing.AwaitCondition.UntilAsync(async () =>
+        {
+            var answer = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(url) { MaxNumberOfMessages = 1, WaitTimeSeconds = 1, VisibilityTimeout = 60, MessageSystemAttributeNames = ["All"] });
+            again = answer.Messages?.FirstOrDefault(m => m.MessageId == first.MessageId);
+            return again is not null;
+        }, Deadline, "the first message received again");
         var stale = new Message { MessageId = "not-a-message", ReceiptHandle = "not-a-receipt", Body = "stale" };
-        // A second receipt of one message (a duplicate receive) and a receipt SQS does not know, among the others.
-        List<Message> input = [.. received.Values, first, stale];
+        // And a receipt SQS does not know, among the others.
+        List<Message> input = [first, again!, .. received.Values.Skip(1), stale];
 
         var output = await Source.From(input)
             .Via(SqsDeleteFlow.Create(Sqs, name, url, (Message m) => m, NullLogger.Instance))
