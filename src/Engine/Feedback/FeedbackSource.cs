@@ -62,7 +62,8 @@ internal sealed partial class FeedbackSource(
             return;
         }
 
-        var queueUrl = await OpenQueueAsync(ingest.FeedbackQueue, stoppingToken).ConfigureAwait(false);
+        var queueUrl = await QueueUrlWait.UntilFoundAsync(
+            queues, ingest.FeedbackQueue, timeProvider, (problem, seconds) => LogQueueUnavailable(ingest.FeedbackQueue, problem, seconds), stoppingToken).ConfigureAwait(false);
         if (queueUrl is null)
         {
             return;
@@ -123,33 +124,6 @@ internal sealed partial class FeedbackSource(
             // Nothing is lost: a message is deleted only after it was finished with; the rest comes back.
             LogGraphFailed(e);
         }
-    }
-
-    private async Task<string?> OpenQueueAsync(string queue, CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var url = await queues.UrlOfAsync(queue, stoppingToken).ConfigureAwait(false);
-            if (url.TryGetValue(out var queueUrl, out var error))
-            {
-                return queueUrl;
-            }
-
-            LogQueueUnavailable(queue, error.ToString(), backoff.TotalSeconds);
-            try
-            {
-                await Task.Delay(backoff, timeProvider, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-        }
-
-        return null;
     }
 
     public override void Dispose()
