@@ -18,8 +18,8 @@ namespace Messaging.Engine.Feedback;
 ///   delete    the events SQS took, from the outbox
 /// </code>
 /// At least once: an event leaves the outbox only after SQS took it. One SQS refused stays claimed and goes again when
-/// its claim expires (so does every event of a call that failed, or of a node that died mid-publish). A failed claim,
-/// call or delete fails the graph, which starts again after a backoff.
+/// its claim expires; so does every event of a call that failed, of a claim waiting behind it when the graph failed,
+/// or of a node that died mid-publish. A failed claim, call or delete fails the graph, which starts again after a backoff.
 /// </summary>
 internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, string queueName, string queueUrl, TimeProvider timeProvider, ILogger logger)
 {
