@@ -5,6 +5,10 @@ using Messaging.Engine.DeadLetters;
 using Messaging.Engine.Ingest;
 using Messaging.Engine.Sending;
 using Messaging.Engine.Telemetry;
+using Akka.Actor;
+using Akka.Streams;
+using Messaging.Engine.Queues;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,8 +20,10 @@ namespace Messaging.Engine.Feedback;
 /// that cannot be read or tied to a message goes to the feedback dead-letter queue with the reason; one that says
 /// nothing to record is logged; either way it is deleted. When storage fails, the event is left on the queue: it comes
 /// back after the visibility timeout, and the queue's redrive policy moves it to the feedback DLQ if it keeps failing.
+/// The queue is read by a <see cref="FeedbackGraph"/> for the life of the host, drained on shutdown.
 /// </summary>
 internal sealed partial class FeedbackSource(
+    IServiceProvider services,
     IAmazonSQS sqs,
     QueueDirectory queues,
     FeedbackRecorder recorder,
@@ -27,84 +33,110 @@ internal sealed partial class FeedbackSource(
     IOptions<SendingOptions> sending,
     TimeProvider timeProvider,
     EngineMetrics metrics,
-    ILogger<FeedbackSource> logger) : IHostedService
+    ILoggerFactory loggerFactory) : BackgroundService
 {
-    private BackgroundLoop? _loop;
-    private string? _queueUrl;
+    // One long poll at a time, as handling runs beside it: a second receiver could take an event an empty receive of
+    // the first missed, which would break what an empty receive proves (see FeedbackInProgress).
+    private const int Receivers = 1;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<FeedbackSource>();
+    private readonly CancellationTokenSource _stopReceiving = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly Lock _drainGate = new();
+    private Task? _drained;
+    private long _recorded;
 
     /// <summary>Events recorded so far (duplicates included), for tests and metrics.</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
 
-    private long _recorded;
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled || string.IsNullOrWhiteSpace(options.Value.FeedbackQueue))
+        var ingest = options.Value;
+        if (!ingest.Enabled || string.IsNullOrWhiteSpace(ingest.FeedbackQueue))
         {
             if (sending.Value.ReconcileUnknownAfter is { } after)
             {
                 LogReconcileWithoutFeedback(after);
             }
 
-            return Task.CompletedTask;
+            return;
         }
 
-        _loop = new BackgroundLoop("feedback receiver", ReceiveOnceAsync, TimeSpan.Zero, TimeSpan.FromSeconds(30), timeProvider, logger);
-        _loop.Start();
-        return Task.CompletedTask;
+        var queueUrl = await QueueUrlWait.UntilFoundAsync(
+            queues, ingest.FeedbackQueue, timeProvider, (problem, seconds) => LogQueueUnavailable(ingest.FeedbackQueue, problem, seconds), stoppingToken).ConfigureAwait(false);
+        if (queueUrl is null)
+        {
+            return;
+        }
+
+        var settings = new QueueReceiveSettings(ingest.FeedbackQueue, queueUrl, Receivers, ingest.WaitTime, ingest.VisibilityTimeout);
+        var receive = new SqsReceiveSource(sqs, settings, metrics, loggerFactory.CreateLogger<SqsReceiveSource>());
+        var graph = new FeedbackGraph(sqs, settings, receive, progress, timeProvider, _logger);
+        var system = services.GetRequiredService<ActorSystem>();
+        using var materializer = system.Materializer(namePrefix: "feedback");
+        var completion = graph.Run(HandleAsync, materializer, _stopReceiving.Token, _abandon.Token);
+        // A downed node shuts its actor system down by itself: feedback drains before the entities that record it stop.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drain-feedback", async () =>
+        {
+            await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+            return Akka.Done.Instance;
+        });
+
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+        LogStopped(receive.Received, receive.ReceiveCalls);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Drains once, whoever asks first (the host's stop or the actor system's CoordinatedShutdown).</summary>
+    private Task DrainAsync(FeedbackGraph graph, Task completion, TimeSpan timeout)
     {
-        if (Interlocked.Exchange(ref _loop, null) is { } loop)
+        lock (_drainGate)
         {
-            await loop.DisposeAsync().ConfigureAwait(false);
+            return _drained ??= DrainOnceAsync(graph, completion, timeout);
         }
     }
 
-    private async Task<bool> ReceiveOnceAsync(CancellationToken stopping)
+    private async Task DrainOnceAsync(FeedbackGraph graph, Task completion, TimeSpan timeout)
     {
-        var queue = options.Value.FeedbackQueue;
-        _queueUrl ??= (await queues.UrlOfAsync(queue, stopping).ConfigureAwait(false)).Value;
-        // Everything handled before this receive is recorded: an empty answer means the queue was drained as of now.
-        var startedAt = timeProvider.GetUtcNow();
-        var request = SqsMessageViews.ReceiveAll(_queueUrl, SqsMessageViews.MaxBatchSize, options.Value.WaitTime, options.Value.VisibilityTimeout);
-        var answer = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
-        metrics.ReceiveCalled(queue);
-        // A failure throws here (with its classification) and the loop tries again after its backoff.
-        var received = answer.Value.Messages ?? [];
-        if (received.Count == 0)
+        await _stopReceiving.CancelAsync().ConfigureAwait(false);
+        graph.Receiving.Shutdown();
+        try
         {
-            progress.Drained(startedAt);
-            return false;
+            await completion.WaitAsync(timeout, timeProvider).ConfigureAwait(false);
         }
-
-        var done = new List<DeleteMessageBatchRequestEntry>();
-        foreach (var message in received)
+        catch (TimeoutException)
         {
-            if (await HandleAsync(queue, message, stopping).ConfigureAwait(false))
-            {
-                done.Add(new DeleteMessageBatchRequestEntry(message.MessageId, message.ReceiptHandle));
-            }
+            // What is still being recorded is given up: it was not deleted, so it comes back to this node or another.
+            LogDrainTimedOut(timeout.TotalSeconds);
+            await _abandon.CancelAsync().ConfigureAwait(false);
+            await completion.WaitAsync(TimeSpan.FromSeconds(10), timeProvider).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
-
-        if (done.Count > 0)
+        catch (Exception e)
         {
-            var entries = done.DistinctBy(r => r.Id).ToList();
-            var deleted = await SqsErrors.TryAsync(ct => sqs.DeleteMessageBatchAsync(_queueUrl, entries, ct), stopping).ConfigureAwait(false);
-            if (!deleted.IsSuccess)
-            {
-                // Recorded already: when they come back, they are recognised as duplicates.
-                LogDeleteFailed(deleted.Error!.ToString());
-            }
+            // Nothing is lost: a message is deleted only after it was finished with; the rest comes back.
+            LogGraphFailed(e);
         }
+    }
 
-        return true;
+    public override void Dispose()
+    {
+        _stopReceiving.Dispose();
+        _abandon.Dispose();
+        base.Dispose();
     }
 
     /// <summary>True when the message is finished with (recorded, ignored or dead-lettered) and may be deleted.</summary>
-    private async Task<bool> HandleAsync(string queue, Message message, CancellationToken stopping)
+    private async Task<bool> HandleAsync(Message message, CancellationToken stopping)
     {
+        var queue = options.Value.FeedbackQueue;
         var now = timeProvider.GetUtcNow();
         var read = FeedbackReader.Read(message.Body, now);
         if (read.Problem is { } problem)
@@ -175,6 +207,15 @@ internal sealed partial class FeedbackSource(
     [LoggerMessage(Level = LogLevel.Error, Message = "Feedback message {SqsMessageId} could not be dead-lettered ({Error}); it stays on the queue")]
     private partial void LogDeadLetterFailed(string sqsMessageId, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting recorded feedback failed ({Error}); those events will be seen again as duplicates")]
-    private partial void LogDeleteFailed(string error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped reading feedback; {Received} received in {ReceiveCalls} receive calls since start")]
+    private partial void LogStopped(long received, long receiveCalls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback queue {Queue} not available ({Problem}); trying again in {Seconds} s (run 'engine init' to create the queues)")]
+    private partial void LogQueueUnavailable(string queue, string problem, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback still being recorded after {Seconds} s of shutdown; what is unfinished stays on the queue")]
+    private partial void LogDrainTimedOut(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The feedback graph failed while draining; what it had not finished stays on the queue and comes back")]
+    private partial void LogGraphFailed(Exception exception);
 }

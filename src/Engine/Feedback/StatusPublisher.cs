@@ -1,7 +1,8 @@
+using Akka.Actor;
+using Akka.Streams;
 using Amazon.SQS;
-using Amazon.SQS.Model;
-using Messaging.Engine.Aws;
 using Messaging.Engine.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,70 +12,69 @@ namespace Messaging.Engine.Feedback;
 /// <summary>
 /// Publishes <c>MessageStatusChanged</c> events from the outbox to <see cref="IngestOptions.StatusQueue"/>, ten to a
 /// call, oldest first; runs only when a status queue is configured. An event is deleted from the outbox only after
-/// SQS took it: at least once, in the order each node claims them.
+/// SQS took it: at least once, in the order each node claims them. The publishing is a <see cref="StatusGraph"/>,
+/// run for the life of the host and drained on shutdown.
 /// </summary>
 internal sealed partial class StatusPublisher(
-    StatusOutbox outbox, IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> options, TimeProvider timeProvider,
-    ILogger<StatusPublisher> logger) : IHostedService
+    IServiceProvider services, StatusOutbox outbox, IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> options,
+    TimeProvider timeProvider, ILogger<StatusPublisher> logger) : BackgroundService
 {
-    private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
-
-    private BackgroundLoop? _loop;
-    private string? _queueUrl;
-    private long _published;
+    private readonly CancellationTokenSource _stopping = new();
+    private StatusGraph? _graph;
 
     /// <summary>Status events published by this node so far.</summary>
-    public long Published => Interlocked.Read(ref _published);
+    public long Published => _graph?.Published ?? 0;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.StatusQueueName is null)
+        var queue = options.Value.StatusQueueName;
+        if (queue is null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        _loop = new BackgroundLoop("status publisher", PublishOnceAsync, Idle, TimeSpan.FromSeconds(30), timeProvider, logger);
-        _loop.Start();
-        return Task.CompletedTask;
+        var queueUrl = await QueueUrlWait.UntilFoundAsync(queues, queue, timeProvider, (problem, seconds) => LogQueueUnavailable(queue, problem, seconds), stoppingToken)
+            .ConfigureAwait(false);
+        if (queueUrl is null)
+        {
+            return;
+        }
+
+        var graph = _graph = new StatusGraph(outbox, sqs, queue, queueUrl, timeProvider, logger);
+        using var materializer = services.GetRequiredService<ActorSystem>().Materializer(namePrefix: "status-publisher");
+        var completion = graph.Run(materializer, _stopping.Token);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        // No new claims; what was claimed is published and deleted (an SQS call or a claim is short).
+        graph.Claiming.Shutdown();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await completion.WaitAsync(options.Value.ShutdownTimeout, timeProvider).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost: what was claimed and not deleted is published again once its claim expires.
+            LogDrainFailed(e);
+        }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public override void Dispose()
     {
-        if (Interlocked.Exchange(ref _loop, null) is { } loop)
-        {
-            await loop.DisposeAsync().ConfigureAwait(false);
-        }
+        _stopping.Dispose();
+        base.Dispose();
     }
 
-    private async Task<bool> PublishOnceAsync(CancellationToken stopping)
-    {
-        var now = timeProvider.GetUtcNow();
-        var entries = await outbox.ClaimAsync(SqsMessageViews.MaxBatchSize, now, now + ClaimFor, stopping).ConfigureAwait(false);
-        if (entries.Count == 0)
-        {
-            return false;
-        }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Status queue {Queue} not available ({Problem}); trying again in {Seconds} s (run 'engine init' to create the queues)")]
+    private partial void LogQueueUnavailable(string queue, string problem, double seconds);
 
-        _queueUrl ??= (await queues.UrlOfAsync(options.Value.StatusQueueName!, stopping).ConfigureAwait(false)).Value;
-        var batch = entries
-            .Select(e => new SendMessageBatchRequestEntry(e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Payload))
-            .ToList();
-        // A failure of the whole call throws here; the loop tries again and the claimed entries go again when their claim expires.
-        var sent = (await SqsErrors.TryAsync(ct => sqs.SendMessageBatchAsync(_queueUrl, batch, ct), stopping).ConfigureAwait(false)).Value;
-        var failed = sent.Failed ?? [];
-        var published = entries.Where(e => !failed.Exists(f => f.Id == e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))).Select(e => e.Id).ToList();
-        await outbox.DeleteAsync(published, stopping).ConfigureAwait(false);
-        Interlocked.Add(ref _published, published.Count);
-        if (published.Count < entries.Count)
-        {
-            // The rest stay claimed until their claim expires, then go again.
-            LogSomeFailed(entries.Count - published.Count, string.Join("; ", failed.Select(f => $"{f.Id}: {f.Code} {f.Message}")));
-        }
-
-        return true;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} status events were not taken by the status queue ({Errors}); they are published again")]
-    private partial void LogSomeFailed(int count, string errors);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The status publisher did not finish within the shutdown timeout; what it claimed is published again once its claim expires")]
+    private partial void LogDrainFailed(Exception exception);
 }

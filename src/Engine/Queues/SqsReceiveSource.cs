@@ -43,17 +43,25 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
     /// the caller can count it as in flight, e.g. to extend its visibility, before it waits in any buffer).
     /// </summary>
     public Source<T, NotUsed> Create<T>(Func<Message, T> admit, CancellationToken stopping) =>
-        Source.From(Enumerable.Range(0, settings.Receivers))
-            .MergeMany(settings.Receivers, _ => Receiver(admit, stopping));
+        Create(UnwatchedReceives.Instance, (message, _) => admit(message), stopping);
 
-    private Source<T, NotUsed> Receiver<T>(Func<Message, T> admit, CancellationToken stopping) =>
+    /// <summary>
+    /// As <see cref="Create{T}(Func{Message, T}, CancellationToken)"/>, and each receive call is told to
+    /// <paramref name="watch"/>: its mark is taken just before the call, its messages are admitted with that mark, and
+    /// the answer (or its absence) is reported after they all were.
+    /// </summary>
+    public Source<T, NotUsed> Create<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping) =>
+        Source.From(Enumerable.Range(0, settings.Receivers))
+            .MergeMany(settings.Receivers, _ => Receiver(watch, admit, stopping));
+
+    private Source<T, NotUsed> Receiver<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping) =>
         RestartSource.OnFailuresWithBackoff(
                 // Completes (and is not restarted) once stopping: a receiver asks no more after that.
-                () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(admit, stopping)),
+                () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(watch, admit, stopping)),
                 ReceiverRestarts)
             .SelectMany(batch => batch);
 
-    private async Task<IReadOnlyList<T>> ReceiveBatchAsync<T>(Func<Message, T> admit, CancellationToken stopping)
+    private async Task<IReadOnlyList<T>> ReceiveBatchAsync<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping)
     {
         if (stopping.IsCancellationRequested)
         {
@@ -61,39 +69,70 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
         }
 
         var request = SqsMessageViews.ReceiveAll(settings.QueueUrl, SqsMessageViews.MaxBatchSize, settings.WaitTime, settings.VisibilityTimeout);
-        AwsResult<ReceiveMessageResponse> answer;
+        var mark = watch.Starting();
+        var answered = false;
         try
         {
-            answer = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Shutting down: the long poll was given up; SQS hands nothing out for a receive it never answered.
-            return [];
+            AwsResult<ReceiveMessageResponse> answer;
+            try
+            {
+                answer = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Shutting down: the long poll was given up (a message it had taken reappears after its visibility timeout).
+                return [];
+            }
+            finally
+            {
+                Interlocked.Increment(ref _receiveCalls);
+                metrics.ReceiveCalled(settings.QueueName);
+            }
+
+            if (!answer.TryGetValue(out var response, out var error))
+            {
+                Interlocked.Increment(ref _failedReceives);
+                LogReceiveFailed(settings.QueueName, error.ToString());
+                throw new SqsReceiveException($"Receiving from {settings.QueueName} failed: {error}");
+            }
+
+            var messages = response.Messages ?? [];
+            if (messages.Count > 0 && stopping.IsCancellationRequested)
+            {
+                // Answered just as receiving stopped: nobody downstream will take them; visible again at once.
+                await GiveBackAsync(messages).ConfigureAwait(false);
+                return [];
+            }
+
+            Interlocked.Add(ref _received, messages.Count);
+            var admitted = messages.Count == 0 ? [] : messages.ConvertAll(m => admit(m, mark));
+            answered = true;
+            watch.Answered(mark, admitted.Count);
+            return admitted;
         }
         finally
         {
-            Interlocked.Increment(ref _receiveCalls);
-            metrics.ReceiveCalled(settings.QueueName);
+            if (!answered)
+            {
+                watch.Unanswered(mark);
+            }
         }
+    }
 
-        if (!answer.TryGetValue(out var response, out var error))
+    /// <summary>The watch of a consumer that needs none.</summary>
+    private sealed class UnwatchedReceives : IReceiveWatch<NotUsed>
+    {
+        public static readonly UnwatchedReceives Instance = new();
+
+        public NotUsed Starting() => NotUsed.Instance;
+
+        public void Answered(NotUsed receive, int messages)
         {
-            Interlocked.Increment(ref _failedReceives);
-            LogReceiveFailed(settings.QueueName, error.ToString());
-            throw new SqsReceiveException($"Receiving from {settings.QueueName} failed: {error}");
         }
 
-        var messages = response.Messages ?? [];
-        if (messages.Count > 0 && stopping.IsCancellationRequested)
+        public void Unanswered(NotUsed receive)
         {
-            // Answered just as receiving stopped: nobody downstream will take them; visible again at once.
-            await GiveBackAsync(messages).ConfigureAwait(false);
-            return [];
         }
-
-        Interlocked.Add(ref _received, messages.Count);
-        return messages.Count == 0 ? [] : messages.ConvertAll(m => admit(m));
     }
 
     private async Task GiveBackAsync(List<Message> messages)
