@@ -2,7 +2,8 @@
 # The end-to-end comparison in one command: the engine beside the usual Node worker (sqs-consumer + AWS SDK v3,
 # bench/node-peer), both draining the same requests from the local SQS peer into the same provider simulator.
 # Installs what it needs (the local peers, the Node worker's packages from its lock file, PostgreSQL), builds in
-# Release and prints one markdown table; per-run notes go to stderr.
+# Release, publishes the engine host (ReadyToRun code, as deployed) and prints one markdown table; per-run notes go to
+# stderr.
 #
 #   ./bench/run.sh                                   scenarios a,b,c,e on SQLite and PostgreSQL (about 25 minutes)
 #   ./bench/run.sh --scenarios d --stores sqlite     a million distinct recipients (memory with passivation)
