@@ -2,7 +2,8 @@
 # The end-to-end comparison in one command: the engine beside the usual Node worker (sqs-consumer + AWS SDK v3,
 # bench/node-peer), both draining the same requests from the local SQS peer into the same provider simulator.
 # Installs what it needs (the local peers, the Node worker's packages from its lock file, PostgreSQL), builds in
-# Release and prints one markdown table; per-run notes go to stderr.
+# Release, publishes the engine host (ReadyToRun code, as deployed) and prints one markdown table; per-run notes go to
+# stderr.
 #
 #   ./bench/run.sh                                   scenarios a,b,c,e on SQLite and PostgreSQL (about 25 minutes)
 #   ./bench/run.sh --scenarios d --stores sqlite     a million distinct recipients (memory with passivation)
@@ -11,7 +12,8 @@
 # Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process),
 # --trace DIR (each engine run writes its CPU samples to DIR; read them with `dotnet-trace report FILE topN`),
 # --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting), --without-peer,
-# --pin (below).
+# --engine-host DLL (the engine to run; default: the host published with ReadyToRun code to .artifacts/engine-host, as
+# it is deployed; bench/Engine.Load/bin/Release/net10.0/Engine.Host.dll is the plain build), --pin (below).
 #
 #   ./bench/run.sh --pin --scenarios a --stores sqlite
 #
@@ -39,6 +41,9 @@ fi
 scripts/stop-stale-postgres.sh
 
 dotnet build bench/Engine.Load -c Release --nologo -v quiet
+# The engine runs as it is deployed: published, with ReadyToRun code (src/Engine.Host/Engine.Host.csproj).
+engine_host=.artifacts/engine-host
+dotnet publish src/Engine.Host -c Release -o "$engine_host" --nologo -v quiet
 
 args=()
 pin=false
@@ -46,7 +51,7 @@ for arg in "$@"; do
   if [ "$arg" = --pin ]; then pin=true; else args+=("$arg"); fi
 done
 if ! $pin; then
-  exec dotnet run -c Release --no-build --project bench/Engine.Load -- compare "${args[@]}"
+  exec dotnet run -c Release --no-build --project bench/Engine.Load -- compare "${args[@]}" --engine-host "$engine_host/Engine.Host.dll"
 fi
 
 # The CPUs this script may use (its Cpus_allowed_list, e.g. "0-3" or "0,2-3"), one per element.
@@ -63,4 +68,4 @@ runner_count=$(( ${#cpus[@]} / 2 ))
 others=$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-runner_count}")
 runner=$(IFS=,; echo "${cpus[*]: -runner_count}")
 echo "Pinned: the runner on CPU $runner; the harness, the provider simulator and the SQS peer on CPU $others." >&2
-exec taskset -c "$others" dotnet run -c Release --no-build --project bench/Engine.Load -- compare --runner-cores "$runner" "${args[@]}"
+exec taskset -c "$others" dotnet run -c Release --no-build --project bench/Engine.Load -- compare --runner-cores "$runner" "${args[@]}" --engine-host "$engine_host/Engine.Host.dll"

@@ -46,7 +46,11 @@ internal static class CompareRun
         // Extra environment for the engine only (NAME=VALUE,…), to try a runtime setting on it alone.
         var engineEnvironment = Option(args, "--engine-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
-        var engineSetup = new EngineSetup(traceDirectory, engineEnvironment, runnerCores);
+        // The host to run: bench/run.sh passes its ReadyToRun publish (as deployed); otherwise the build this harness references.
+        var engineHost = Option(args, "--engine-host", "") is { Length: > 0 } host
+            ? Path.GetFullPath(host)
+            : typeof(Messaging.Host.Auth.OperatorRoles).Assembly.Location;
+        var engineSetup = new EngineSetup(engineHost, traceDirectory, engineEnvironment, runnerCores);
 
         var peers = new LocalAwsPeers();
         await peers.InitializeAsync();
@@ -61,7 +65,7 @@ internal static class CompareRun
         try
         {
             Console.WriteLine($"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {Environment.ProcessorCount} cores{(runnerCores is null ? "" : $" for the harness, simulator and SQS peer, the runner pinned to CPU {runnerCores.List}")}; .NET {Environment.Version}; node {NodeVersion()}; scale {scale}");
-            Console.WriteLine($"peer: {peerProcesses} process(es) × {peerConsumers} sqs-consumer consumers × batch 10; engine: 8 pollers, 400 requests in flight");
+            Console.WriteLine($"peer: {peerProcesses} process(es) × {peerConsumers} sqs-consumer consumers × batch 10; engine: 8 pollers, 400 requests in flight, host {Path.GetRelativePath(RepositoryLayout.Root, engineHost)}");
             Console.WriteLine();
             Console.WriteLine("| scenario | runner | sent / requests | lost | doubled | emails/s (20–80 %) | achieved ÷ limit | 429s per email | busiest 1 s: sent / calls | p50 / p99 latency ms | CPU s per 1,000 | peak RSS MB |");
             Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -339,7 +343,7 @@ internal static class CompareRun
             environment["DOTNET_EventPipeConfig"] = "Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x14C14FCCBD:4";
         }
 
-        return RunnerProcess.Engine(EngineProcess.Start(typeof(Messaging.Host.Auth.OperatorRoles).Assembly.Location, environment));
+        return RunnerProcess.Engine(EngineProcess.Start(setup.Host, environment));
     }
 
     private static List<RunnerProcess> StartPeer(LocalAwsPeers peers, ProviderSimulator provider, string queueUrl, int processes, int consumers)
@@ -427,8 +431,8 @@ internal static class CompareRun
 
     private sealed record Runner(string Name, string? Store);
 
-    /// <summary>What a runner runs with beyond its scenario: a folder for the engine's CPU samples, extra environment for the engine, the cores it is pinned to.</summary>
-    private sealed record EngineSetup(string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
+    /// <summary>What a runner runs with beyond its scenario: the engine host's assembly, a folder for the engine's CPU samples, extra environment for the engine, the cores it is pinned to.</summary>
+    private sealed record EngineSetup(string Host, string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
 
     private sealed record Result(
         int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu, TimeSpan Beside)> Marks, int Backlog,
