@@ -10,9 +10,11 @@ namespace Messaging.Engine.Cluster;
 /// </summary>
 public sealed class ClusterSendSlots
 {
-    // Slots are spaced a little more than the rate allows, for what happens between the slot and the wire (the answer
-    // crossing the network, the connection pool). 20 ms costs 2 % of a rate that is small anyway.
-    private static readonly TimeSpan Guard = TimeSpan.FromMilliseconds(20);
+    // Slots are spaced more than the rate allows, for what happens between the slot and the provider's count (the
+    // answer crossing the network, the connection pool, a new connection's setup: a first call was measured arriving
+    // 40–90 ms after its slot). 100 ms costs a tenth of a rate that is small anyway; a window held until each call's
+    // answer (as SendThrottle's) would make it provable.
+    private static readonly TimeSpan Guard = TimeSpan.FromMilliseconds(100);
 
     // A send whose answer came back or whose timer woke this much after its slot may have lost its place: the next
     // slot's holder could be on time. It takes another slot instead of sending late, a few times at most.
