@@ -42,8 +42,6 @@ internal sealed partial class FeedbackSource(
     private readonly ILogger _logger = loggerFactory.CreateLogger<FeedbackSource>();
     private readonly CancellationTokenSource _stopReceiving = new();
     private readonly CancellationTokenSource _abandon = new();
-    private readonly Lock _drainGate = new();
-    private Task? _drained;
     private long _recorded;
 
     /// <summary>Events recorded so far (duplicates included), for tests and metrics.</summary>
@@ -76,11 +74,8 @@ internal sealed partial class FeedbackSource(
         using var materializer = system.Materializer(namePrefix: "feedback");
         var completion = graph.Run(HandleAsync, materializer, _stopReceiving.Token, _abandon.Token);
         // A downed node shuts its actor system down by itself: feedback drains before the entities that record it stop.
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drain-feedback", async () =>
-        {
-            await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
-            return Akka.Done.Instance;
-        });
+        var drain = new ShutdownDrain(() => DrainOnceAsync(graph, completion, ingest.ShutdownTimeout));
+        drain.RunAtCoordinatedShutdown(system, "drain-feedback");
 
         try
         {
@@ -91,17 +86,8 @@ internal sealed partial class FeedbackSource(
             // Shutting down.
         }
 
-        await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+        await drain.RunAsync().ConfigureAwait(false);
         LogStopped(receive.Received, receive.ReceiveCalls);
-    }
-
-    /// <summary>Drains once, whoever asks first (the host's stop or the actor system's CoordinatedShutdown).</summary>
-    private Task DrainAsync(FeedbackGraph graph, Task completion, TimeSpan timeout)
-    {
-        lock (_drainGate)
-        {
-            return _drained ??= DrainOnceAsync(graph, completion, timeout);
-        }
     }
 
     private async Task DrainOnceAsync(FeedbackGraph graph, Task completion, TimeSpan timeout)

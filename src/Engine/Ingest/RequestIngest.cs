@@ -41,9 +41,7 @@ public sealed partial class RequestIngest(
     private readonly InFlightRequests _inFlight = new();
     private readonly CancellationTokenSource _stopReceiving = new();
     private readonly CancellationTokenSource _abandon = new();
-    private readonly Lock _drainGate = new();
     private List<SqsReceiveSource> _receives = [];
-    private Task? _drained;
     private int _draining;
 
     /// <summary>How long the requests still being decided get to settle as released once shutdown gives up on them.</summary>
@@ -78,20 +76,19 @@ public sealed partial class RequestIngest(
             .Select(q => (q, new SqsReceiveSource(sqs, new QueueReceiveSettings(q.Name, q.Url, q.Receivers, ingest.WaitTime, ingest.VisibilityTimeout), metrics, receiveLogger)))
             .ToList();
         _receives = withReceives.Select(q => q.Item2).ToList();
+        // One settler for the graph's settlements and the drain's give-backs.
+        var settler = new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>());
         var graph = new RequestIngestGraph(
             withReceives,
             new RequestProcessor(recipients, sending, timeProvider, loggerFactory.CreateLogger<RequestProcessor>(), metrics),
-            new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>()),
+            settler,
             _inFlight, ingest, timeProvider, _logger, sqs, metrics);
         using var materializer = system.Materializer(namePrefix: "request-ingest");
         var completion = graph.Run(materializer, _stopReceiving.Token, _abandon.Token);
         WatchForAnUnexpectedEnd(completion);
         // A node that is downed shuts its actor system down by itself: ingest drains before the entities stop.
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "drain-request-ingest", async () =>
-        {
-            await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
-            return Akka.Done.Instance;
-        });
+        var drain = new ShutdownDrain(() => DrainOnceAsync(graph, settler, completion, ingest.ShutdownTimeout));
+        drain.RunAtCoordinatedShutdown(system, "drain-request-ingest");
         LogStarted(string.Join(", ", opened.Select(q => $"{q.Name} (priority {q.Priority}, {q.Receivers} receivers)")));
 
         try
@@ -103,23 +100,13 @@ public sealed partial class RequestIngest(
             // Shutting down.
         }
 
-        await DrainAsync(graph, completion, ingest.ShutdownTimeout).ConfigureAwait(false);
+        await drain.RunAsync().ConfigureAwait(false);
         LogStopped(Received, ReceiveCalls);
     }
 
-    /// <summary>Drains once, whoever asks first (the host's stop or the actor system's CoordinatedShutdown).</summary>
-    private Task DrainAsync(RequestIngestGraph graph, Task completion, TimeSpan timeout)
-    {
-        lock (_drainGate)
-        {
-            return _drained ??= DrainOnceAsync(graph, completion, timeout);
-        }
-    }
-
-    private async Task DrainOnceAsync(RequestIngestGraph graph, Task completion, TimeSpan timeout)
+    private async Task DrainOnceAsync(RequestIngestGraph graph, RequestSettler settler, Task completion, TimeSpan timeout)
     {
         Volatile.Write(ref _draining, 1);
-        var settler = new RequestSettler(sqs, deadLetters, timeProvider, metrics, loggerFactory.CreateLogger<RequestSettler>());
         await _stopReceiving.CancelAsync().ConfigureAwait(false);
         graph.Receiving.Shutdown();
         // Received but never begun: they would only wait; another node or the next start takes them now.
