@@ -17,6 +17,10 @@ namespace Messaging.Engine.Throttling;
 /// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
 /// </list>
+/// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
+/// (its own work on a send), a place is held until a second after the answer less that time: the provider still
+/// counted the call before then, so the guarantee stands, and at a steady round trip the rate reaches the limit instead
+/// of <c>limit × 1 s ÷ (1 s + round trip)</c> (docs/pipeline.md gives the argument).
 /// When the provider throttles anyway, <see cref="OnThrottled"/> slows the pace (at most once a second): by 0.5 % when our
 /// own rate was at the limit (the provider's clock saw our calls a little bunched), by half when it was well
 /// below (the account's real rate is lower); every quiet second then adds back a twentieth of the limit (AIMD).
@@ -48,6 +52,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     internal static readonly TimeSpan SlotGrid = TimeSpan.FromMilliseconds(20);
 
     private readonly TimeProvider _time;
+    private readonly TimeSpan _providerWork;
     private readonly Lock _gate = new();
     private readonly Queue<Waiter>[] _waiters;
     private readonly SemaphoreSlim _signal = new(0);
@@ -75,10 +80,13 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// <param name="name">For logs and metrics: "email", "sms".</param>
     /// <param name="limit">Permits per second; <see cref="double.PositiveInfinity"/> for no limit.</param>
     /// <param name="priorities">Number of priority levels (0 is served first).</param>
-    public SendThrottle(string name, double limit, int priorities, TimeProvider timeProvider)
+    /// <param name="providerWork">The least time between the provider counting a call and its answer reaching us; zero assumes nothing.</param>
+    public SendThrottle(string name, double limit, int priorities, TimeProvider timeProvider, TimeSpan providerWork = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(providerWork, TimeSpan.Zero);
         Name = name;
         _time = timeProvider;
+        _providerWork = providerWork;
         _waiters = Enumerable.Range(0, Math.Max(1, priorities)).Select(_ => new Queue<Waiter>()).ToArray();
         _lastRecovery = timeProvider.GetUtcNow();
         SetLimit(limit);
@@ -220,7 +228,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The call that entered at <paramref name="enteredAt"/> was answered (or failed): its place is held a second more.</summary>
+    /// <summary>
+    /// The call that entered at <paramref name="enteredAt"/> was answered (or failed): its place is held a second more,
+    /// less the provider's known work (never ending before a second after the call entered).
+    /// </summary>
     public void LeaveWindow(DateTimeOffset enteredAt)
     {
         TaskCompletionSource? answered;
@@ -234,10 +245,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             }
             else
             {
-                _calls.Add(now);
+                // The provider counted the call before now less its work, and not before it entered; the ring's times
+                // stay in order (a later time only holds a place longer).
+                var counted = now - _providerWork;
+                counted = counted > enteredAt ? counted : enteredAt;
+                _calls.Add(counted > _calls.Newest ? counted : _calls.Newest);
             }
 
-            var duration = Math.Max(0, (now - enteredAt).Ticks);
+            var duration = Math.Max(0, (now - enteredAt - _providerWork).Ticks);
             _durationTicks = _durationTicks == 0 ? duration : (_durationTicks * (1 - DurationWeight)) + (duration * DurationWeight);
             (answered, _answered) = (_answered, null);
         }

@@ -16,11 +16,11 @@ public sealed class SendThrottles : IAsyncDisposable, IDisposable
     public SendThrottles(IOptions<ThrottlingOptions> options, TimeProvider timeProvider)
     {
         var o = options.Value;
-        Email = new SendThrottle("email", RateOrUnlimited(o.EmailMaxSendRate ?? 1), Priorities, timeProvider);
-        Sms = new SendThrottle("sms", RateOrUnlimited(o.SmsMaxSendRate), Priorities, timeProvider);
+        Email = new SendThrottle("email", RateOrUnlimited(o.EmailMaxSendRate ?? 1), Priorities, timeProvider, o.ProviderWorkAtLeast);
+        Sms = new SendThrottle("sms", RateOrUnlimited(o.SmsMaxSendRate), Priorities, timeProvider, o.ProviderWorkAtLeast);
         _smsByOrigination = o.SmsRateByOrigination.ToFrozenDictionary(
             pair => pair.Key,
-            pair => new SendThrottle($"sms {pair.Key}", RateOrUnlimited(pair.Value), Priorities, timeProvider),
+            pair => new SendThrottle($"sms {pair.Key}", RateOrUnlimited(pair.Value), Priorities, timeProvider, o.ProviderWorkAtLeast),
             StringComparer.Ordinal);
         _accountRates = new Dictionary<SendThrottle, double> { [Email] = Email.Limit, [Sms] = Sms.Limit };
         foreach (var throttle in _smsByOrigination.Values)

@@ -20,8 +20,19 @@ public sealed class ThrottlingOptions
     /// <summary>How often the SES quota is read again.</summary>
     public TimeSpan QuotaRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The least time the provider takes between counting a send and its answer reaching the engine (its own work on
+    /// the call). Zero (default) assumes nothing: the rate is then held below the limit by the calls' round trip.
+    /// </summary>
+    public TimeSpan ProviderWorkAtLeast { get; set; } = TimeSpan.Zero;
+
     internal IEnumerable<string> Validate()
     {
+        if (ProviderWorkAtLeast < TimeSpan.Zero || ProviderWorkAtLeast >= TimeSpan.FromSeconds(1))
+        {
+            yield return $"{SectionName}:ProviderWorkAtLeast must be from 0 to under a second.";
+        }
+
         if (EmailMaxSendRate is < 0)
         {
             yield return $"{SectionName}:EmailMaxSendRate must not be negative.";

@@ -114,6 +114,61 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task Known_provider_work_is_taken_off_each_place_so_calls_taking_100_ms_are_paced_at_the_limit()
+    {
+        // The provider counts a call at least 100 ms before its answer reaches us: a place ends a second after the
+        // provider counted the call at the latest, so ten calls of 100 ms go in a second, not 1.1 s.
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 10, priorities: 1, time, providerWork: TimeSpan.FromMilliseconds(100));
+        var call = await throttle.EnterWindowAsync(default);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        throttle.LeaveWindow(call);
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        var permits = Enumerable.Range(0, 6).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        for (var step = 0; step < 200 && !permits.TrueForAll(p => p.IsCompleted); step++)
+        {
+            var naps = throttle.Naps;
+            var granted = permits.Count(p => p.IsCompleted);
+            time.Advance(TimeSpan.FromMilliseconds(5));
+            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || permits.Count(p => p.IsCompleted) > granted),
+                Deadline, "the pump looks at the new time");
+        }
+
+        var slots = (await Task.WhenAll(permits)).Select(p => p.SlotAt).Order().ToList();
+        var gaps = slots.Zip(slots.Skip(1), (a, b) => Math.Round((b - a).TotalMilliseconds)).Skip(2).ToList();
+        Assert.All(gaps, gap => Assert.Equal(100, gap));
+    }
+
+    [Fact]
+    public async Task With_known_provider_work_a_place_ends_a_second_after_the_provider_counted_the_call_and_not_before()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 1, priorities: 1, time, providerWork: TimeSpan.FromMilliseconds(100));
+
+        // Answered 300 ms after it started: the provider counted it 200 ms in at the latest, so its place ends at 1.2 s.
+        var first = await throttle.EnterWindowAsync(default);
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        throttle.LeaveWindow(first);
+        var second = throttle.EnterWindowAsync(default).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(899));
+        Assert.False(second.IsCompleted, "the place was given up before a second after the provider could have counted the call");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var secondAt = await second.WaitAsync(Deadline);
+        Assert.Equal(first + TimeSpan.FromMilliseconds(1200), secondAt);
+
+        // Answered sooner than the provider's work (a failure before it reached the provider): never before a second
+        // after the call entered.
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        throttle.LeaveWindow(secondAt);
+        var third = throttle.EnterWindowAsync(default).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(979));
+        Assert.False(third.IsCompleted, "the place ended before a second after its call entered");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(secondAt + SendThrottle.Window, await third.WaitAsync(Deadline));
+    }
+
+    [Fact]
     public async Task After_a_quiet_spell_a_quarter_seconds_permits_go_at_once_and_the_rest_are_paced()
     {
         var time = new ManualTimeProvider();
