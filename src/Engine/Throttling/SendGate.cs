@@ -18,6 +18,7 @@ public sealed partial class SendGate(ProviderSender sender, SendThrottles thrott
     public async Task<AwsResult<string>> SendAsync(SendThrottle throttle, RenderedMessage message, CancellationToken cancellationToken)
     {
         var enteredAt = await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
+        var answered = false;
         try
         {
             if (throttles.SharedSlotRate(throttle) is { } accountRate && await TakeSharedSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false) is { } refused)
@@ -27,11 +28,14 @@ public sealed partial class SendGate(ProviderSender sender, SendThrottles thrott
             }
 
             LogEntered(throttle.Name, timeProvider.GetUtcNow());
-            return await sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            var result = await sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            // Only a response (success or an error status) shows the provider had the call; a timeout does not.
+            answered = result.IsSuccess || result.Error.HttpStatus is not null;
+            return result;
         }
         finally
         {
-            throttle.LeaveWindow(enteredAt);
+            throttle.LeaveWindow(enteredAt, answered);
         }
     }
 

@@ -230,11 +230,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// The call that entered at <paramref name="enteredAt"/> was answered (or failed): its place is held a second more,
-    /// less the provider's known work (never ending before a second after the call entered).
+    /// less the provider's known work when <paramref name="answered"/> (never ending before a second after the call
+    /// entered). A call that timed out or failed on the way has no answer to count back from: it keeps the full second.
     /// </summary>
-    public void LeaveWindow(DateTimeOffset enteredAt)
+    public void LeaveWindow(DateTimeOffset enteredAt, bool answered = false)
     {
-        TaskCompletionSource? answered;
+        TaskCompletionSource? waiting;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
@@ -247,17 +248,17 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             {
                 // The provider counted the call before now less its work, and not before it entered; the ring's times
                 // stay in order (a later time only holds a place longer).
-                var counted = now - _providerWork;
+                var counted = answered ? now - _providerWork : now;
                 counted = counted > enteredAt ? counted : enteredAt;
                 _calls.Add(counted > _calls.Newest ? counted : _calls.Newest);
             }
 
-            var duration = Math.Max(0, (now - enteredAt - _providerWork).Ticks);
+            var duration = Math.Max(0, (now - enteredAt - (answered ? _providerWork : TimeSpan.Zero)).Ticks);
             _durationTicks = _durationTicks == 0 ? duration : (_durationTicks * (1 - DurationWeight)) + (duration * DurationWeight);
-            (answered, _answered) = (_answered, null);
+            (waiting, _answered) = (_answered, null);
         }
 
-        answered?.TrySetResult();
+        waiting?.TrySetResult();
     }
 
     /// <summary>The provider said slow down: ease the pace off a little or halve it (see the class), at most once a second.</summary>

@@ -99,7 +99,7 @@ public sealed class SendThrottleTests
     {
         var call = await throttle.EnterWindowAsync(default);
         time.Advance(duration);
-        throttle.LeaveWindow(call);
+        throttle.LeaveWindow(call, answered: true);
         time.Advance(TimeSpan.FromSeconds(5));
 
         var permits = Enumerable.Range(0, 6).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
@@ -137,7 +137,7 @@ public sealed class SendThrottleTests
         // Answered 300 ms after it started: the provider counted it 200 ms in at the latest, so its place ends at 1.2 s.
         var first = await throttle.EnterWindowAsync(default);
         time.Advance(TimeSpan.FromMilliseconds(300));
-        throttle.LeaveWindow(first);
+        throttle.LeaveWindow(first, answered: true);
         var second = throttle.EnterWindowAsync(default).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(899));
         Assert.False(second.IsCompleted, "the place was given up before a second after the provider could have counted the call");
@@ -148,7 +148,7 @@ public sealed class SendThrottleTests
         // Answered sooner than the provider's work (a failure before it reached the provider): never before a second
         // after the call entered.
         time.Advance(TimeSpan.FromMilliseconds(20));
-        throttle.LeaveWindow(secondAt);
+        throttle.LeaveWindow(secondAt, answered: true);
         var third = throttle.EnterWindowAsync(default).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(979));
         Assert.False(third.IsCompleted, "the place ended before a second after its call entered");
