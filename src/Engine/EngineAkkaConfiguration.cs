@@ -90,9 +90,11 @@ public static class EngineAkkaConfiguration
                 .AddStartup((system, _) => Akka.Persistence.Persistence.Instance.Apply(system))
                 .AddStartup((system, registry) =>
                 {
-                    provider.GetRequiredService<MemberUpTimes>().Follow(system);
+                    var members = provider.GetRequiredService<MemberUpTimes>();
+                    members.Follow(system);
                     system.ActorOf(Props.Create<DroppedRecipientMessages>(), "dropped-recipient-messages");
-                    registry.Register<SendSlotAllocator>(RateShare.StartSendSlotAllocator(system, provider.GetRequiredService<TimeProvider>()));
+                    registry.Register<SendSlotAllocator>(RateShare.StartSendSlotAllocator(
+                        system, provider.GetRequiredService<TimeProvider>(), ClusterSendSlots.HoldFor(provider.GetRequiredService<IOptions<Aws.AwsOptions>>().Value.RequestTimeout), () => members.OlderMemberSeen));
                     if (provider.GetService<SendThrottles>() is { } throttles)
                     {
                         RateShare.Follow(system, throttles, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>());

@@ -136,7 +136,10 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<ProviderSender>();
         services.TryAddSingleton<SendThrottles>();
         services.TryAddSingleton(provider => new ClusterSendSlots(
-            () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef, provider.GetRequiredService<TimeProvider>()));
+            () => provider.GetRequiredService<IRequiredActor<SendSlotAllocator>>().ActorRef,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<AwsOptions>>().Value.RequestTimeout,
+            provider.GetRequiredService<IOptions<ThrottlingOptions>>().Value.ProviderWorkAtLeast));
         services.TryAddSingleton<SendGate>();
         services.TryAddSingleton<SesQuotaMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<SesQuotaMonitor>());

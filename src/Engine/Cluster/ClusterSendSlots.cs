@@ -5,86 +5,88 @@ namespace Messaging.Engine.Cluster;
 /// <summary>
 /// Send slots shared through the cluster, for a rate too small to split: 1 SMS a second over three nodes cannot be a
 /// third each, as each node's own 1-second window still holds one call, and three unsynchronised nodes could send all
-/// three in the same second. Each such send takes the next slot of its throttle from the one allocator in the cluster
-/// (<see cref="SendSlotAllocator"/>, slots a whole interval apart on its clock) and waits for it.
+/// three in the same second. Each such send takes a place from the one allocator in the cluster
+/// (<see cref="SendSlotAllocator"/>), makes its call at once, and gives the place back after the answer; the allocator
+/// lends the place again only a window after the provider can last have counted that call, so no window at the
+/// provider holds more calls than the rate, however long the calls or the way to the allocator take.
 /// </summary>
 public sealed class ClusterSendSlots
 {
-    // Slots are spaced more than the rate allows, for what happens between the slot and the provider's count (the
-    // answer crossing the network, the connection pool, a new connection's setup: a first call was measured arriving
-    // 40–90 ms after its slot). 100 ms costs a tenth of a rate that is small anyway; a window held until each call's
-    // answer (as SendThrottle's) would make it provable.
-    private static readonly TimeSpan Guard = TimeSpan.FromMilliseconds(100);
-
-    // A send whose answer came back or whose timer woke this much after its slot may have lost its place: the next
-    // slot's holder could be on time. It takes another slot instead of sending late, a few times at most.
+    // A place is used only if the call can start within this of its grant; a slower one (a stalled node) gives it back
+    // unused and asks again, a few times at most.
+    private static readonly TimeSpan UseWithin = TimeSpan.FromMilliseconds(250);
     private const int Attempts = 3;
 
     // How long a node waits for the allocator's answer (it may be moving to another node) before the send fails as
-    // never sent, to be retried.
+    // never sent, to be retried. The allocator gives up on the ask at half of it, so that a place it grants still
+    // reaches a node that waits.
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Func<IActorRef> _allocator;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _providerWork;
 
     /// <param name="allocator">The allocator's proxy, resolved at the first slot: a single node never needs one.</param>
-    internal ClusterSendSlots(Func<IActorRef> allocator, TimeProvider timeProvider)
+    /// <param name="callTimeout">The longest a provider call lasts (<c>Engine:Aws:RequestTimeout</c>).</param>
+    /// <param name="providerWork">The provider's own least work on a call it answers (<c>Engine:Throttling:ProviderWorkAtLeast</c>).</param>
+    internal ClusterSendSlots(Func<IActorRef> allocator, TimeProvider timeProvider, TimeSpan callTimeout, TimeSpan providerWork)
     {
         _allocator = allocator;
         _time = timeProvider;
+        _providerWork = providerWork;
+        HoldAtMost = HoldFor(callTimeout);
     }
 
-    /// <summary>The time between two slots for an account rate: a whole second ÷ the calls a second may hold.</summary>
-    public static TimeSpan IntervalFor(double accountRate)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(accountRate);
-        var callsPerSecond = accountRate >= 1 ? Math.Floor(accountRate) : accountRate;
-        return TimeSpan.FromSeconds(1 / callsPerSecond) + Guard;
-    }
+    /// <summary>The longest this node holds a place: the time to start its call and the call's timeout.</summary>
+    public TimeSpan HoldAtMost { get; }
+
+    /// <summary>The longest a node whose provider calls time out after <paramref name="callTimeout"/> holds a place.</summary>
+    public static TimeSpan HoldFor(TimeSpan callTimeout) => UseWithin + callTimeout;
 
     /// <summary>
-    /// Takes the next slot of <paramref name="throttle"/> and waits for it; returns false when every slot taken was
-    /// missed (the allocator or this machine answered too slowly to send on time), so the caller must not send now.
+    /// Takes a place of <paramref name="throttle"/>; the call must start now, and the place is given back with
+    /// <see cref="Return"/> after it. Null when every place taken came too late to be used (nothing may be sent now).
     /// </summary>
-    /// <exception cref="SendSlotUnavailableException">The allocator did not answer: no slot was taken.</exception>
-    public async Task<bool> WaitForSlotAsync(string throttle, double accountRate, CancellationToken cancellationToken)
+    /// <exception cref="SendSlotUnavailableException">No place: the allocator did not answer, or had none in time.</exception>
+    public async Task<SendSlotLease?> TakeAsync(string throttle, double accountRate, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var (wait, asked) = await TakeSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false);
-            // The slot began between asking and the answer, plus the wait: waiting from the answer is never early.
-            if (wait > TimeSpan.Zero)
+            var asked = _time.GetTimestamp();
+            var slot = await AskAsync(new TakeSendSlot(throttle, accountRate, HoldAtMost, AnswerTimeout / 2), cancellationToken).ConfigureAwait(false);
+            // The grant came at least Queued after this node asked: this is the most that can have passed since.
+            if (_time.GetElapsedTime(asked) - slot.Queued <= UseWithin)
             {
-                await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
+                return new SendSlotLease(throttle, slot.Lease);
             }
 
-            // ...and at most this late: the next slot's holder may be on time, so a later send could crowd it.
-            if (_time.GetElapsedTime(asked) - wait <= Guard)
-            {
-                return true;
-            }
+            _allocator().Tell(new ReturnSendSlot(throttle, slot.Lease, Sent: false, TimeSpan.Zero));
         }
 
-        return false;
+        return null;
     }
 
-    /// <summary>Takes the next slot of <paramref name="throttle"/> and returns how long from now it begins.</summary>
-    /// <exception cref="SendSlotUnavailableException">The allocator did not answer: no slot was taken.</exception>
-    public async Task<TimeSpan> TakeAsync(string throttle, double accountRate, CancellationToken cancellationToken) =>
-        (await TakeSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false)).Wait;
+    /// <summary>Gives <paramref name="lease"/> back after its call; <paramref name="answered"/> when the provider answered it.</summary>
+    public void Return(SendSlotLease lease, bool answered) =>
+        _allocator().Tell(new ReturnSendSlot(lease.Throttle, lease.Id, Sent: true, answered ? _providerWork : TimeSpan.Zero));
 
-    /// <summary>The wait for the slot, and this node's timestamp just before it asked.</summary>
-    private async Task<(TimeSpan Wait, long Asked)> TakeSlotAsync(string throttle, double accountRate, CancellationToken cancellationToken)
+    private async Task<SendSlot> AskAsync(TakeSendSlot take, CancellationToken cancellationToken)
     {
-        var asked = _time.GetTimestamp();
+        object answer;
         try
         {
-            var slot = await _allocator().Ask<SendSlot>(new TakeSendSlot(throttle, accountRate), AnswerTimeout, cancellationToken).ConfigureAwait(false);
-            return (slot.Wait, asked);
+            answer = await _allocator().Ask<object>(take, AnswerTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (AskTimeoutException e)
         {
             throw new SendSlotUnavailableException($"The cluster's send-slot allocator did not answer within {AnswerTimeout.TotalSeconds:0} s.", e);
         }
+
+        return answer switch
+        {
+            SendSlot slot => slot,
+            SendSlotRefused refused => throw new SendSlotUnavailableException($"The cluster's send-slot allocator had none: {refused.Reason}."),
+            _ => throw new SendSlotUnavailableException($"The cluster's send-slot allocator answered {answer.GetType().Name}."),
+        };
     }
 }

@@ -41,11 +41,13 @@ internal static partial class RateShare
     /// Runs the <see cref="SendSlotAllocator"/> as a singleton of <paramref name="system"/>'s cluster (on its oldest
     /// node); returns the proxy that reaches it from this node.
     /// </summary>
-    public static IActorRef StartSendSlotAllocator(ActorSystem system, TimeProvider time)
+    /// <param name="holdAtMost">The longest a node holds a place (<see cref="ClusterSendSlots.HoldAtMost"/>).</param>
+    /// <param name="olderMemberSeen">Whether this node ever saw a member older than itself (one that may have run the allocator).</param>
+    public static IActorRef StartSendSlotAllocator(ActorSystem system, TimeProvider time, TimeSpan holdAtMost, Func<bool> olderMemberSeen)
     {
         const string name = "send-slots";
         system.ActorOf(ClusterSingletonManager.Props(
-            Props.Create(() => new SendSlotAllocator(time)), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), name);
+            Props.Create(() => new SendSlotAllocator(time, holdAtMost, olderMemberSeen)), PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), name);
         return system.ActorOf(ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system)), $"{name}-proxy");
     }
 

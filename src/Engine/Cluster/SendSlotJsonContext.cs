@@ -6,4 +6,6 @@ namespace Messaging.Engine.Cluster;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(TakeSendSlot))]
 [JsonSerializable(typeof(SendSlot))]
+[JsonSerializable(typeof(SendSlotRefused))]
+[JsonSerializable(typeof(ReturnSendSlot))]
 internal sealed partial class SendSlotJsonContext : JsonSerializerContext;

@@ -14,8 +14,11 @@ public sealed class SendSlotSerializer(ExtendedActorSystem system) : StableTypeS
 
     public static StableTypeNames Types { get; } = new(
     [
-        new(typeof(TakeSendSlot), "take-send-slot.v1", SendSlotJsonContext.Default.TakeSendSlot),
-        new(typeof(SendSlot), "send-slot.v1", SendSlotJsonContext.Default.SendSlot),
+        // v2: places held until their call is given back (v1 were timed slots; a v1 node cannot share slots with these).
+        new(typeof(TakeSendSlot), "take-send-slot.v2", SendSlotJsonContext.Default.TakeSendSlot),
+        new(typeof(SendSlot), "send-slot.v2", SendSlotJsonContext.Default.SendSlot),
+        new(typeof(SendSlotRefused), "send-slot-refused.v1", SendSlotJsonContext.Default.SendSlotRefused),
+        new(typeof(ReturnSendSlot), "return-send-slot.v1", SendSlotJsonContext.Default.ReturnSendSlot),
     ]);
 
     public override int Identifier => Id;

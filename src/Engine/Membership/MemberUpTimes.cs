@@ -9,7 +9,15 @@ public sealed class MemberUpTimes(TimeProvider time)
 {
     private readonly ConcurrentDictionary<UniqueAddress, DateTimeOffset> _upSince = new();
 
+    private volatile bool _olderMemberSeen;
+
     private DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>
+    /// Whether this node ever saw a member Up that is older than itself: one that may have run a cluster singleton
+    /// before this node did. False on the node the cluster formed around, for as long as it lives.
+    /// </summary>
+    public bool OlderMemberSeen => _olderMemberSeen;
 
     public DateTimeOffset? Of(Member member) => _upSince.TryGetValue(member.UniqueAddress, out var at) ? at : null;
 
@@ -20,7 +28,16 @@ public sealed class MemberUpTimes(TimeProvider time)
     {
         public Follower(MemberUpTimes times)
         {
-            Receive<ClusterEvent.MemberUp>(e => times._upSince.TryAdd(e.Member.UniqueAddress, times.Now));
+            var cluster = Akka.Cluster.Cluster.Get(Context.System);
+            Receive<ClusterEvent.MemberUp>(e =>
+            {
+                times._upSince.TryAdd(e.Member.UniqueAddress, times.Now);
+                // Seen before this node is Up itself (it joined a running cluster), any other member is older.
+                if (!e.Member.UniqueAddress.Equals(cluster.SelfUniqueAddress) && (cluster.SelfMember.Status != MemberStatus.Up || e.Member.IsOlderThan(cluster.SelfMember)))
+                {
+                    times._olderMemberSeen = true;
+                }
+            });
             Receive<ClusterEvent.MemberRemoved>(e => times._upSince.TryRemove(e.Member.UniqueAddress, out _));
         }
 

@@ -19,12 +19,18 @@ public sealed partial class SendGate(ProviderSender sender, SendThrottles thrott
     {
         var enteredAt = await throttle.EnterWindowAsync(cancellationToken).ConfigureAwait(false);
         var answered = false;
+        SendSlotLease? slot = null;
         try
         {
-            if (throttles.SharedSlotRate(throttle) is { } accountRate && await TakeSharedSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false) is { } refused)
+            if (throttles.SharedSlotRate(throttle) is { } accountRate)
             {
-                return AwsResult<string>.Failure(new ProviderError(
-                    message.Channel == Channel.Email ? AwsService.SesV2 : AwsService.SmsVoiceV2, ProviderErrorKind.Transient, "SendSlotUnavailable", refused));
+                string? refused;
+                (slot, refused) = await TakeSharedSlotAsync(throttle, accountRate, cancellationToken).ConfigureAwait(false);
+                if (refused is not null)
+                {
+                    return AwsResult<string>.Failure(new ProviderError(
+                        message.Channel == Channel.Email ? AwsService.SesV2 : AwsService.SmsVoiceV2, ProviderErrorKind.Transient, "SendSlotUnavailable", refused));
+                }
             }
 
             LogEntered(throttle.Name, timeProvider.GetUtcNow());
@@ -36,21 +42,25 @@ public sealed partial class SendGate(ProviderSender sender, SendThrottles thrott
         finally
         {
             throttle.LeaveWindow(enteredAt, answered);
+            if (slot is { } taken)
+            {
+                slots.Return(taken, answered);
+            }
         }
     }
 
-    /// <summary>Waits for a shared slot; the reason when there is none (nothing was sent then, so the send is retried).</summary>
-    private async Task<string?> TakeSharedSlotAsync(SendThrottle throttle, double accountRate, CancellationToken cancellationToken)
+    /// <summary>A shared slot, or the reason there is none (nothing was sent then, so the send is retried).</summary>
+    private async Task<(SendSlotLease? Slot, string? Refused)> TakeSharedSlotAsync(SendThrottle throttle, double accountRate, CancellationToken cancellationToken)
     {
         try
         {
-            return await slots.WaitForSlotAsync(throttle.Name, accountRate, cancellationToken).ConfigureAwait(false)
-                ? null
-                : $"Every {throttle.Name} send slot taken was missed; not sent.";
+            return await slots.TakeAsync(throttle.Name, accountRate, cancellationToken).ConfigureAwait(false) is { } slot
+                ? (slot, null)
+                : (null, $"Every {throttle.Name} send slot taken was missed; not sent.");
         }
         catch (SendSlotUnavailableException e)
         {
-            return $"No {throttle.Name} send slot: {e.Message}; not sent.";
+            return (null, $"No {throttle.Name} send slot: {e.Message}; not sent.");
         }
     }
 

@@ -30,7 +30,7 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     /// <summary>One node's sends: its throttles (its share of the cluster) and its gate, with the cluster's slots.</summary>
     private Func<Task<AwsResult<string>>> Sender(InProcessCluster.Node node, TimeProvider? slotClock = null, IActorRef? allocator = null)
     {
-        var gate = _provider.Gate(node.Throttles, new ClusterSendSlots(() => allocator ?? node.SendSlots, slotClock ?? TimeProvider.System));
+        var gate = _provider.Gate(node.Throttles, new ClusterSendSlots(() => allocator ?? node.SendSlots, slotClock ?? TimeProvider.System, AnsweringProvider.RequestTimeout, TimeSpan.Zero));
         return () => gate.SendAsync(node.Throttles.Email, AnsweringProvider.Email(), default);
     }
 
@@ -48,25 +48,129 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
         return nodes;
     }
 
-    [Fact]
-    public async Task Each_slot_is_a_whole_interval_after_the_last_and_a_new_allocator_gives_none_in_its_first_second()
+    /// <summary>An allocator on fake time, as a singleton would run it, and asks to it that the test can watch.</summary>
+    private sealed class FakeTimeAllocator : IDisposable
     {
-        var time = new FakeTimeProvider();
-        using var system = ActorSystem.Create("slots");
-        var allocator = system.ActorOf(Props.Create(() => new SendSlotAllocator(time)));
-        var interval = ClusterSendSlots.IntervalFor(AccountRate);
-        async Task<TimeSpan> TakeAsync(string throttle) => (await allocator.Ask<SendSlot>(new TakeSendSlot(throttle, AccountRate), Deadline)).Wait;
+        public static readonly TimeSpan Hold = TimeSpan.FromSeconds(5);
+        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+        private readonly ActorSystem _system = ActorSystem.Create("slots");
+        private readonly IActorRef _allocator;
 
-        // Just started (it may have moved from a node whose slots are still in their second): nothing for a second.
-        Assert.Equal(SendThrottle.Window, await TakeAsync("email"));
-        Assert.Equal(SendThrottle.Window + interval, await TakeAsync("email"));
-        Assert.Equal(SendThrottle.Window, await TakeAsync("sms"));
+        private FakeTimeAllocator(bool mayHaveHadPredecessor) =>
+            _allocator = _system.ActorOf(Props.Create(() => new SendSlotAllocator(Time, Hold, () => mayHaveHadPredecessor)));
 
-        // Later, a slot is free at once, and the next one an interval on.
-        time.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal(TimeSpan.Zero, await TakeAsync("email"));
-        time.Advance(interval / 4);
-        Assert.Equal(interval - (interval / 4), await TakeAsync("email"));
+        /// <summary>An allocator started at the fake clock's present (it reads the clock when it starts).</summary>
+        public static async Task<FakeTimeAllocator> StartAsync(bool mayHaveHadPredecessor = false)
+        {
+            var allocator = new FakeTimeAllocator(mayHaveHadPredecessor);
+            await allocator.AdvanceAsync(TimeSpan.Zero);
+            return allocator;
+        }
+
+        public FakeTimeProvider Time { get; } = new();
+
+        public Task<object> Take(string throttle = "email", double rate = AccountRate, TimeSpan? patience = null) =>
+            _allocator.Ask<object>(new TakeSendSlot(throttle, rate, Hold, patience ?? Patience), Deadline);
+
+        /// <summary>Gives a place back; the allocator has taken it when this returns.</summary>
+        public async Task ReturnAsync(Task<object> taken, bool sent = true, TimeSpan countedBefore = default)
+        {
+            _allocator.Tell(new ReturnSendSlot("email", ((SendSlot)await taken).Lease, sent, countedBefore));
+            await AdvanceAsync(TimeSpan.Zero);
+        }
+
+        /// <summary>
+        /// Moves the clock on once the allocator has taken every message sent so far; the answers it gave by then have
+        /// arrived when this returns.
+        /// </summary>
+        public async Task AdvanceAsync(TimeSpan by)
+        {
+            await _allocator.Ask<ActorIdentity>(new Identify(null), Deadline);
+            Time.Advance(by);
+            await _allocator.Ask<ActorIdentity>(new Identify(null), Deadline);
+        }
+
+        public void Dispose() => _system.Dispose();
+    }
+
+    [Fact]
+    public async Task A_place_is_lent_again_only_a_second_after_its_call_was_given_back_and_never_more_at_once_than_the_rate()
+    {
+        using var allocator = await FakeTimeAllocator.StartAsync();
+        var second = TimeSpan.FromSeconds(1);
+
+        // Just started (its clock's second may still hold calls of an allocator that ran before): nothing for a second.
+        var first = allocator.Take();
+        var other = allocator.Take();
+        await allocator.AdvanceAsync(second - TimeSpan.FromMilliseconds(1));
+        Assert.False(first.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await first);
+        Assert.IsType<SendSlot>(await other);
+
+        // Two a second: a third waits for a place, which comes free a second after its call is given back, not before.
+        var third = allocator.Take();
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(300));
+        await allocator.ReturnAsync(first);
+        await allocator.AdvanceAsync(second - TimeSpan.FromMilliseconds(1));
+        Assert.False(third.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await third);
+
+        // A place given back unused is free at once.
+        var fourth = allocator.Take();
+        await allocator.AdvanceAsync(TimeSpan.Zero);
+        Assert.False(fourth.IsCompleted);
+        await allocator.ReturnAsync(other, sent: false);
+        Assert.IsType<SendSlot>(await fourth);
+    }
+
+    [Fact]
+    public async Task A_place_never_given_back_is_lent_again_only_after_the_longest_hold_and_a_second()
+    {
+        using var allocator = await FakeTimeAllocator.StartAsync();
+        await allocator.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.IsType<SendSlot>(await allocator.Take());
+        Assert.IsType<SendSlot>(await allocator.Take());
+
+        // Both holders went silent (killed, or cut off): their calls can be counted until they time out.
+        var next = allocator.Take();
+        await allocator.AdvanceAsync(FakeTimeAllocator.Hold + TimeSpan.FromSeconds(1) - TimeSpan.FromMilliseconds(1));
+        Assert.False(next.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await next);
+    }
+
+    [Fact]
+    public async Task The_provider_work_on_an_answered_call_is_taken_off_its_place()
+    {
+        using var allocator = await FakeTimeAllocator.StartAsync();
+        await allocator.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var first = allocator.Take(rate: 1);
+        Assert.IsType<SendSlot>(await first);
+        var next = allocator.Take(rate: 1);
+
+        // The provider spent at least 100 ms on the call before answering: it counted it by then.
+        await allocator.ReturnAsync(first, countedBefore: TimeSpan.FromMilliseconds(100));
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(899));
+        Assert.False(next.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await next);
+    }
+
+    [Fact]
+    public async Task An_allocator_that_may_follow_another_lends_nothing_until_that_ones_places_are_over_and_refuses_who_cannot_wait()
+    {
+        using var allocator = await FakeTimeAllocator.StartAsync(mayHaveHadPredecessor: true);
+        var patient = allocator.Take();
+        var hurried = allocator.Take(throttle: "sms", patience: TimeSpan.FromSeconds(2));
+
+        await allocator.AdvanceAsync(TimeSpan.FromSeconds(2));
+        Assert.IsType<SendSlotRefused>(await hurried);
+        await allocator.AdvanceAsync(FakeTimeAllocator.Hold + TimeSpan.FromSeconds(1) - TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+        Assert.False(patient.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await patient);
     }
 
     [Fact]
@@ -74,7 +178,11 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     {
         await using var cluster = new InProcessCluster(AccountRate);
         var system = cluster.Start(join: null).System;
-        foreach (var message in new object[] { new TakeSendSlot("sms +15550100", 0.5), new SendSlot(TimeSpan.FromMilliseconds(1_234.5)) })
+        foreach (var message in new object[]
+        {
+            new TakeSendSlot("sms +15550100", 0.5, TimeSpan.FromSeconds(15.25), TimeSpan.FromSeconds(2.5)), new SendSlot(4_611_686_018_427_387_904, TimeSpan.FromMilliseconds(1_234.5)),
+            new SendSlotRefused("no sms slot"), new ReturnSendSlot("email", 7, Sent: true, TimeSpan.FromMilliseconds(95)),
+        })
         {
             var serializer = system.Serialization.FindSerializerFor(message);
             var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);

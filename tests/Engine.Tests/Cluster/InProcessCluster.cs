@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Messaging.Engine.Cluster;
+using Messaging.Engine.Membership;
 using Messaging.Engine.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -47,7 +48,10 @@ internal sealed class InProcessCluster(double accountRate, TimeProvider? shareCl
         var system = ActorSystem.Create("engine", config);
         var throttles = new SendThrottles(Options.Create(new ThrottlingOptions { EmailMaxSendRate = accountRate }), TimeProvider.System);
         RateShare.Follow(system, throttles, shareClock ?? TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
-        var slots = RateShare.StartSendSlotAllocator(system, TimeProvider.System);
+        var members = new MemberUpTimes(TimeProvider.System);
+        members.Follow(system);
+        var slots = RateShare.StartSendSlotAllocator(
+            system, TimeProvider.System, ClusterSendSlots.HoldFor(Throttling.AnsweringProvider.RequestTimeout), () => members.OlderMemberSeen);
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.Join(join?.Address ?? cluster.SelfAddress);
         var node = new Node(system, throttles, slots);

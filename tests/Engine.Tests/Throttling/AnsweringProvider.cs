@@ -22,8 +22,11 @@ internal sealed class AnsweringProvider : IAsyncDisposable
 
     public AnsweringProvider()
     {
-        _services = AwsTestServices.Create(ses: new Uri("http://ses.test"), sms: new Uri("http://sms.test"), configureHttp: new Wire(this));
+        _services = AwsTestServices.Create(ses: new Uri("http://ses.test"), sms: new Uri("http://sms.test"), requestTimeout: RequestTimeout, configureHttp: new Wire(this));
     }
+
+    /// <summary>How long a call through this provider's clients may last (<c>Engine:Aws:RequestTimeout</c>).</summary>
+    public static TimeSpan RequestTimeout { get; } = TimeSpan.FromSeconds(10);
 
     public ConcurrentQueue<(long At, string Body)> Arrivals { get; } = new();
 

@@ -52,5 +52,5 @@ public sealed class SendThrottlesTests
 
     /// <summary>One node alone never asks for a shared send slot: this fails the test if it does.</summary>
     private static ClusterSendSlots NoDatabase() =>
-        new(() => throw new InvalidOperationException("A single node asked the database for a send slot."), TimeProvider.System);
+        new(() => throw new InvalidOperationException("A single node asked the database for a send slot."), TimeProvider.System, AnsweringProvider.RequestTimeout, TimeSpan.Zero);
 }
