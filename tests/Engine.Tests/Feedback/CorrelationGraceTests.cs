@@ -70,4 +70,12 @@ public sealed class CorrelationGraceTests
         Assert.IsType<CorrelationWait.GiveUp>(none.Judge(Received(1), maxReceives: 10));
         Assert.Equal(new CorrelationWait.Later(Grace / 16, TimeSpan.Zero), some.Judge(Received(1), maxReceives: 10));
     }
+
+    [Fact]
+    public void A_negative_grace_or_one_beyond_the_SQS_visibility_limit_is_refused_at_start()
+    {
+        Assert.Empty(new FeedbackOptions().Validate());
+        Assert.Single(new FeedbackOptions { CorrelationGrace = TimeSpan.FromSeconds(-1) }.Validate());
+        Assert.Single(new FeedbackOptions { CorrelationGrace = TimeSpan.FromHours(13) }.Validate());
+    }
 }
