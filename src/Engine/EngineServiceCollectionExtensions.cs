@@ -161,7 +161,10 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(provider => new StatusOutbox(provider.GetRequiredService<SqlJournal>()));
         services.TryAddSingleton<StatusPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<StatusPublisher>());
+        services.AddOptions<FeedbackOptions>().Bind(configuration.GetSection(FeedbackOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FeedbackOptions>>(new ListedOptionsValidator<FeedbackOptions>(o => o.Validate()));
         services.TryAddSingleton<FeedbackRecorder>();
+        services.TryAddSingleton<CorrelationGrace>();
         services.TryAddSingleton<QueueDepthMonitor>();
         services.AddHostedService(provider => provider.GetRequiredService<QueueDepthMonitor>());
         services.TryAddSingleton<FeedbackSource>();

@@ -54,10 +54,13 @@ public sealed class EngineUnderTest : IAsyncDisposable
     /// <summary>A recipient address in this engine's own domain.</summary>
     public string Address(string local) => $"{local}@{Prefix}.test";
 
-    /// <summary>Builds, initializes (queues) and starts an engine. <paramref name="settings"/> override the test defaults.</summary>
+    /// <summary>
+    /// Builds, initializes (queues) and starts an engine. <paramref name="settings"/> override the test defaults;
+    /// <paramref name="services"/> may replace engine services (e.g. a part's clock) after the engine registered them.
+    /// </summary>
     public static async Task<EngineUnderTest> StartAsync(
         LocalAwsPeers peers, IReadOnlyDictionary<string, string?>? settings = null, Func<DelegatingHandler>? providerHandler = null,
-        string? directory = null, string? prefix = null)
+        string? directory = null, string? prefix = null, Action<IServiceCollection>? services = null)
     {
         prefix ??= $"t{Guid.NewGuid():N}"[..13];
         directory ??= Path.Combine(Path.GetTempPath(), $"messaging-engine-{prefix}");
@@ -98,6 +101,7 @@ public sealed class EngineUnderTest : IAsyncDisposable
             builder.Services.AddHttpClient(AwsJsonTransport.HttpClientName).AddHttpMessageHandler(providerHandler);
         }
 
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         var queues = host.Services.GetRequiredService<QueueDirectory>();
         var created = await queues.CreateAllAsync(CancellationToken.None);

@@ -17,13 +17,20 @@ public abstract record FeedbackOutcome
 
     /// <summary>It cannot be tied to any message of this engine: it belongs in the feedback dead-letter queue.</summary>
     public sealed record Uncorrelated(string Reason) : FeedbackOutcome;
+
+    /// <summary>
+    /// It names only a provider message id that no <c>Sent</c> has recorded yet. The provider's answer may still be on
+    /// its way to the journal, so this is not final: the event waits on its queue (<see cref="CorrelationGrace"/>).
+    /// </summary>
+    public sealed record AwaitingSent(string Reason) : FeedbackOutcome;
 }
 
 /// <summary>
 /// Ties a provider event to the engine's message and hands it to that message's recipient entity (through the shard region). The message id from
-/// the event's tag, context or header is looked up in the <c>messages</c> table (written before the send, so it is
-/// there even when the event overtakes the <c>Sent</c> record); without one, the provider's message id is. The table's
-/// recipient is the authority: it is the actor that sent the message.
+/// the event's tag, context or header is looked up in the <c>messages</c> table (claimed before the provider is called,
+/// so a miss is final); without one, the provider's message id is — which only the <c>Sent</c> record writes, so a miss
+/// there may be an event that overtook it (<see cref="FeedbackOutcome.AwaitingSent"/>). The table's recipient is the
+/// authority: it is the actor that sent the message.
 /// </summary>
 public sealed class FeedbackRecorder(IJournal journal, RecipientRegion recipients, ReputationCounter reputation)
 {
@@ -58,7 +65,7 @@ public sealed class FeedbackRecorder(IJournal journal, RecipientRegion recipient
             row = await journal.FindMessageByProviderIdAsync(providerId, cancellationToken).ConfigureAwait(false);
             if (row is null)
             {
-                return new FeedbackOutcome.Uncorrelated($"the event has no messageId tag, context or X-Correlation-ID header, and provider message id '{providerId}' is not known to this engine");
+                return new FeedbackOutcome.AwaitingSent($"the event has no messageId tag, context or X-Correlation-ID header, and provider message id '{providerId}' is not known to this engine");
             }
         }
         else

@@ -58,6 +58,32 @@ public sealed class FeedbackGraphTests : AkkaTestKit, IClassFixture<LocalAwsPeer
     }
 
     [Fact]
+    public async Task A_message_left_hidden_on_the_queue_to_wait_for_its_Sent_does_not_hold_the_drained_mark_back()
+    {
+        var queue = await QueueAsync("waiting", TimeSpan.FromSeconds(30));
+        await Sqs.SendMessageAsync(queue.QueueUrl, "names a provider id not recorded yet");
+        var progress = new FeedbackProgress();
+        var (graph, _) = Graph(queue, progress);
+        var leftAt = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deleted = graph.Create(async (message, _) =>
+        {
+            // As FeedbackSource does for an event awaiting its Sent: hidden for a while, not deleted.
+            await Sqs.ChangeMessageVisibilityAsync(queue.QueueUrl, message.ReceiptHandle, 300);
+            leftAt.TrySetResult(DateTimeOffset.UtcNow);
+            return false;
+        }, CancellationToken.None, CancellationToken.None).RunWith(this.SinkProbe<ReceivedFeedback>(), Sys.Materializer());
+        deleted.Request(1);
+
+        var left = await leftAt.Task.WaitAsync(Deadline);
+        await Messaging.Testing.AwaitCondition.UntilAsync(() => Task.FromResult(progress.DrainedAt > left), Deadline,
+            "an empty receive after the message was left for later marks the queue drained");
+        // Still on the queue, hidden (the peer counts a hidden message in both of its depth figures).
+        Assert.Equal("1", (await Sqs.GetQueueAttributesAsync(queue.QueueUrl, ["ApproximateNumberOfMessagesNotVisible"])).Attributes["ApproximateNumberOfMessagesNotVisible"]);
+        await deleted.ExpectNoMsgAsync(TimeSpan.Zero);
+        deleted.Cancel();
+    }
+
+    [Fact]
     public async Task A_message_that_could_not_be_recorded_stays_on_the_queue_and_comes_back_and_finished_ones_are_deleted()
     {
         var queue = await QueueAsync("again", TimeSpan.FromSeconds(2));
