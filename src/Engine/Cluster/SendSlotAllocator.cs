@@ -73,7 +73,7 @@ public sealed class SendSlotAllocator : ReceiveActor
             _pools[take.Throttle] = pool;
         }
 
-        pool.Places.SetRate(take.AccountRate, now);
+        pool.Places.SetRate(take.AccountRate);
         pool.Places.Enqueue(new SendSlotPool.Taker(Sender, now, Stamps(take.HoldAtMost), Stamps(take.WaitAtMost)));
         _waiting++;
         ServePool(take.Throttle);

@@ -159,6 +159,29 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_rate_falls_the_places_still_busy_at_the_old_rate_count_against_the_new_one()
+    {
+        using var allocator = await FakeTimeAllocator.StartAsync();
+        await allocator.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var first = allocator.Take(rate: 2);
+        var second = allocator.Take(rate: 2);
+        Assert.IsType<SendSlot>(await first);
+        Assert.IsType<SendSlot>(await second);
+
+        // Now 1 a second: one place, and two calls still in their second.
+        var next = allocator.Take(rate: 1);
+        await allocator.ReturnAsync(first);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(500));
+        await allocator.ReturnAsync(second);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(500));
+        Assert.False(next.IsCompleted, "a place was lent while the old rate's calls filled the new rate's second");
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(499));
+        Assert.False(next.IsCompleted);
+        await allocator.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.IsType<SendSlot>(await next);
+    }
+
+    [Fact]
     public async Task An_allocator_that_may_follow_another_lends_nothing_until_that_ones_places_are_over_and_refuses_who_cannot_wait()
     {
         using var allocator = await FakeTimeAllocator.StartAsync(mayHaveHadPredecessor: true);
