@@ -127,11 +127,44 @@ public sealed class EngineProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Waits for the process to end on its own; returns the exit code.</summary>
+    /// <exception cref="TimeoutException">It did not end in time: the message carries the end of its log.</exception>
     public async Task<int> ExitedAsync(TimeSpan deadline)
     {
         using var timeout = new CancellationTokenSource(deadline);
-        await _process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The engine process did not exit within {deadline.TotalSeconds:0} s. The end of its log (debug entries left out):\n{LogTail(80)}");
+        }
+
         return _process.ExitCode;
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of the log without its debug entries (a header line and its message line each).</summary>
+    private string LogTail(int lines)
+    {
+        var kept = new List<string>();
+        var skipNext = false;
+        foreach (var line in Output.Split('\n'))
+        {
+            if (line.Contains("dbug: ", StringComparison.Ordinal))
+            {
+                skipNext = true;
+                continue;
+            }
+
+            if (!skipNext)
+            {
+                kept.Add(line);
+            }
+
+            skipNext = false;
+        }
+
+        return string.Join('\n', kept.TakeLast(lines));
     }
 
     /// <summary>
