@@ -10,8 +10,8 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 /// The storage under the Akka.Persistence plugin (<see cref="EngineJournal"/>, <see cref="EngineSnapshotStore"/>): every
 /// change goes through the group commit (many entities' events share one transaction, one fsync), each read takes a
 /// connection of its own (on SQLite one kept open with its statements prepared, see
-/// <see cref="SqlDialect.KeepsReadConnections"/>), and an entity's recovery reads its snapshot, the events after it and its highest sequence number
-/// in one round trip (<see cref="ReadForRecoveryAsync"/>).
+/// <see cref="SqlDialect.KeepsReadConnections"/>), and an entity's recovery reads its snapshot, the events after it and
+/// its highest sequence number in one round trip (<see cref="ReadForRecoveryAsync"/>).
 /// </summary>
 /// <remarks>
 /// One per database in an actor system (<see cref="EventStores"/>), shared by the journal and the snapshot store so that
