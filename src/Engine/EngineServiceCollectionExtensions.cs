@@ -57,7 +57,10 @@ public static class EngineServiceCollectionExtensions
                 MaxConnectionsPerServer = provider.GetRequiredService<IOptions<AwsOptions>>().Value.MaxConnectionsPerEndpoint,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // The factory's handlers log each call at Information (filtered out) and open a log scope per call (not
+            // filtered): a cost on every send. The transport logs what goes wrong itself.
+            .RemoveAllLoggers();
         services.TryAddSingleton<ProviderHealth>();
         services.TryAddSingleton<AwsJsonTransport>();
         // One SQS client per process: it owns the connection pool (see SqsClientSetup for endpoint and credentials).

@@ -30,6 +30,8 @@ public sealed partial class AwsJsonTransport
     private static readonly MediaTypeHeaderValue RestJson = new("application/json");
 
     private readonly IHttpClientFactory _httpClients;
+    // Made once: its handler lives for ever (SetHandlerLifetime), so a client per call would only allocate.
+    private HttpClient? _httpClient;
     private readonly IAwsCredentialSource _credentials;
     private readonly AwsEndpointResolver _endpoints;
     private readonly TimeProvider _time;
@@ -170,7 +172,7 @@ public sealed partial class AwsJsonTransport
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_requestTimeout + extraWait);
-        var client = _httpClients.CreateClient(HttpClientName);
+        var client = _httpClient ??= _httpClients.CreateClient(HttpClientName);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);

@@ -8,9 +8,10 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 
 /// <summary>
 /// The storage under the Akka.Persistence plugin (<see cref="EngineJournal"/>, <see cref="EngineSnapshotStore"/>): every
-/// change goes through the group commit (many entities' events share one transaction, one fsync), reads open a pooled
-/// connection each, and an entity's recovery reads its snapshot, the events after it and its highest sequence number
-/// in one round trip (<see cref="ReadForRecoveryAsync"/>).
+/// change goes through the group commit (many entities' events share one transaction, one fsync), each read takes a
+/// connection of its own (on SQLite one kept open with its statements prepared, see
+/// <see cref="SqlDialect.KeepsReadConnections"/>), and an entity's recovery reads its snapshot, the events after it and
+/// its highest sequence number in one round trip (<see cref="ReadForRecoveryAsync"/>).
 /// </summary>
 /// <remarks>
 /// One per database in an actor system (<see cref="EventStores"/>), shared by the journal and the snapshot store so that
@@ -44,6 +45,11 @@ internal sealed partial class EventStore : IAsyncDisposable
         ORDER BY sequence_nr LIMIT @max
         """;
 
+    private static readonly string FindMessageSql = $"SELECT {SqlJournal.MessageColumns} FROM messages WHERE message_id = @id";
+
+    // Enough for the threads that read at once on a small node; a read beyond them opens (and then closes) its own.
+    private const int MaxIdleReaders = 8;
+
     private readonly SqlDialect _dialect;
     private readonly ILogger _logger;
     private readonly int _recoveryPrefetch;
@@ -53,8 +59,12 @@ internal sealed partial class EventStore : IAsyncDisposable
     // Writes not yet durable, per id: a recovery waits for them so that it never reads a highest sequence number
     // that an outstanding write of an earlier incarnation is about to raise.
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
-    private WriterConnection? _writerConnection; // the group-commit loop's alone
+    private PreparedConnection? _writerConnection; // the group-commit loop's alone
+    // Readers' connections between reads, newest on top; at most MaxIdleReaders, each serving one read at a time.
+    private readonly ConcurrentStack<PreparedConnection> _idleReaders = new();
+    private int _idleReaderCount;
     private long _readRoundTrips;
+    private long _readConnectionsOpened;
     private int _disposed;
 
     public EventStore(SqlDialect dialect, EventStoreSettings settings, TimeProvider timeProvider, ILogger logger)
@@ -75,6 +85,9 @@ internal sealed partial class EventStore : IAsyncDisposable
 
     /// <summary>Reads sent to the database so far (each one round trip), for tests of the recovery's fast path.</summary>
     public long ReadRoundTrips => Interlocked.Read(ref _readRoundTrips);
+
+    /// <summary>Connections opened for reads so far (kept ones serve many reads), for tests of their reuse.</summary>
+    public long ReadConnectionsOpened => Interlocked.Read(ref _readConnectionsOpened);
 
     /// <summary>Batches committed and writes answered so far, for benchmarks and tests.</summary>
     public (long Batches, long Writes) WriterCounts => (_writer.Batches, _writer.Appends);
@@ -132,7 +145,7 @@ internal sealed partial class EventStore : IAsyncDisposable
         var changesBeforeRead = Prefetches.ChangesTo(persistenceId);
         return await ReadAsync($"Reading {persistenceId} for recovery", async connection =>
         {
-            using var command = Command(connection, RecoverySql, [.. range.Parameters(persistenceId), ("@prefetch", _recoveryPrefetch)]);
+            var command = connection.Command(RecoverySql, null, [.. range.Parameters(persistenceId), ("@prefetch", _recoveryPrefetch)]);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = reader.ConfigureAwait(false);
             SnapshotRow? snapshot = null;
@@ -163,18 +176,25 @@ internal sealed partial class EventStore : IAsyncDisposable
         await WhenWrittenAsync(persistenceId).ConfigureAwait(false);
         return await ReadAsync($"Reading the highest sequence number of {persistenceId}", async connection =>
         {
-            using var command = Command(connection, HighestSql, [("@pid", persistenceId)]);
+            var command = connection.Command(HighestSql, null, [("@pid", persistenceId)]);
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Claims <paramref name="row"/>'s message id for its recipient (durably, through the group commit) and answers the
-    /// id's row as stored: the recipient that owns the id is the one to go on with it, whoever claimed first.
+    /// id's row as stored: the recipient that owns the id is the one to go on with it, whoever claimed first. When the
+    /// claim inserted the row, that is <paramref name="row"/> itself, and nothing is read back.
     /// </summary>
     public async Task<MessageRecord> ClaimMessageAsync(MessageRecord row, CancellationToken cancellationToken)
     {
-        await WriteAsync(new MessageClaim(row), cancellationToken).ConfigureAwait(false);
+        var claim = new MessageClaim(row);
+        await WriteAsync(claim, cancellationToken).ConfigureAwait(false);
+        if (claim.Inserted)
+        {
+            return row;
+        }
+
         return await FindMessageAsync(row.MessageId, cancellationToken).ConfigureAwait(false)
             ?? throw new JournalStorageException($"The claim of {row.MessageId} was committed but its row is not in {_dialect.Description}.");
     }
@@ -185,7 +205,7 @@ internal sealed partial class EventStore : IAsyncDisposable
         await MigratedAsync().ConfigureAwait(false);
         return await ReadAsync($"Finding message {messageId}", async connection =>
         {
-            using var command = Command(connection, $"SELECT {SqlJournal.MessageColumns} FROM messages WHERE message_id = @id", [("@id", messageId)]);
+            var command = connection.Command(FindMessageSql, null, [("@id", messageId)]);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = reader.ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? SqlJournal.ReadMessage(reader) : null;
@@ -197,7 +217,7 @@ internal sealed partial class EventStore : IAsyncDisposable
         string persistenceId, long from, long to, long max, Action<JournalRow> onEvent, CancellationToken cancellationToken) =>
         ReadAsync($"Replaying {persistenceId}", async connection =>
         {
-            using var command = Command(connection, ReplaySql, [("@pid", persistenceId), ("@from", from), ("@to", to), ("@max", max)]);
+            var command = connection.Command(ReplaySql, null, [("@pid", persistenceId), ("@from", from), ("@to", to), ("@max", max)]);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = reader.ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -262,20 +282,27 @@ internal sealed partial class EventStore : IAsyncDisposable
 
     private async Task WriteInTransactionAsync(IReadOnlyList<StoreWrite> batch, CancellationToken cancellationToken)
     {
-        _writerConnection ??= new WriterConnection(await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false));
+        _writerConnection ??= new PreparedConnection(await _dialect.OpenAsync(forWrite: true, cancellationToken).ConfigureAwait(false));
         var writer = _writerConnection;
         try
         {
             var transaction = await writer.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var _ = transaction.ConfigureAwait(false);
             var statements = new StatementBatch(writer, transaction);
-            foreach (var write in batch)
+            var firstStatements = new int[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
             {
-                write.AddTo(statements);
+                firstStatements[i] = statements.Count;
+                batch[i].AddTo(statements);
             }
 
-            await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            var affected = await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var end = i + 1 < batch.Count ? firstStatements[i + 1] : affected.Length;
+                batch[i].Committed(affected.AsSpan(firstStatements[i], end - firstStatements[i]));
+            }
         }
         catch
         {
@@ -289,34 +316,79 @@ internal sealed partial class EventStore : IAsyncDisposable
         await _dialect.AfterCommitAsync(writer.Connection, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> ReadAsync<T>(string what, Func<DbConnection, Task<T>> read)
+    /// <summary>One read on a connection of its own; its commands must not be disposed by <paramref name="read"/>.</summary>
+    private async Task<T> ReadAsync<T>(string what, Func<PreparedConnection, Task<T>> read)
     {
+        PreparedConnection? connection = null;
         try
         {
-            var connection = await _dialect.OpenAsync(forWrite: false, CancellationToken.None).ConfigureAwait(false);
-            await using var _ = connection.ConfigureAwait(false);
+            connection = TakeIdleReader();
+            if (connection is null)
+            {
+                connection = new PreparedConnection(await _dialect.OpenAsync(forWrite: false, CancellationToken.None).ConfigureAwait(false));
+                Interlocked.Increment(ref _readConnectionsOpened);
+            }
+
             Interlocked.Increment(ref _readRoundTrips);
-            return await read(connection).ConfigureAwait(false);
+            var result = await read(connection).ConfigureAwait(false);
+            var used = connection;
+            connection = null;
+            await KeepOrCloseAsync(used).ConfigureAwait(false);
+            return result;
         }
         catch (DbException e)
         {
             throw StorageFailure(what, e);
         }
+        finally
+        {
+            if (connection is not null)
+            {
+                // The read failed: the connection may be broken, and is never used again.
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object Value)[] parameters)
+    private PreparedConnection? TakeIdleReader()
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        if (!_idleReaders.TryPop(out var connection))
         {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
+            return null;
         }
 
-        return command;
+        Interlocked.Decrement(ref _idleReaderCount);
+        return connection;
+    }
+
+    private async ValueTask KeepOrCloseAsync(PreparedConnection connection)
+    {
+        if (_dialect.KeepsReadConnections && Volatile.Read(ref _disposed) == 0)
+        {
+            if (Interlocked.Increment(ref _idleReaderCount) <= MaxIdleReaders)
+            {
+                _idleReaders.Push(connection);
+                if (Volatile.Read(ref _disposed) == 1)
+                {
+                    // Disposed meanwhile: close what it may have missed.
+                    await CloseIdleReadersAsync().ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            Interlocked.Decrement(ref _idleReaderCount);
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task CloseIdleReadersAsync()
+    {
+        while (TakeIdleReader() is { } connection)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private JournalStorageException StorageFailure(string what, DbException e) =>
@@ -331,6 +403,7 @@ internal sealed partial class EventStore : IAsyncDisposable
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);
+        await CloseIdleReadersAsync().ConfigureAwait(false);
         if (_writerConnection is { } writer)
         {
             _writerConnection = null;

@@ -10,7 +10,12 @@ internal sealed class MessageClaim(MessageRecord row) : StoreWrite(row.Recipient
 {
     public MessageRecord Row { get; } = row;
 
+    /// <summary>True once committed when this claim inserted the row (the id was free); false when a row had it.</summary>
+    public bool Inserted { get; private set; }
+
     public override void AddTo(StatementBatch statements) => statements.Add(SqlJournal.ClaimMessageSql, SqlJournal.MessageParameters(Row));
+
+    public override void Committed(ReadOnlySpan<int> affected) => Inserted = affected[0] == 1;
 
     public override string ToString() => $"Claim({Row.MessageId} for {Row.RecipientKey})";
 }

@@ -28,4 +28,9 @@ internal abstract class StoreWrite : IBatchedWrite
 
     /// <summary>Adds this change's statements to the batch's transaction.</summary>
     public abstract void AddTo(StatementBatch statements);
+
+    /// <summary>Its transaction committed: the rows each of its statements touched, in the order they were added.</summary>
+    public virtual void Committed(ReadOnlySpan<int> affected)
+    {
+    }
 }

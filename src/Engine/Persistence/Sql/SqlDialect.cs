@@ -44,6 +44,13 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual ValueTask AfterCommitAsync(DbConnection writer, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// True where readers keep their connections open with their statements prepared, between reads: SQLite prepares a
+    /// statement only for the life of its command, and parsing and planning the reads again per read cost the engine
+    /// more than executing them. Elsewhere the provider's own pool serves each read.
+    /// </summary>
+    public virtual bool KeepsReadConnections => false;
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Messaging.Engine.Persistence.Sql;
 /// where a round trip costs nothing) they run one by one on the writer connection's commands, prepared once per SQL
 /// text for as long as the connection lives.
 /// </summary>
-internal sealed class StatementBatch(WriterConnection writer, DbTransaction transaction)
+internal sealed class StatementBatch(PreparedConnection writer, DbTransaction transaction)
 {
     private readonly List<(string Sql, (string Name, object Value)[] Parameters)> _statements = [];
 

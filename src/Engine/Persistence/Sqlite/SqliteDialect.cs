@@ -83,6 +83,8 @@ internal sealed partial class SqliteDialect : SqlDialect
         RecipientHistoryCopy(),
     ];
 
+    public override bool KeepsReadConnections => true;
+
     public override string NowMicroseconds => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrite, CancellationToken cancellationToken)

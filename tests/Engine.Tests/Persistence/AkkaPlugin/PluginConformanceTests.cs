@@ -202,6 +202,20 @@ public abstract class PluginConformanceTests : AkkaTestKit
         Assert.Null(await Store.FindMessageAsync("m-2", default));
     }
 
+    [Fact]
+    public async Task A_claim_that_takes_a_free_message_id_reads_nothing_back_and_one_that_finds_an_owner_reads_its_row()
+    {
+        var before = Store.ReadRoundTrips;
+        var claimed = Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" };
+
+        Assert.Equal(claimed, await Store.ClaimMessageAsync(claimed, default));
+        Assert.Equal(0, Store.ReadRoundTrips - before);
+
+        var other = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:bob@example.com" }, default);
+        Assert.Equal("email:ana@example.com", other.RecipientKey);
+        Assert.Equal(1, Store.ReadRoundTrips - before);
+    }
+
     private static MessageRecord Message(string id, string status) => new(
         id, Pid, "email", "transactional", status, null, null,
         new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero));

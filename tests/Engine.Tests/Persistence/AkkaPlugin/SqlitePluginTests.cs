@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Messaging.Engine.Persistence;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -52,6 +53,44 @@ public sealed class SqlitePluginTests : PluginConformanceTests
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
+    }
+    [Fact]
+    public async Task Reads_one_after_another_are_served_by_one_kept_connection()
+    {
+        await Store.ReadHighestSequenceNrAsync("warm", default);
+        var opened = Store.ReadConnectionsOpened;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await Store.ReadHighestSequenceNrAsync($"p-{i}", default);
+            Assert.Null(await Store.FindMessageAsync($"m-{i}", default));
+        }
+
+        Assert.Equal(1, opened);
+        Assert.Equal(opened, Store.ReadConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task A_kept_read_connection_holds_no_snapshot_between_reads_so_the_write_ahead_log_can_start_over()
+    {
+        var claimed = new MessageRecord("m-1", "email:ana@example.com", "email", "transactional", "accepted", null, null,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
+        await Store.ClaimMessageAsync(claimed, default);
+        Assert.NotNull(await Store.FindMessageAsync("m-1", default));
+        await Store.ClaimMessageAsync(claimed with { MessageId = "m-2" }, default);
+        Assert.True(Store.ReadConnectionsOpened >= 1);
+
+        // RESTART answers busy (1) while any connection still reads from the log; no waiting for one here.
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "engine.db")};Pooling=false");
+        await connection.OpenAsync();
+        await using var noWait = connection.CreateCommand();
+        noWait.CommandText = "PRAGMA busy_timeout = 0";
+        await noWait.ExecuteNonQueryAsync();
+        await using var restart = connection.CreateCommand();
+        restart.CommandText = "PRAGMA wal_checkpoint(RESTART)";
+        await using var reader = await restart.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(0L, reader.GetInt64(0));
     }
 
     protected override void Dispose(bool disposing)

@@ -3,23 +3,25 @@ using System.Data.Common;
 namespace Messaging.Engine.Persistence.Sql;
 
 /// <summary>
-/// The group-commit loop's connection, kept open from one batch to the next, with one command per SQL text kept on it.
+/// A connection kept open from one use to the next, with one command per SQL text kept on it: the group-commit loop's,
+/// and on SQLite the readers' (see <see cref="SqlDialect.KeepsReadConnections"/>).
 /// </summary>
 /// <remarks>
-/// Only the group-commit loop uses it, one batch at a time, so nothing here is shared. Opening a pooled connection per
+/// One user at a time (the group-commit loop, one batch at a time; a reader, one read at a time), so nothing here is
+/// shared. Opening a pooled connection per
 /// batch cost SQLite its write pragmas each time, and a command made per batch is prepared anew (Microsoft.Data.Sqlite
 /// keeps a statement prepared only for the life of its command; preparing and binding were 7 % of the engine's CPU at
 /// full speed, and binding remains). A command kept here stays prepared across batches; only its parameter values
-/// change. After a failure the journal disposes this and opens a fresh one, so a broken connection is never reused.
+/// change. After a failure its user disposes this and opens a fresh one, so a broken connection is never reused.
 /// </remarks>
-internal sealed class WriterConnection(DbConnection connection) : IAsyncDisposable
+internal sealed class PreparedConnection(DbConnection connection) : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
     public DbConnection Connection { get; } = connection;
 
-    /// <summary>The command for <paramref name="sql"/> in <paramref name="transaction"/>, its parameters set.</summary>
-    public DbCommand Command(string sql, DbTransaction transaction, (string Name, object Value)[] parameters)
+    /// <summary>The command for <paramref name="sql"/> in <paramref name="transaction"/> (none for a read), its parameters set.</summary>
+    public DbCommand Command(string sql, DbTransaction? transaction, (string Name, object Value)[] parameters)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
