@@ -82,7 +82,14 @@ public sealed class EngineActorSystemHostingTests : IDisposable
             cluster.RegisterOnMemberUp(up.SetResult);
             await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-            var view = await host.Services.GetRequiredService<ClusterViewReader>().ReadAsync(TimeSpan.FromSeconds(5), default);
+            // The node's view of the leader follows its Up by a gossip round: wait for it, not for the first reading.
+            var reader = host.Services.GetRequiredService<ClusterViewReader>();
+            var view = await reader.ReadAsync(TimeSpan.FromSeconds(5), default);
+            await Messaging.Testing.AwaitCondition.UntilAsync(async () =>
+            {
+                view = await reader.ReadAsync(TimeSpan.FromSeconds(5), default);
+                return view.Leader is not null;
+            }, TimeSpan.FromSeconds(30), "the node sees a leader");
             Assert.Equal(cluster.SelfAddress.ToString(), view.Self);
             Assert.Equal(view.Self, view.Leader);
             var member = Assert.Single(view.Members);
