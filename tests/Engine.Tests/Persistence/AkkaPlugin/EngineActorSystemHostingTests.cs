@@ -84,12 +84,13 @@ public sealed class EngineActorSystemHostingTests : IDisposable
 
             // The node's view of the leader follows its Up by a gossip round: wait for it, not for the first reading.
             var reader = host.Services.GetRequiredService<ClusterViewReader>();
-            var view = await reader.ReadAsync(TimeSpan.FromSeconds(5), default);
+            ClusterView? read = null;
             await Messaging.Testing.AwaitCondition.UntilAsync(async () =>
             {
-                view = await reader.ReadAsync(TimeSpan.FromSeconds(5), default);
-                return view.Leader is not null;
+                read = await reader.ReadAsync(TimeSpan.FromSeconds(5), default);
+                return read.Leader is not null;
             }, TimeSpan.FromSeconds(30), "the node sees a leader");
+            var view = read!;
             Assert.Equal(cluster.SelfAddress.ToString(), view.Self);
             Assert.Equal(view.Self, view.Leader);
             var member = Assert.Single(view.Members);
