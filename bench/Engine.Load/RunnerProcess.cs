@@ -108,6 +108,23 @@ internal sealed class RunnerProcess : IAsyncDisposable
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The engine's provider calls so far and their mean duration as it timed them, read from its metrics.</summary>
+    public async Task<(double Calls, TimeSpan Mean)?> ProviderCallsAsync()
+    {
+        if (_engine is null || _engine.HasExited)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { BaseAddress = await _engine.ListeningAtAsync(TimeSpan.FromSeconds(10)) };
+        var lines = (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
+        double Sum(string name) => lines
+            .Where(l => l.StartsWith(name, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var calls = Sum("messaging_provider_duration_seconds_count");
+        return calls == 0 ? null : (calls, TimeSpan.FromSeconds(Sum("messaging_provider_duration_seconds_sum") / calls));
+    }
+
     private void Append(string? line)
     {
         if (line is not null)

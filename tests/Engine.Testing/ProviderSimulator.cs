@@ -40,6 +40,9 @@ public sealed class ProviderSimulator : IAsyncDisposable
     private readonly ConcurrentQueue<string> _rejections = new();
     private long _acceptedCount;
     private long _throttled;
+    private long _answeredCount;
+    private long _heldTicks;
+    private long _lateTicks;
 
     private ProviderSimulator(WebApplication app, double emailRate, double smsRate, TimeSpan latency, bool keepCalls)
     {
@@ -69,6 +72,22 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
     /// <summary>When every send call arrived, accepted or throttled, when calls are kept.</summary>
     public IReadOnlyList<long> CallTimes => [.. _calls];
+
+    /// <summary>
+    /// Accepted sends answered so far, with the mean time from a call's arrival to its answer being written and how much
+    /// later than its latency after being counted the answer went: where a rate is missed, what the simulator's own
+    /// scheduling took of the round trip.
+    /// </summary>
+    public (long Answered, TimeSpan MeanHeld, TimeSpan MeanLate) Answers
+    {
+        get
+        {
+            var answered = Interlocked.Read(ref _answeredCount);
+            return answered == 0
+                ? (0, TimeSpan.Zero, TimeSpan.Zero)
+                : (answered, TimeSpan.FromTicks(Interlocked.Read(ref _heldTicks) / answered), TimeSpan.FromTicks(Interlocked.Read(ref _lateTicks) / answered));
+        }
+    }
 
     /// <summary>Calls refused for something other than the rate (bad signature, malformed body, unknown operation), with why.</summary>
     public IReadOnlyList<string> Rejections => [.. _rejections];
@@ -176,6 +195,10 @@ public sealed class ProviderSimulator : IAsyncDisposable
             await Task.Delay(_latency, context.RequestAborted).ConfigureAwait(false);
         }
 
+        var answering = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _heldTicks, Stopwatch.GetElapsedTime(arrivedAt, answering).Ticks);
+        Interlocked.Add(ref _lateTicks, (Stopwatch.GetElapsedTime(acceptedAt, answering) - _latency).Ticks);
+        Interlocked.Increment(ref _answeredCount);
         await WriteAsync(context, 200, contentType, $$"""{"MessageId":"{{Guid.NewGuid()}}"}""").ConfigureAwait(false);
     }
 
