@@ -64,7 +64,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // and the last Limit slots handed out with permits.
     private readonly TimeRing _calls = new();
     private int _open;
-    private TaskCompletionSource? _answered;
+    private readonly Queue<WindowWaiter> _windowWaiters = new();
+    private ITimer? _door;
     private double _durationTicks;
     private readonly TimeRing _slots = new();
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
@@ -126,13 +127,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// <summary>Times the pump found waiters but had to wait (pacing, a pause): lets tests see it looked.</summary>
     internal long Naps => Interlocked.Read(ref _naps);
 
-    /// <summary>Times a call found the window full and waited for its oldest call to age out.</summary>
+    /// <summary>Times a call found the window full, and times the door looked and left callers waiting.</summary>
     internal long WindowWaits => Interlocked.Read(ref _windowWaits);
 
     /// <summary>Changes the limit (from the provider's quota, or this node's share of it).</summary>
     public void SetLimit(double limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        List<(WindowWaiter, DateTimeOffset)>? admitted;
         lock (_gate)
         {
             // The pace keeps its place relative to the limit. At the limit it follows a new one at once (the account's
@@ -146,8 +148,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));
             _calls.Resize(window);
             _slots.Resize(window);
+            admitted = AdmitWaiters(_time.GetUtcNow());
         }
 
+        Release(admitted);
         _signal.Release();
     }
 
@@ -186,46 +190,36 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// <summary>
     /// Waits until fewer than <see cref="Limit"/> places in the window are held (calls open, or answered less than a
     /// second ago), then holds one for this call: the call starts only after this returns, and must be followed by
-    /// <see cref="LeaveWindow"/> once it is answered or has failed.
+    /// <see cref="LeaveWindow"/> once it is answered or has failed. Callers that find the window full wait in line and
+    /// are let in in the order they came, each as soon as a place is free, by one timer set to the next place's end
+    /// (not a timer each: hundreds of waiters waking together for one place cost CPU, and a newcomer could overtake them).
     /// </summary>
     /// <returns>The time the call entered the window.</returns>
-    public async ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken)
+    public ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        WindowWaiter waiter;
+        lock (_gate)
         {
-            TimeSpan wait;
-            Task? answered = null;
-            lock (_gate)
+            var now = _time.GetUtcNow();
+            DropCancelledWindowWaiters();
+            if (_windowWaiters.Count == 0 && HasRoom(now))
             {
-                var now = _time.GetUtcNow();
-                if (_calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length)
-                {
-                    _open++;
-                    return now;
-                }
-
-                if (_calls.FirstAfter(now - Window) is { } oldest)
-                {
-                    wait = oldest + Window - now;
-                }
-                else
-                {
-                    // Every place is held by an open call: the first answer starts its second.
-                    wait = Timeout.InfiniteTimeSpan;
-                    answered = (_answered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-                }
+                _open++;
+                return ValueTask.FromResult(now);
             }
 
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<DateTimeOffset>(cancellationToken);
+            }
+
+            waiter = new WindowWaiter(this, cancellationToken);
+            _windowWaiters.Enqueue(waiter);
             Interlocked.Increment(ref _windowWaits);
-            if (answered is not null)
-            {
-                await answered.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await _time.WaitRoundedUpAsync(wait, cancellationToken).ConfigureAwait(false);
-            }
+            ScheduleDoor(now);
         }
+
+        return new ValueTask<DateTimeOffset>(waiter.Task);
     }
 
     /// <summary>
@@ -235,7 +229,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// </summary>
     public void LeaveWindow(DateTimeOffset enteredAt, bool answered = false)
     {
-        TaskCompletionSource? waiting;
+        List<(WindowWaiter, DateTimeOffset)>? admitted;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
@@ -255,10 +249,117 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
             var duration = Math.Max(0, (now - enteredAt - (answered ? _providerWork : TimeSpan.Zero)).Ticks);
             _durationTicks = _durationTicks == 0 ? duration : (_durationTicks * (1 - DurationWeight)) + (duration * DurationWeight);
-            (waiting, _answered) = (_answered, null);
+            // The answer turns an open call's place into one that ends at a known time: the door looks again.
+            admitted = AdmitWaiters(now);
         }
 
-        waiting?.TrySetResult();
+        Release(admitted);
+    }
+
+    /// <summary>Lets in the callers waiting at the window, first come first, while there is room; sets the door's timer for the rest.</summary>
+    private List<(WindowWaiter Waiter, DateTimeOffset At)>? AdmitWaiters(DateTimeOffset now)
+    {
+        List<(WindowWaiter, DateTimeOffset)>? admitted = null;
+        DropCancelledWindowWaiters();
+        while (_windowWaiters.Count > 0 && HasRoom(now))
+        {
+            var waiter = _windowWaiters.Dequeue();
+            if (waiter.Task.IsCompleted)
+            {
+                continue;
+            }
+
+            _open++;
+            (admitted ??= []).Add((waiter, now));
+            DropCancelledWindowWaiters();
+        }
+
+        if (_windowWaiters.Count > 0)
+        {
+            Interlocked.Increment(ref _windowWaits);
+            ScheduleDoor(now);
+        }
+
+        return admitted;
+    }
+
+    /// <summary>Completes the admitted waiters outside the lock; a place taken for one cancelled meanwhile is given back.</summary>
+    private void Release(List<(WindowWaiter Waiter, DateTimeOffset At)>? admitted)
+    {
+        if (admitted is null)
+        {
+            return;
+        }
+
+        var unused = 0;
+        foreach (var (waiter, at) in admitted)
+        {
+            if (!waiter.TryEnter(at))
+            {
+                unused++;
+            }
+        }
+
+        if (unused > 0)
+        {
+            List<(WindowWaiter, DateTimeOffset)>? next;
+            lock (_gate)
+            {
+                _open -= unused;
+                next = AdmitWaiters(_time.GetUtcNow());
+            }
+
+            Release(next);
+        }
+    }
+
+    /// <summary>Sets the door's one timer for when the oldest held place ends; none while every place is an open call (its answer looks).</summary>
+    private void ScheduleDoor(DateTimeOffset now)
+    {
+        if (_calls.FirstAfter(now - Window) is not { } oldest)
+        {
+            return;
+        }
+
+        // Timers drop a wait's fraction of a millisecond: rounded up, so the door never looks before the place ends
+        // (and a wait of half a millisecond is not zero, which would look again without end while the clock stands).
+        var wait = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((oldest + Window - now).TotalMilliseconds)));
+        _door ??= _time.CreateTimer(static state => ((SendThrottle)state!).OpenDoor(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _door.Change(wait, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OpenDoor()
+    {
+        List<(WindowWaiter, DateTimeOffset)>? admitted;
+        lock (_gate)
+        {
+            // Also after Dispose: a call waiting here has its send intent durable, and goes through as before.
+            admitted = AdmitWaiters(_time.GetUtcNow());
+        }
+
+        Release(admitted);
+    }
+
+    private bool HasRoom(DateTimeOffset now) => _calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length;
+
+    private void DropCancelledWindowWaiters()
+    {
+        while (_windowWaiters.TryPeek(out var head) && head.Task.IsCompleted)
+        {
+            _windowWaiters.Dequeue();
+        }
+    }
+
+    /// <summary>A cancelled waiter may have been the head of the line: the door looks at once for whoever is behind it.</summary>
+    private void WindowWaiterCancelled()
+    {
+        List<(WindowWaiter, DateTimeOffset)>? admitted;
+        lock (_gate)
+        {
+            admitted = AdmitWaiters(_time.GetUtcNow());
+        }
+
+        Release(admitted);
     }
 
     /// <summary>The provider said slow down: ease the pace off a little or halve it (see the class), at most once a second.</summary>
@@ -553,6 +654,36 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
 
         public void Cancel() => _permit.TrySetCanceled();
+    }
+
+    /// <summary>One caller waiting at the full window; its cancellation takes it out of line.</summary>
+    private sealed class WindowWaiter
+    {
+        private readonly TaskCompletionSource<DateTimeOffset> _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenRegistration _registration;
+
+        public WindowWaiter(SendThrottle throttle, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                _registration = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var (waiter, throttle) = ((WindowWaiter, SendThrottle))state!;
+                    if (waiter._entered.TrySetCanceled(token))
+                    {
+                        throttle.WindowWaiterCancelled();
+                    }
+                }, (this, throttle));
+            }
+        }
+
+        public Task<DateTimeOffset> Task => _entered.Task;
+
+        public bool TryEnter(DateTimeOffset at)
+        {
+            _registration.Dispose();
+            return _entered.TrySetResult(at);
+        }
     }
 
     /// <summary>The last few times something happened, oldest overwritten first; unused places read as long ago.</summary>

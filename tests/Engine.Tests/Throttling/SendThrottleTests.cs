@@ -84,6 +84,59 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_call_waiting_at_a_full_window_is_not_overtaken_by_one_that_comes_as_its_place_ends()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 1, priorities: 1, time);
+        await CallAsync(throttle);
+        var waiting = throttle.EnterWindowAsync(default).AsTask();
+        Assert.False(waiting.IsCompleted, "a call entered a full window");
+
+        // The place ends; a newcomer arrives before anyone looked at the window again. The one in line goes first.
+        time.Advance(SendThrottle.Window);
+        var newcomer = throttle.EnterWindowAsync(default).AsTask();
+        var first = await waiting.WaitAsync(Deadline);
+        Assert.False(newcomer.IsCompleted, "a newcomer took the place of a call already waiting for it");
+
+        throttle.LeaveWindow(first);
+        time.Advance(SendThrottle.Window);
+        await newcomer.WaitAsync(Deadline);
+    }
+
+    [Fact]
+    public async Task Callers_waiting_at_the_window_enter_in_the_order_they_came_as_places_end()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 3, priorities: 1, time);
+        for (var i = 0; i < 3; i++)
+        {
+            await CallAsync(throttle);
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Places end at 1.0, 1.1 and 1.2 s; five callers wait, the third one gives up.
+        using var givesUp = new CancellationTokenSource();
+        var waiting = Enumerable.Range(0, 5).Select(i => throttle.EnterWindowAsync(i == 2 ? givesUp.Token : default).AsTask()).ToList();
+        await givesUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting[2]);
+
+        time.Advance(TimeSpan.FromMilliseconds(750)); // 1.05 s: the first place has ended
+        var entered = await waiting[0].WaitAsync(Deadline);
+        Assert.Equal(time.GetUtcNow(), entered);
+        time.Advance(TimeSpan.FromMilliseconds(100)); // 1.15 s: the second
+        await waiting[1].WaitAsync(Deadline);
+        Assert.False(waiting[3].IsCompleted || waiting[4].IsCompleted, "a caller entered before a place ended for it");
+        time.Advance(TimeSpan.FromMilliseconds(100)); // 1.25 s: the third, for the next in line (the cancelled one's turn passed)
+        await waiting[3].WaitAsync(Deadline);
+        Assert.False(waiting[4].IsCompleted, "more callers entered than places ended");
+
+        // Every place is now held by an open call: the last waits for an answer, then for a second after it.
+        throttle.LeaveWindow(entered);
+        time.Advance(SendThrottle.Window);
+        await waiting[4].WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task Permits_are_paced_at_what_the_window_lets_through_when_calls_take_time()
     {
         // Each call holds its place for a second after its answer: calls taking 100 ms let 10 through in 1.1 s, not 1 s.
