@@ -12,5 +12,8 @@ internal static class TimeProviderWaits
     /// send throttle was a twentieth of the engine's CPU).
     /// </summary>
     public static Task WaitRoundedUpAsync(this TimeProvider time, TimeSpan wait, CancellationToken cancellationToken) =>
-        Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken);
+        Task.Delay(RoundedUp(wait), time, cancellationToken);
+
+    /// <summary><paramref name="wait"/> in whole milliseconds, rounded up: for a timer, which drops the fraction too.</summary>
+    public static TimeSpan RoundedUp(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
 }

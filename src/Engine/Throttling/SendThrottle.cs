@@ -201,8 +201,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            DropCancelledWindowWaiters();
-            if (_windowWaiters.Count == 0 && HasRoom(now))
+            if (!DropCancelledWindowWaiters() && HasRoom(now))
             {
                 _open++;
                 return ValueTask.FromResult(now);
@@ -260,18 +259,11 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private List<(WindowWaiter Waiter, DateTimeOffset At)>? AdmitWaiters(DateTimeOffset now)
     {
         List<(WindowWaiter, DateTimeOffset)>? admitted = null;
-        DropCancelledWindowWaiters();
-        while (_windowWaiters.Count > 0 && HasRoom(now))
+        // A waiter that gives up after this look is caught by Release, which hands its place on.
+        while (DropCancelledWindowWaiters() && HasRoom(now))
         {
-            var waiter = _windowWaiters.Dequeue();
-            if (waiter.Task.IsCompleted)
-            {
-                continue;
-            }
-
             _open++;
-            (admitted ??= []).Add((waiter, now));
-            DropCancelledWindowWaiters();
+            (admitted ??= []).Add((_windowWaiters.Dequeue(), now));
         }
 
         if (_windowWaiters.Count > 0)
@@ -302,14 +294,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
         if (unused > 0)
         {
-            List<(WindowWaiter, DateTimeOffset)>? next;
             lock (_gate)
             {
                 _open -= unused;
-                next = AdmitWaiters(_time.GetUtcNow());
             }
 
-            Release(next);
+            LookAtTheLine();
         }
     }
 
@@ -323,17 +313,22 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
         // Timers drop a wait's fraction of a millisecond: rounded up, so the door never looks before the place ends
         // (and a wait of half a millisecond is not zero, which would look again without end while the clock stands).
-        var wait = TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((oldest + Window - now).TotalMilliseconds)));
-        _door ??= _time.CreateTimer(static state => ((SendThrottle)state!).OpenDoor(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // (oldest is later than now less the window, so the wait is never zero.)
+        var wait = TimeProviderWaits.RoundedUp(oldest + Window - now);
+        _door ??= _time.CreateTimer(static state => ((SendThrottle)state!).LookAtTheLine(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _door.Change(wait, Timeout.InfiniteTimeSpan);
     }
 
-    private void OpenDoor()
+    /// <summary>
+    /// Lets in whoever in the window's line now has room: when the door's timer fires, a waiter gives up (it may have been
+    /// the head of the line), or a place taken for a waiter was not used. Also after Dispose: a call waiting here has its
+    /// send intent durable, and goes through as before.
+    /// </summary>
+    private void LookAtTheLine()
     {
         List<(WindowWaiter, DateTimeOffset)>? admitted;
         lock (_gate)
         {
-            // Also after Dispose: a call waiting here has its send intent durable, and goes through as before.
             admitted = AdmitWaiters(_time.GetUtcNow());
         }
 
@@ -342,24 +337,15 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     private bool HasRoom(DateTimeOffset now) => _calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length;
 
-    private void DropCancelledWindowWaiters()
+    /// <summary>Takes waiters that gave up off the head of the line; true while someone is still waiting.</summary>
+    private bool DropCancelledWindowWaiters()
     {
         while (_windowWaiters.TryPeek(out var head) && head.Task.IsCompleted)
         {
             _windowWaiters.Dequeue();
         }
-    }
 
-    /// <summary>A cancelled waiter may have been the head of the line: the door looks at once for whoever is behind it.</summary>
-    private void WindowWaiterCancelled()
-    {
-        List<(WindowWaiter, DateTimeOffset)>? admitted;
-        lock (_gate)
-        {
-            admitted = AdmitWaiters(_time.GetUtcNow());
-        }
-
-        Release(admitted);
+        return _windowWaiters.Count > 0;
     }
 
     /// <summary>The provider said slow down: ease the pace off a little or halve it (see the class), at most once a second.</summary>
@@ -671,7 +657,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                     var (waiter, throttle) = ((WindowWaiter, SendThrottle))state!;
                     if (waiter._entered.TrySetCanceled(token))
                     {
-                        throttle.WindowWaiterCancelled();
+                        throttle.LookAtTheLine();
                     }
                 }, (this, throttle));
             }
