@@ -94,36 +94,40 @@ internal sealed class RunnerProcess : IAsyncDisposable
     /// An engine's ReceiveMessage calls on its request queue(s) so far (its Prometheus counter; SQS bills each), or null
     /// for the peer, which does not count them.
     /// </summary>
-    public async Task<double?> RequestQueueReceiveCallsAsync()
-    {
-        if (_engine is null || _engine.HasExited)
-        {
-            return null;
-        }
-
-        using var http = new HttpClient { BaseAddress = await _engine.ListeningAtAsync(TimeSpan.FromSeconds(10)) };
-        var exposition = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        return exposition.Split('\n')
-            .Where(l => l.StartsWith("messaging_sqs_receives_total{", StringComparison.Ordinal) && l.Contains("-requests\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    public async Task<double?> RequestQueueReceiveCallsAsync() =>
+        await MetricsAsync() is { } lines
+            ? Sum(lines, l => l.StartsWith("messaging_sqs_receives_total{", StringComparison.Ordinal) && l.Contains("-requests\"", StringComparison.Ordinal))
+            : null;
 
     /// <summary>The engine's provider calls so far and their mean duration as it timed them, read from its metrics.</summary>
     public async Task<(double Calls, TimeSpan Mean)?> ProviderCallsAsync()
     {
+        if (await MetricsAsync() is not { } lines)
+        {
+            return null;
+        }
+
+        var calls = Sum(lines, l => l.StartsWith("messaging_provider_duration_seconds_count", StringComparison.Ordinal));
+        var seconds = Sum(lines, l => l.StartsWith("messaging_provider_duration_seconds_sum", StringComparison.Ordinal));
+        return calls == 0 ? null : (calls, TimeSpan.FromSeconds(seconds / calls));
+    }
+
+    /// <summary>The engine's Prometheus exposition, a line each; null for the peer or an engine that has exited.</summary>
+    private async Task<string[]?> MetricsAsync()
+    {
         if (_engine is null || _engine.HasExited)
         {
             return null;
         }
 
         using var http = new HttpClient { BaseAddress = await _engine.ListeningAtAsync(TimeSpan.FromSeconds(10)) };
-        var lines = (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
-        double Sum(string name) => lines
-            .Where(l => l.StartsWith(name, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        var calls = Sum("messaging_provider_duration_seconds_count");
-        return calls == 0 ? null : (calls, TimeSpan.FromSeconds(Sum("messaging_provider_duration_seconds_sum") / calls));
+        return (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
     }
+
+    /// <summary>The values of the exposition lines that match, summed over their labels.</summary>
+    private static double Sum(string[] lines, Func<string, bool> matches) => lines
+        .Where(matches)
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     private void Append(string? line)
     {
