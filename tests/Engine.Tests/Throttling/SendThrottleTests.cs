@@ -10,6 +10,16 @@ public sealed class SendThrottleTests
     /// <summary>One call through the window, answered the moment it starts.</summary>
     private static async Task CallAsync(SendThrottle throttle) => throttle.LeaveWindow(await throttle.EnterWindowAsync(default));
 
+    /// <summary><paramref name="count"/> calls, each answered at once, the clock moved <paramref name="spacing"/> after each.</summary>
+    private static async Task CallsSpacedAsync(SendThrottle throttle, ManualTimeProvider time, int count, TimeSpan spacing)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await CallAsync(throttle);
+            time.Advance(spacing);
+        }
+    }
+
     [Fact]
     public async Task Waiting_high_priority_callers_get_permits_before_earlier_low_priority_ones()
     {
@@ -108,11 +118,7 @@ public sealed class SendThrottleTests
     {
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 3, priorities: 1, time);
-        for (var i = 0; i < 3; i++)
-        {
-            await CallAsync(throttle);
-            time.Advance(TimeSpan.FromMilliseconds(100));
-        }
+        await CallsSpacedAsync(throttle, time, 3, TimeSpan.FromMilliseconds(100));
 
         // Places end at 1.0, 1.1 and 1.2 s; five callers wait, the third one gives up.
         using var givesUp = new CancellationTokenSource();
@@ -311,11 +317,7 @@ public sealed class SendThrottleTests
     {
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
-        for (var i = 0; i < 10; i++)
-        {
-            await CallAsync(throttle);
-            time.Advance(TimeSpan.FromMilliseconds(10));
-        }
+        await CallsSpacedAsync(throttle, time, 10, TimeSpan.FromMilliseconds(10));
 
         // A node left: this node's share doubles. The 10 calls of the last 100 ms still count against the new 20.
         throttle.SetLimit(20);
@@ -403,11 +405,7 @@ public sealed class SendThrottleTests
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
         time.Advance(TimeSpan.FromSeconds(5));
-        for (var i = 0; i < 5; i++)
-        {
-            await CallAsync(throttle);
-            time.Advance(TimeSpan.FromMilliseconds(100));
-        }
+        await CallsSpacedAsync(throttle, time, 5, TimeSpan.FromMilliseconds(100));
 
         // Five calls in the half second since sending began is the limit's pace: the window is not full yet, but
         // the engine was at the limit all along.
