@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Messaging.Engine.Aws;
+using Messaging.Engine.DeadLetters;
 using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -582,5 +583,34 @@ public sealed partial class ClusterProcessTests(LocalAwsPeers peers, PostgresSer
         return depth.Values.All(v => v == "0");
     }
 
-    private async Task AssertQueueEmptyAsync(string queue) => Assert.True(await QueueEmptyAsync(queue), $"{queue} is not empty");
+    /// <summary>Fails, naming what is there and why, when <paramref name="queue"/> (a dead-letter queue) holds anything.</summary>
+    private async Task AssertQueueEmptyAsync(string queue)
+    {
+        static string RequestIdOf(string body)
+        {
+            try
+            {
+                using var request = JsonDocument.Parse(body);
+                return request.RootElement.TryGetProperty("messageId", out var id) ? id.GetString() ?? "?" : "?";
+            }
+            catch (JsonException)
+            {
+                return "?";
+            }
+        }
+
+        if (await QueueEmptyAsync(queue))
+        {
+            return;
+        }
+
+        var url = (await Sqs.GetQueueUrlAsync(queue)).QueueUrl;
+        var held = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(url) { MaxNumberOfMessages = 10, MessageAttributeNames = ["All"], WaitTimeSeconds = 1 });
+        var entries = (held.Messages ?? []).Select(m => (
+            Id: m.MessageAttributes?.GetValueOrDefault(DeadLetterWriter.MessageIdAttribute)?.StringValue ?? RequestIdOf(m.Body),
+            Error: m.MessageAttributes?.GetValueOrDefault(DeadLetterWriter.ErrorAttribute)?.StringValue ?? "(no reason: moved by SQS's redrive policy)",
+            Body: m.Body)).ToList();
+        Assert.Fail($"{queue} is not empty:\n{string.Join("\n", entries.Select(e => $"{e.Id}: {e.Error}\n  {e.Body}"))}\n" +
+            await HistoryAsync(entries.Select(e => e.Id).Where(id => id != "?").Take(3)));
+    }
 }

@@ -166,6 +166,43 @@ public sealed class SqsPeerTests(LocalAwsPeers peers) : IClassFixture<LocalAwsPe
     }
 
     [Fact]
+    public async Task Extending_a_message_often_counts_no_receive_and_does_not_move_it_to_the_dead_letter_queue()
+    {
+        // As SQS: only receives count towards maxReceiveCount. The peer counted each visibility change as a receive,
+        // so a request the visibility keeper extended often was dead-lettered (without a reason) once given back.
+        var dlqUrl = (await Sqs.CreateQueueAsync(UniqueName("dlq"))).QueueUrl;
+        var dlqArn = (await Sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"])).Attributes["QueueArn"];
+        var queueUrl = (await Sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = UniqueName("extended"),
+            Attributes = new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":"2"}""" },
+        })).QueueUrl;
+        Assert.NotNull((await Sqs.SendMessageAsync(queueUrl, "held long")).MessageId);
+
+        var first = await ReceiveOneAsync(queueUrl);
+        for (var i = 0; i < 5; i++)
+        {
+            await Sqs.ChangeMessageVisibilityAsync(queueUrl, first.ReceiptHandle, 30);
+        }
+
+        await Sqs.ChangeMessageVisibilityBatchAsync(queueUrl, [new("again", first.ReceiptHandle) { VisibilityTimeout = 30 }]);
+        await Sqs.ChangeMessageVisibilityAsync(queueUrl, first.ReceiptHandle, 0);
+        var second = await ReceiveOneAsync(queueUrl);
+
+        Assert.Equal(first.MessageId, second.MessageId);
+        Assert.Equal(1, first.ApproximateReceiveCount);
+        Assert.Equal(2, second.ApproximateReceiveCount);
+        Assert.Equal("0", (await Sqs.GetQueueAttributesAsync(dlqUrl, ["ApproximateNumberOfMessages"])).Attributes["ApproximateNumberOfMessages"]);
+
+        // Given back after its last allowed receive, it goes to the dead-letter queue, as SQS moves it on the next receive.
+        await Sqs.ChangeMessageVisibilityAsync(queueUrl, second.ReceiptHandle, 0);
+        await AwaitCondition.UntilAsync(
+            async () => (await Sqs.GetQueueAttributesAsync(dlqUrl, ["ApproximateNumberOfMessages"])).Attributes["ApproximateNumberOfMessages"] == "1",
+            Deadline,
+            "the message reaches the dead-letter queue after its last receive");
+    }
+
+    [Fact]
     public async Task Creates_a_queue_with_a_redrive_policy_to_its_dead_letter_queue()
     {
         var dlqUrl = (await Sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = UniqueName("dlq"), Attributes = new() { ["MessageRetentionPeriod"] = "1209600" } })).QueueUrl;
