@@ -235,7 +235,7 @@ internal static class CompareRun
                     // (docs/pipeline.md): how much of it the simulator's own scheduling took, and how much the rest.
                     var answers = provider.Answers;
                     notes.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"provider calls as the engine timed them: {calls.Mean.TotalMilliseconds:0.0} ms mean over {calls.Calls:N0}; the simulator held each {answers.MeanHeld.TotalMilliseconds:0.0} ms from arrival to answer ({answers.MeanLate.TotalMilliseconds:0.0} ms past its {scenario.Latency.TotalMilliseconds:0} ms after counting it)"));
+                        $"provider calls as the engine timed them: {calls.Mean.TotalMilliseconds:0.0} ms mean over {calls.Calls:N0}; the simulator held each {answers.MeanHeld.TotalMilliseconds:0.0} ms from arrival to answer ({answers.MeanLate.TotalMilliseconds:0.0} ms past its {scenario.Latency.TotalMilliseconds:0} ms after counting it, never less than {answers.LeastAfterCounting.TotalMilliseconds:0.0} ms)"));
                 }
             }
 

@@ -43,6 +43,7 @@ public sealed class ProviderSimulator : IAsyncDisposable
     private long _answeredCount;
     private long _heldTicks;
     private long _lateTicks;
+    private long _leastAfterCountingTicks = long.MaxValue;
 
     private ProviderSimulator(WebApplication app, double emailRate, double smsRate, TimeSpan latency, bool keepCalls)
     {
@@ -74,18 +75,19 @@ public sealed class ProviderSimulator : IAsyncDisposable
     public IReadOnlyList<long> CallTimes => [.. _calls];
 
     /// <summary>
-    /// Accepted sends answered so far, with the mean time from a call's arrival to its answer being written and how much
-    /// later than its latency after being counted the answer went: where a rate is missed, what the simulator's own
-    /// scheduling took of the round trip.
+    /// Accepted sends answered so far, with the mean time from a call's arrival to its answer being written, how much
+    /// later than its latency after being counted the answer went (where a rate is missed, what the simulator's own
+    /// scheduling took of the round trip), and the shortest time from counting a call to answering it.
     /// </summary>
-    public (long Answered, TimeSpan MeanHeld, TimeSpan MeanLate) Answers
+    public (long Answered, TimeSpan MeanHeld, TimeSpan MeanLate, TimeSpan LeastAfterCounting) Answers
     {
         get
         {
             var answered = Interlocked.Read(ref _answeredCount);
             return answered == 0
-                ? (0, TimeSpan.Zero, TimeSpan.Zero)
-                : (answered, TimeSpan.FromTicks(Interlocked.Read(ref _heldTicks) / answered), TimeSpan.FromTicks(Interlocked.Read(ref _lateTicks) / answered));
+                ? (0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)
+                : (answered, TimeSpan.FromTicks(Interlocked.Read(ref _heldTicks) / answered), TimeSpan.FromTicks(Interlocked.Read(ref _lateTicks) / answered),
+                    TimeSpan.FromTicks(Interlocked.Read(ref _leastAfterCountingTicks)));
         }
     }
 
@@ -193,13 +195,31 @@ public sealed class ProviderSimulator : IAsyncDisposable
         if (_latency > TimeSpan.Zero)
         {
             await Task.Delay(_latency, context.RequestAborted).ConfigureAwait(false);
+            // Timers run on the kernel's coarse clock and may end a delay up to one of its steps early (4 ms here: a
+            // 100 ms delay ended after 96.9 ms): the rest is waited out, so no call is answered sooner than its latency
+            // after it was counted — the least work a caller may state for this provider.
+            while (_latency - Stopwatch.GetElapsedTime(acceptedAt) is var rest && rest > TimeSpan.Zero)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(rest.TotalMilliseconds)), context.RequestAborted).ConfigureAwait(false);
+            }
         }
 
         var answering = Stopwatch.GetTimestamp();
         Interlocked.Add(ref _heldTicks, Stopwatch.GetElapsedTime(arrivedAt, answering).Ticks);
-        Interlocked.Add(ref _lateTicks, (Stopwatch.GetElapsedTime(acceptedAt, answering) - _latency).Ticks);
+        var afterCounting = Stopwatch.GetElapsedTime(acceptedAt, answering);
+        Interlocked.Add(ref _lateTicks, (afterCounting - _latency).Ticks);
+        LowerTo(ref _leastAfterCountingTicks, afterCounting.Ticks);
         Interlocked.Increment(ref _answeredCount);
         await WriteAsync(context, 200, contentType, $$"""{"MessageId":"{{Guid.NewGuid()}}"}""").ConfigureAwait(false);
+    }
+
+    private static void LowerTo(ref long least, long value)
+    {
+        var seen = Interlocked.Read(ref least);
+        while (value < seen && Interlocked.CompareExchange(ref least, value, seen) is var found && found != seen)
+        {
+            seen = found;
+        }
     }
 
     /// <summary>Ours from the <c>X-Correlation-ID</c> header; a plain SDK worker's from its <c>messageId</c> tag.</summary>

@@ -88,6 +88,28 @@ public sealed class ProviderSimulatorTests : IAsyncLifetime
         Assert.Equal(0, _simulator.AcceptedCount);
     }
 
+    [Fact]
+    public async Task No_send_is_answered_sooner_than_its_latency_after_it_was_counted()
+    {
+        // A 100 ms provider that answered some calls after 97 ms let a caller stating 98 ms of provider work break the
+        // account rate: the latency is the least a caller may count on, whatever the timers' coarse clock does.
+        await using var slow = await ProviderSimulator.StartAsync(emailRate: 1_000, smsRate: 1, latency: TimeSpan.FromMilliseconds(20));
+        await using var services = AwsTestServices.Create(ses: slow.Endpoint, extraSettings: new Dictionary<string, string?>
+        {
+            ["Engine:Throttling:EmailMaxSendRate"] = "0",
+        });
+        var ses = services.GetRequiredService<SesClient>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.True((await ses.SendEmailAsync(Email($"l{i}"), default)).IsSuccess);
+        }
+
+        var answers = slow.Answers;
+        Assert.Equal(40, answers.Answered);
+        Assert.True(answers.LeastAfterCounting >= TimeSpan.FromMilliseconds(20), $"a send was answered {answers.LeastAfterCounting.TotalMilliseconds:0.00} ms after it was counted");
+    }
+
     private static SesEmail Email(string messageId) => new()
     {
         From = "shop@example.com",
