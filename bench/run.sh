@@ -11,6 +11,8 @@
 #
 # Other options: --peer-processes N (default: one per core), --peer-consumers N (default 20 per process),
 # --trace DIR (each engine run writes its CPU samples to DIR; read them with `dotnet-trace report FILE topN`),
+# --repeat N (each scenario's runners take turns N times, then a line gives each one's median CPU per 1,000 and the
+# engine's ratio to the peer's: one build's runs spread by a quarter on a shared machine),
 # --engine-env NAME=VALUE,... (extra environment for the engine only, to try a runtime setting), --without-peer,
 # --engine-host DLL (the engine to run; default: the host published with ReadyToRun code to .artifacts/engine-host, as
 # it is deployed; bench/Engine.Load/bin/Release/net10.0/Engine.Host.dll is the plain build), --pin (below).

@@ -38,6 +38,9 @@ internal static class CompareRun
         var scenarios = Option(args, "--scenarios", "a,b,c,e").Split(',');
         var stores = Option(args, "--stores", "sqlite,postgres").Split(',');
         var scale = double.Parse(Option(args, "--scale", "1"), CultureInfo.InvariantCulture);
+        // Runs of one build spread by a quarter in CPU per email on a shared machine: each scenario's runners take turns
+        // this many times, and the medians are compared.
+        var repeat = int.Parse(Option(args, "--repeat", "1"), CultureInfo.InvariantCulture);
         // Set by bench/run.sh --pin: the runner's own cores (this harness, the simulator and the SQS peer run on the others).
         var runnerCores = Option(args, "--runner-cores", "") is { Length: > 0 } list ? RunnerCores.Parse(list) : null;
         // One Node process per core the peer may use, as one would deploy it.
@@ -88,14 +91,28 @@ internal static class CompareRun
                     Console.WriteLine($"| {scenario.Key}) {scenario.Name} | the SQS peer alone, enqueue → receive (8 receivers, no wait) | – | – | – | – | – | – | – | {Percentiles.P50AndP99(floor)} | – | – |");
                 }
 
-                foreach (var runner in runners)
+                var cpuPerThousand = runners.ToDictionary(r => r.Name, _ => new List<double>());
+                for (var turn = 0; turn < repeat; turn++)
                 {
-                    var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup, beside);
-                    Console.WriteLine(result.Row(scenario, runner));
-                    foreach (var note in result.Notes)
+                    foreach (var runner in runners)
                     {
-                        Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {note}");
+                        var result = await RunOnceAsync(peers, postgres, scenario, runner, peerProcesses, peerConsumers, engineSetup, beside);
+                        Console.WriteLine(result.Row(scenario, runner));
+                        if (result.CpuPerThousand() is { } cpu)
+                        {
+                            cpuPerThousand[runner.Name].Add(cpu);
+                        }
+
+                        foreach (var note in result.Notes)
+                        {
+                            Console.Error.WriteLine($"  [{scenario.Key} {runner.Name}] {note}");
+                        }
                     }
+                }
+
+                if (repeat > 1)
+                {
+                    Console.WriteLine(MedianLine(scenario, cpuPerThousand));
                 }
             }
         }
@@ -442,6 +459,22 @@ internal static class CompareRun
         };
     }
 
+    /// <summary>After repeated turns: each runner's median CPU per 1,000 emails and, beside the peer, the engine's ratio to it.</summary>
+    private static string MedianLine(Scenario scenario, Dictionary<string, List<double>> cpuPerThousand)
+    {
+        static double Median(List<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        var medians = cpuPerThousand.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => Median(r.Value));
+        var peer = medians.GetValueOrDefault("node peer");
+        var parts = medians.Select(m => string.Create(CultureInfo.InvariantCulture,
+            $"{m.Key} {m.Value:0.00}{(m.Key != "node peer" && peer > 0 ? $" ({m.Value / peer:0.00}× the peer's)" : "")}"));
+        return $"| {scenario.Key}) median CPU s per 1,000 over {cpuPerThousand.Values.Max(v => v.Count)} turns | {string.Join("; ", parts)} |";
+    }
+
     private sealed record Runner(string Name, string? Store);
 
     /// <summary>What a runner runs with beyond its scenario: the engine host's assembly, a folder for the engine's CPU samples, extra environment for the engine, the cores it is pinned to.</summary>
@@ -452,6 +485,10 @@ internal static class CompareRun
         IReadOnlyList<ProviderSimulator.AcceptedSend> Accepted, IReadOnlyList<long> Calls, IReadOnlyList<double> Latencies,
         double PeakRssMb, (double Min, double Max)? Fairness, List<string> Notes)
     {
+        /// <summary>CPU seconds per 1,000 emails over the 20–80 % window; null when the run did not reach it.</summary>
+        public double? CpuPerThousand() =>
+            Marks.Count >= 2 ? (Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / ((int)(Backlog * 0.8) - (int)(Backlog * 0.2)) * 1000 : null;
+
         public string Row(Scenario scenario, Runner runner)
         {
             var invariant = CultureInfo.InvariantCulture;
@@ -462,7 +499,7 @@ internal static class CompareRun
                 var seconds = Stopwatch.GetElapsedTime(Marks[0].At, Marks[1].At).TotalSeconds;
                 rate = (emails / seconds).ToString("N0", invariant);
                 ratio = scenario.Rate > 0 ? (emails / seconds / scenario.Rate).ToString("0.000", invariant) : "–";
-                cpu = ((Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / emails * 1000).ToString("0.00", invariant);
+                cpu = CpuPerThousand()!.Value.ToString("0.00", invariant);
             }
 
             var busiest = Accepted.Count > 0 ? $"{Busiest(Accepted.Select(a => a.ArrivedAt).Order().ToList()):N0} / {Busiest(Calls.Order().ToList()):N0}" : "–";
