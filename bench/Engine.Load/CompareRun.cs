@@ -79,7 +79,7 @@ internal static class CompareRun
                 var runners = new List<Runner>();
                 if (scenario.WithPeer && !args.Contains("--without-peer"))
                 {
-                    runners.Add(new Runner("node peer", Store: null));
+                    runners.Add(new Runner(PeerName, Store: null));
                 }
 
                 runners.AddRange(stores.Select(s => new Runner($"engine ({(s == "postgres" ? "PostgreSQL" : "SQLite")})", s)));
@@ -462,18 +462,14 @@ internal static class CompareRun
     /// <summary>After repeated turns: each runner's median CPU per 1,000 emails and, beside the peer, the engine's ratio to it.</summary>
     private static string MedianLine(Scenario scenario, Dictionary<string, List<double>> cpuPerThousand)
     {
-        static double Median(List<double> values)
-        {
-            var sorted = values.Order().ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-        }
-
-        var medians = cpuPerThousand.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => Median(r.Value));
-        var peer = medians.GetValueOrDefault("node peer");
+        var medians = cpuPerThousand.Where(r => r.Value.Count > 0).ToDictionary(r => r.Key, r => Percentiles.Median(r.Value));
+        var peer = medians.GetValueOrDefault(PeerName);
         var parts = medians.Select(m => string.Create(CultureInfo.InvariantCulture,
-            $"{m.Key} {m.Value:0.00}{(m.Key != "node peer" && peer > 0 ? $" ({m.Value / peer:0.00}× the peer's)" : "")}"));
+            $"{m.Key} {m.Value:0.00}{(m.Key != PeerName && peer > 0 ? $" ({m.Value / peer:0.00}× the peer's)" : "")}"));
         return $"| {scenario.Key}) median CPU s per 1,000 over {cpuPerThousand.Values.Max(v => v.Count)} turns | {string.Join("; ", parts)} |";
     }
+
+    private const string PeerName = "node peer";
 
     private sealed record Runner(string Name, string? Store);
 
@@ -487,7 +483,10 @@ internal static class CompareRun
     {
         /// <summary>CPU seconds per 1,000 emails over the 20–80 % window; null when the run did not reach it.</summary>
         public double? CpuPerThousand() =>
-            Marks.Count >= 2 ? (Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / ((int)(Backlog * 0.8) - (int)(Backlog * 0.2)) * 1000 : null;
+            Marks.Count >= 2 ? (Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / MeasuredEmails * 1000 : null;
+
+        /// <summary>The emails between the 20 % and 80 % marks of the backlog, over which rate and CPU are measured.</summary>
+        private int MeasuredEmails => (int)(Backlog * 0.8) - (int)(Backlog * 0.2);
 
         public string Row(Scenario scenario, Runner runner)
         {
@@ -495,7 +494,7 @@ internal static class CompareRun
             string rate = "–", ratio = "–", cpu = "–";
             if (Marks.Count >= 2)
             {
-                var emails = (int)(Backlog * 0.8) - (int)(Backlog * 0.2);
+                var emails = MeasuredEmails;
                 var seconds = Stopwatch.GetElapsedTime(Marks[0].At, Marks[1].At).TotalSeconds;
                 rate = (emails / seconds).ToString("N0", invariant);
                 ratio = scenario.Rate > 0 ? (emails / seconds / scenario.Rate).ToString("0.000", invariant) : "–";
