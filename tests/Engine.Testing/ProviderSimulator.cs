@@ -34,6 +34,7 @@ public sealed class ProviderSimulator : IAsyncDisposable
     private readonly SlidingWindowLimit _smsLimit;
     private readonly TimeSpan _latency;
     private readonly bool _keepCalls;
+    private readonly StopwatchDeadlines _answers = new();
     private readonly ConcurrentQueue<AcceptedSend> _accepted = new();
     private readonly ConcurrentQueue<long> _calls = new();
     private readonly ConcurrentDictionary<string, int> _sendsPerMessage = new(StringComparer.Ordinal);
@@ -194,14 +195,10 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
         if (_latency > TimeSpan.Zero)
         {
-            await Task.Delay(_latency, context.RequestAborted).ConfigureAwait(false);
-            // Timers run on the kernel's coarse clock and may end a delay up to one of its steps early (4 ms here: a
-            // 100 ms delay ended after 96.9 ms): the rest is waited out, so no call is answered sooner than its latency
-            // after it was counted — the least work a caller may state for this provider.
-            while (_latency - Stopwatch.GetElapsedTime(acceptedAt) is var rest && rest > TimeSpan.Zero)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(rest.TotalMilliseconds)), context.RequestAborted).ConfigureAwait(false);
-            }
+            // Not Task.Delay: timers run on the kernel's coarse clock and may end a delay up to one of its steps early
+            // or late (4 ms here: a 100 ms delay ended after 96.9 to 103.9 ms). No call is answered sooner than its
+            // latency after it was counted (the least work a caller may state for this provider), nor much later.
+            await _answers.At(acceptedAt + (long)Math.Ceiling(_latency.TotalSeconds * Stopwatch.Frequency), context.RequestAborted).ConfigureAwait(false);
         }
 
         var answering = Stopwatch.GetTimestamp();
@@ -281,7 +278,11 @@ public sealed class ProviderSimulator : IAsyncDisposable
         return context.Response.WriteAsync(body, context.RequestAborted);
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _answers.Dispose();
+    }
 
     /// <summary>One accepted send: whose, and when the account's rate counted it.</summary>
     public sealed record AcceptedSend(string MessageId, long ArrivedAt);
