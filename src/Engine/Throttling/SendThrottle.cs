@@ -2,9 +2,9 @@ namespace Messaging.Engine.Throttling;
 
 /// <summary>
 /// The send rate of one channel, in two steps. <see cref="AcquireAsync"/> waits for a permit: one pump hands them out
-/// evenly spaced at the current rate, to the highest-priority waiter first (priority 0 before 1), each for a time slot
-/// a little ahead, so the caller can make its send intent durable meanwhile; <see cref="WaitForSlotAsync"/> then waits
-/// for the slot. Two guarantees:
+/// evenly spaced at the current rate, to the highest-priority waiter first (priority 0 before 1), each a little ahead of
+/// its paced slot, so the caller can make its send intent durable meanwhile; the call then goes to the window
+/// (<see cref="EnterWindowAsync"/>) at once, which lets it in when a place is free. Two guarantees:
 /// <list type="bullet">
 /// <item>No 1-second window <b>of the provider's clock</b> ever holds more than <see cref="Limit"/> calls. A call holds a
 /// place in the window from just before it starts (<see cref="EnterWindowAsync"/>) until a second after its answer
@@ -15,7 +15,11 @@ namespace Messaging.Engine.Throttling;
 /// <item>While there is work, permits flow at the rate the window lets through — the limit per second plus the calls'
 /// recent duration: the pacing clock advances by whole intervals, so a late
 /// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
-/// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.</item>
+/// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.
+/// At the limit the pace runs a percent ahead of the window, so a short line of callers waits there and a place that
+/// ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty while the next
+/// callers were still on their way); the line is bounded: while the window is full, no more permits go once
+/// <c>Limit × 70 ms</c> of them are out and not yet in the window.</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
 /// (its own work on a send), a place is held until a second after the answer less that time: the provider still
@@ -40,15 +44,25 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(50);
+
+    // At the limit the pace runs this much ahead of what the window lets through (the class's summary says why).
+    internal const double AheadOfTheWindow = 0.01;
+
+    // How many permits may be out, not yet in a full window, per permit a second: a permit's lead and a step of the grid.
+    private static readonly TimeSpan LineSpan = Lead + TimeSpan.FromMilliseconds(20);
+
+    // A permit not in the window this long after it went out never will be (its caller gave up or stopped): it no longer
+    // counts against the line.
+    private static readonly TimeSpan PermitLost = Lead + TimeSpan.FromSeconds(1);
     private const double FloorFraction = 0.02;
 
     // At most this much of the rate goes at once after a quiet spell (a quarter second's permits).
     internal static readonly TimeSpan BurstSpan = TimeSpan.FromMilliseconds(250);
 
     // From two permits per step of this grid up (100/s), paced slots are rounded up onto it and the pump hands permits
-    // out a step at a time: at 500/s the pump, the callers' slot timers and the pool threads they wake then wake 50
-    // times a second instead of 500 (those wake-ups were a third of the engine's CPU at 500/s). The rate is unchanged:
-    // only when within its 20 ms a permit's call goes moves. Below 100/s each permit has a step to itself anyway.
+    // out a step at a time: at 500/s the pump and the pool threads it wakes then wake 50 times a second instead of 500
+    // (those wake-ups were a third of the engine's CPU at 500/s). The rate is unchanged. Below 100/s each permit has a
+    // step to itself anyway.
     internal static readonly TimeSpan SlotGrid = TimeSpan.FromMilliseconds(20);
 
     private readonly TimeProvider _time;
@@ -68,6 +82,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private ITimer? _door;
     private double _durationTicks;
     private readonly TimeRing _slots = new();
+    // When each permit still out (handed out, its call not yet in the window) went, oldest first.
+    private readonly Queue<DateTimeOffset> _permitsOut = new();
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -180,13 +196,6 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         return new ValueTask<SendPermit>(waiter.Task);
     }
 
-    /// <summary>Waits until the permit's slot has come.</summary>
-    public ValueTask WaitForSlotAsync(SendPermit permit, CancellationToken cancellationToken)
-    {
-        var wait = permit.SlotAt - _time.GetUtcNow();
-        return wait <= TimeSpan.Zero ? ValueTask.CompletedTask : new ValueTask(_time.WaitRoundedUpAsync(wait, cancellationToken));
-    }
-
     /// <summary>
     /// Waits until fewer than <see cref="Limit"/> places in the window are held (calls open, or answered less than a
     /// second ago), then holds one for this call: the call starts only after this returns, and must be followed by
@@ -203,6 +212,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var now = _time.GetUtcNow();
             if (!DropCancelledWindowWaiters() && HasRoom(now))
             {
+                _permitsOut.TryDequeue(out _);
                 _open++;
                 return ValueTask.FromResult(now);
             }
@@ -263,6 +273,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         while (DropCancelledWindowWaiters() && HasRoom(now))
         {
             _open++;
+            _permitsOut.TryDequeue(out _);
             (admitted ??= []).Add((_windowWaiters.Dequeue(), now));
         }
 
@@ -461,6 +472,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 return TimeSpan.Zero;
             }
 
+            // Ahead of a full window, the line is long enough: look again a step later.
+            if (AtLimit && !HasRoom(now) && PermitsOut(now) >= LineLength())
+            {
+                return SlotGrid;
+            }
+
             // After an idle spell the clock restarts at most a quarter second back: requests arrive from SQS ten at
             // a time, and below the rate they should not queue behind one another (at 50/s the tenth would wait
             // 180 ms). Longer unused time is not saved up; the window still caps every second at the limit.
@@ -475,7 +492,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // ago at the earliest. Else a burst followed by full-rate demand would leave the burst's worth of calls
             // waiting at the window for as long as the demand lasts — each with its send intent already durable,
             // so each a send recorded unknown if the process dies meanwhile.
-            if (_slots.Length > 0 && _slots.Oldest + Occupancy() is var earliest && next < earliest)
+            if (_slots.Length > 0 && _slots.Oldest + PacedOccupancy() is var earliest && next < earliest)
             {
                 next = earliest;
             }
@@ -528,6 +545,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             if (_slots.Length > 0)
             {
                 _slots.Add(paced);
+                // Pruned here too, so permits whose callers stopped never pile up while the window has room.
+                var now = _time.GetUtcNow();
+                PermitsOut(now);
+                _permitsOut.Enqueue(now);
             }
         }
 
@@ -557,7 +578,26 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     // Paced over what a call holds its place for, not a bare second: a pump faster than the window lets through would
     // pile calls up in EnterWindowAsync, each with its send intent already durable.
-    private TimeSpan PaceInterval() => Occupancy() / _pace;
+    private TimeSpan PaceInterval() => PacedOccupancy() / _pace;
+
+    /// <summary>What the pace allows each place: its occupancy, a percent less at the limit (the class's summary).</summary>
+    private TimeSpan PacedOccupancy() => AtLimit ? Occupancy() * (1 - AheadOfTheWindow) : Occupancy();
+
+    private bool AtLimit => _pace >= _limit;
+
+    /// <summary>The most permits out ahead of a full window: <c>Limit × 70 ms</c>, at least one (rounded so 100 × 70 ms is 7).</summary>
+    private double LineLength() => Math.Max(1, Math.Ceiling(Math.Round(_limit * LineSpan.TotalSeconds, 6)));
+
+    /// <summary>Permits out and not yet in the window, less those out so long they never will be.</summary>
+    private int PermitsOut(DateTimeOffset now)
+    {
+        while (_permitsOut.TryPeek(out var at) && at < now - PermitLost)
+        {
+            _permitsOut.Dequeue();
+        }
+
+        return _permitsOut.Count;
+    }
 
     /// <summary>How long a call holds its place in the window: a second, plus what calls have recently taken.</summary>
     private TimeSpan Occupancy() => Window + TimeSpan.FromTicks((long)_durationTicks);

@@ -142,9 +142,9 @@ public sealed class RecipientEntity : UntypedPersistentActor
             case SendCrashed crashed:
                 Finish(RecipientEntityException.Answer(crashed.Cause));
                 break;
-            case PermitGranted granted:
+            case PermitGranted:
                 var send = _inFlight!;
-                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, granted.Permit));
+                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send));
                 break;
             case PermitRefused refused:
                 EndPermitWait();
@@ -437,19 +437,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
     }
 
     /// <summary>Runs once the intent is durable: the provider call, off the entity, its result piped back.</summary>
-    private void StartSend(InFlightSend send, SendPermit permit)
+    private void StartSend(InFlightSend send)
     {
         _inFlight = send;
         _sending = true;
-        CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
+        CallProviderAsync(send).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
     }
 
-    private async Task<AwsResult<string>> CallProviderAsync(InFlightSend send, SendPermit permit)
-    {
-        // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
-        await send.Throttle.WaitForSlotAsync(permit, CancellationToken.None).ConfigureAwait(false);
-        return await _services.Sends.SendAsync(send.Throttle, send.Message, CancellationToken.None).ConfigureAwait(false);
-    }
+    // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
+    private Task<AwsResult<string>> CallProviderAsync(InFlightSend send) =>
+        _services.Sends.SendAsync(send.Throttle, send.Message, CancellationToken.None);
 
     private void OnSendFinished(SendFinished finished)
     {
