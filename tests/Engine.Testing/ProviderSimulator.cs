@@ -280,8 +280,14 @@ public sealed class ProviderSimulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _answers.Dispose();
+        try
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _answers.Dispose();
+        }
     }
 
     /// <summary>One accepted send: whose, and when the account's rate counted it.</summary>

@@ -46,11 +46,12 @@ public sealed class StopwatchDeadlines : IDisposable
         var due = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
+            // Set under the lock: Dispose disposes the event only once nothing can set it any more.
             ObjectDisposedException.ThrowIf(_stopping, this);
             _due.Enqueue(due, timestamp);
+            _added.Set();
         }
 
-        _added.Set();
         return due.Task.WaitAsync(cancellationToken);
     }
 
@@ -105,10 +106,15 @@ public sealed class StopwatchDeadlines : IDisposable
     {
         lock (_lock)
         {
+            if (_stopping)
+            {
+                return;
+            }
+
             _stopping = true;
+            _added.Set();
         }
 
-        _added.Set();
         _thread.Join();
         _added.Dispose();
     }

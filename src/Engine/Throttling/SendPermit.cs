@@ -1,4 +1,7 @@
 namespace Messaging.Engine.Throttling;
 
-/// <summary>The right to start one call, which then waits for room in the window; <paramref name="SlotAt"/> is when the pace put it.</summary>
-public readonly record struct SendPermit(DateTimeOffset SlotAt);
+/// <summary>
+/// The right to start one call, which then waits for room in the window; <paramref name="SlotAt"/> is when the pace put
+/// it, <paramref name="Number"/> tells the throttle which permit's call has come to the window.
+/// </summary>
+public readonly record struct SendPermit(DateTimeOffset SlotAt, long Number = 0);

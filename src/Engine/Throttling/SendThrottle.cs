@@ -13,13 +13,14 @@ namespace Messaging.Engine.Throttling;
 /// still held their places — they cannot all fall into one provider second, however late a cold connection, a busy
 /// machine or the network delivers them.</item>
 /// <item>While there is work, permits flow at the rate the window lets through — the limit per second plus the calls'
-/// recent duration: the pacing clock advances by whole intervals, so a late
+/// recent duration (a percent faster while a line is kept, below): the pacing clock advances by whole intervals, so a late
 /// wake-up is caught up rather than lost (the window above still caps the catch-up). After a quiet spell a quarter
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.
-/// At the limit the pace runs a percent ahead of the window, so a short line of callers waits there and a place that
-/// ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty while the next
-/// callers were still on their way); the line is bounded: while the window is full, no more permits go once
-/// <c>Limit × 70 ms</c> of them are out and not yet in the window.</item>
+/// At the limit (from about 15/s up) the pace runs a percent ahead of the window, so a short line of callers waits there
+/// and a place that ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty
+/// while the next callers were still on their way); the line is bounded: while the window is full, no more permits go
+/// once <c>Limit × 70 ms</c> of callers are waiting there or on their way (a permit out for a second and a lead without
+/// reaching the window no longer counts: its caller stopped).</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
 /// (its own work on a send), a place is held until a second after the answer less that time: the provider still
@@ -82,8 +83,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private ITimer? _door;
     private double _durationTicks;
     private readonly TimeRing _slots = new();
-    // When each permit still out (handed out, its call not yet in the window) went, oldest first.
-    private readonly Queue<DateTimeOffset> _permitsOut = new();
+    // The permits still out (handed out, their calls not yet at the window) by number, with when each went.
+    private readonly Dictionary<long, DateTimeOffset> _permitsOut = [];
+    private long _permitNumber;
     private DateTimeOffset _lastThrottled = DateTimeOffset.MinValue;
     private DateTimeOffset _lastRecovery;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -204,15 +206,22 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// (not a timer each: hundreds of waiters waking together for one place cost CPU, and a newcomer could overtake them).
     /// </summary>
     /// <returns>The time the call entered the window.</returns>
-    public ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken)
+    public ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken) => EnterWindowAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="EnterWindowAsync(CancellationToken)"/>, for the call of <paramref name="permit"/>: it is no longer out.</summary>
+    public ValueTask<DateTimeOffset> EnterWindowAsync(SendPermit? permit, CancellationToken cancellationToken)
     {
         WindowWaiter waiter;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
+            if (permit is { } arrived)
+            {
+                _permitsOut.Remove(arrived.Number);
+            }
+
             if (!DropCancelledWindowWaiters() && HasRoom(now))
             {
-                _permitsOut.TryDequeue(out _);
                 _open++;
                 return ValueTask.FromResult(now);
             }
@@ -273,7 +282,6 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         while (DropCancelledWindowWaiters() && HasRoom(now))
         {
             _open++;
-            _permitsOut.TryDequeue(out _);
             (admitted ??= []).Add((_windowWaiters.Dequeue(), now));
         }
 
@@ -399,8 +407,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// No permits while <paramref name="held"/> (this node may not use its share of the cluster's rate now: it is not yet
-    /// a member, is in the minority of a partition, or has just woken from a stall). Permits already handed out keep
-    /// their slots.
+    /// a member, is in the minority of a partition, or has just woken from a stall). Permits already handed out are
+    /// used (their calls still wait for room in the window).
     /// </summary>
     public void Hold(bool held)
     {
@@ -472,8 +480,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 return TimeSpan.Zero;
             }
 
-            // Ahead of a full window, the line is long enough: look again a step later.
-            if (AtLimit && !HasRoom(now) && PermitsOut(now) >= LineLength())
+            // Ahead of a full window, the line (callers waiting there and on their way) is long enough: look again a step later.
+            if (KeepsALine && !HasRoom(now) && PermitsOut(now) + _windowWaiters.Count >= LineLength())
             {
                 return SlotGrid;
             }
@@ -514,18 +522,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// </summary>
     private bool Grant(DateTimeOffset slotAt, DateTimeOffset paced)
     {
-        Waiter? waiter = null;
         lock (_gate)
         {
+            Waiter? waiter = null;
             foreach (var queue in _waiters)
             {
-                while (queue.TryDequeue(out var candidate))
+                while (waiter is null && queue.TryDequeue(out var candidate))
                 {
-                    if (!candidate.Task.IsCompleted)
-                    {
-                        waiter = candidate;
-                        break;
-                    }
+                    waiter = candidate.Task.IsCompleted ? null : candidate;
                 }
 
                 if (waiter is not null)
@@ -533,22 +537,26 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                     break;
                 }
             }
-        }
 
-        if (waiter is null || !waiter.TryGrant(new SendPermit(slotAt)))
-        {
-            return false;
-        }
+            if (waiter is null)
+            {
+                return false;
+            }
 
-        lock (_gate)
-        {
+            // Out before its caller can reach the window (it may, the moment it is granted); taken back if not granted.
+            var number = ++_permitNumber;
+            var now = _time.GetUtcNow();
+            PermitsOut(now);
+            _permitsOut[number] = now;
+            if (!waiter.TryGrant(new SendPermit(slotAt, number)))
+            {
+                _permitsOut.Remove(number);
+                return false;
+            }
+
             if (_slots.Length > 0)
             {
                 _slots.Add(paced);
-                // Pruned here too, so permits whose callers stopped never pile up while the window has room.
-                var now = _time.GetUtcNow();
-                PermitsOut(now);
-                _permitsOut.Enqueue(now);
             }
         }
 
@@ -580,20 +588,33 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // pile calls up in EnterWindowAsync, each with its send intent already durable.
     private TimeSpan PaceInterval() => PacedOccupancy() / _pace;
 
-    /// <summary>What the pace allows each place: its occupancy, a percent less at the limit (the class's summary).</summary>
-    private TimeSpan PacedOccupancy() => AtLimit ? Occupancy() * (1 - AheadOfTheWindow) : Occupancy();
+    /// <summary>What the pace allows each place: its occupancy, a percent less while a line is kept (the class's summary).</summary>
+    private TimeSpan PacedOccupancy() => KeepsALine ? Occupancy() * (1 - AheadOfTheWindow) : Occupancy();
 
-    private bool AtLimit => _pace >= _limit;
+    /// <summary>
+    /// At the limit, from about 15/s up (where 70 ms holds a permit), a short line is kept at the window. Below, a line of
+    /// one would make each call wait most of a place's second, so the pace is the window's own.
+    /// </summary>
+    private bool KeepsALine => _pace >= _limit && LineLength() >= 1;
 
-    /// <summary>The most permits out ahead of a full window: <c>Limit × 70 ms</c>, at least one (rounded so 100 × 70 ms is 7).</summary>
-    private double LineLength() => Math.Max(1, Math.Ceiling(Math.Round(_limit * LineSpan.TotalSeconds, 6)));
+    /// <summary>The most callers out or waiting ahead of a full window: <c>Limit × 70 ms</c> (rounded so 100 × 70 ms is 7).</summary>
+    private double LineLength() => Math.Floor(Math.Round(_limit * LineSpan.TotalSeconds, 6));
 
-    /// <summary>Permits out and not yet in the window, less those out so long they never will be.</summary>
+    /// <summary>Permits out and not yet at the window, less those out so long they never will be.</summary>
     private int PermitsOut(DateTimeOffset now)
     {
-        while (_permitsOut.TryPeek(out var at) && at < now - PermitLost)
+        List<long>? lost = null;
+        foreach (var (number, at) in _permitsOut)
         {
-            _permitsOut.Dequeue();
+            if (at < now - PermitLost)
+            {
+                (lost ??= []).Add(number);
+            }
+        }
+
+        foreach (var number in lost ?? [])
+        {
+            _permitsOut.Remove(number);
         }
 
         return _permitsOut.Count;

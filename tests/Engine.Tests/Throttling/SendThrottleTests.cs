@@ -146,12 +146,13 @@ public sealed class SendThrottleTests
     public async Task Permits_are_paced_at_what_the_window_lets_through_when_calls_take_time()
     {
         // Each call holds its place for a second after its answer: calls taking 100 ms let 10 through in 1.1 s, not 1 s.
-        // Permits paced much faster would pile their sends up at the window, each with its intent already durable; a
-        // percent faster keeps a short line there (bounded: the next test), so no place that ends is left empty.
+        // Permits paced any faster would pile their sends up at the window, each with its intent already durable. (From
+        // about 15/s up a percent faster keeps a short line there, bounded: the next test. At 10/s a line of one would
+        // keep each call waiting most of a second.)
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time);
-        // After the quiet spell's burst (a quarter second's permits: two at 10/s), one every 110 ms less a percent.
-        Assert.All(await GapsAfterOneCallAsync(throttle, time, TimeSpan.FromMilliseconds(100)), gap => Assert.Equal(108.9, gap));
+        // After the quiet spell's burst (a quarter second's permits: two at 10/s), one every 110 ms.
+        Assert.All(await GapsAfterOneCallAsync(throttle, time, TimeSpan.FromMilliseconds(100)), gap => Assert.Equal(110, gap));
     }
 
     [Fact]
@@ -169,9 +170,33 @@ public sealed class SendThrottleTests
         await MoveTheClockAsync(throttle, time, TimeSpan.FromMilliseconds(300));
         Assert.Equal(7, permits.Count(p => p.IsCompleted));
 
-        // Their callers never come (they stopped): a second and a lead after they went out, seven more may go.
+        // Their callers never come (they stopped): a second and a lead after they went out, seven more may go. (A caller
+        // that comes takes its permit off at once: SendGate passes it to the window.)
         await MoveTheClockAsync(throttle, time, TimeSpan.FromSeconds(1));
         Assert.Equal(14, permits.Count(p => p.IsCompleted));
+    }
+
+    [Fact]
+    public async Task Callers_waiting_at_a_full_window_keep_counting_however_long_they_wait()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
+        for (var i = 0; i < 100; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        var permits = Enumerable.Range(0, 30).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        await MoveTheClockAsync(throttle, time, TimeSpan.FromMilliseconds(300));
+        var granted = permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
+        Assert.Equal(7, granted.Count);
+
+        // Their callers come and wait in line (every place is held by a call still open): a second later they are
+        // still the line, so no more permits go.
+        var waiting = granted.Select(p => throttle.EnterWindowAsync(p, default).AsTask()).ToList();
+        await MoveTheClockAsync(throttle, time, TimeSpan.FromSeconds(1.2));
+        Assert.Equal(7, permits.Count(p => p.IsCompleted));
+        Assert.DoesNotContain(waiting, w => w.IsCompleted);
     }
 
     /// <summary>Moves the clock 5 ms at a time, each step once the pump has looked at the last.</summary>
@@ -215,10 +240,10 @@ public sealed class SendThrottleTests
     public async Task Known_provider_work_is_taken_off_each_place_so_calls_taking_100_ms_are_paced_at_the_limit()
     {
         // The provider counts a call at least 100 ms before its answer reaches us: a place ends a second after the
-        // provider counted the call at the latest, so ten calls of 100 ms go in a second, not 1.1 s (paced a percent ahead).
+        // provider counted the call at the latest, so ten calls of 100 ms go in a second, not 1.1 s.
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 10, priorities: 1, time, providerWork: TimeSpan.FromMilliseconds(100));
-        Assert.All(await GapsAfterOneCallAsync(throttle, time, TimeSpan.FromMilliseconds(100)), gap => Assert.Equal(99, gap));
+        Assert.All(await GapsAfterOneCallAsync(throttle, time, TimeSpan.FromMilliseconds(100)), gap => Assert.Equal(100, gap));
     }
 
     [Fact]

@@ -142,9 +142,9 @@ public sealed class RecipientEntity : UntypedPersistentActor
             case SendCrashed crashed:
                 Finish(RecipientEntityException.Answer(crashed.Cause));
                 break;
-            case PermitGranted:
+            case PermitGranted granted:
                 var send = _inFlight!;
-                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send));
+                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, granted.Permit));
                 break;
             case PermitRefused refused:
                 EndPermitWait();
@@ -437,16 +437,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
     }
 
     /// <summary>Runs once the intent is durable: the provider call, off the entity, its result piped back.</summary>
-    private void StartSend(InFlightSend send)
+    private void StartSend(InFlightSend send, SendPermit permit)
     {
         _inFlight = send;
         _sending = true;
-        CallProviderAsync(send).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
+        CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
     }
 
     // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
-    private Task<AwsResult<string>> CallProviderAsync(InFlightSend send) =>
-        _services.Sends.SendAsync(send.Throttle, send.Message, CancellationToken.None);
+    private Task<AwsResult<string>> CallProviderAsync(InFlightSend send, SendPermit permit) =>
+        _services.Sends.SendAsync(send.Throttle, permit, send.Message, CancellationToken.None);
 
     private void OnSendFinished(SendFinished finished)
     {
