@@ -5,8 +5,7 @@ namespace Messaging.Testing;
 /// <summary>
 /// Completes waits at <see cref="Stopwatch"/> times to within about a millisecond, on one thread of its own. .NET's
 /// timers are due on the kernel's coarse clock (4 ms steps here), so a held answer overshot its time by 3 ms on
-/// average; a sleep of a millisecond is timed by the kernel's precise clock, so the last millisecond before each time is
-/// slept that way.
+/// average; a timed wait on an event is timed by the kernel's precise clock.
 /// </summary>
 public sealed class StopwatchDeadlines : IDisposable
 {
@@ -89,15 +88,11 @@ public sealed class StopwatchDeadlines : IDisposable
             {
                 _added.Wait();
             }
-            else if (wait > TimeSpan.FromMilliseconds(2))
-            {
-                // Until a millisecond before, or until an earlier wait is added.
-                _added.Wait(wait - TimeSpan.FromMilliseconds(1));
-            }
             else
             {
-                // The last millisecond alone, on the kernel's precise clock.
-                Thread.Sleep(1);
+                // Until a millisecond or two before the time, then a millisecond at a time (a timed wait counts whole
+                // milliseconds: rounding up would answer half a millisecond late on average), or until a wait is added.
+                _added.Wait(wait > TimeSpan.FromMilliseconds(2) ? wait - TimeSpan.FromMilliseconds(1) : TimeSpan.FromMilliseconds(1));
             }
         }
     }
