@@ -161,13 +161,7 @@ public sealed class SendThrottleTests
         // 100/s, every place held by a call still open: a permit's call would wait. At most 100 × 70 ms = 7 go out.
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
-        for (var i = 0; i < 100; i++)
-        {
-            await throttle.EnterWindowAsync(default);
-        }
-
-        var permits = Enumerable.Range(0, 30).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
-        await MoveTheClockAsync(throttle, time, TimeSpan.FromMilliseconds(300));
+        var permits = await PermitsAheadOfAFullWindowAsync(throttle, time);
         Assert.Equal(7, permits.Count(p => p.IsCompleted));
 
         // Their callers never come (they stopped): a second and a lead after they went out, seven more may go. (A caller
@@ -181,13 +175,7 @@ public sealed class SendThrottleTests
     {
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
-        for (var i = 0; i < 100; i++)
-        {
-            await throttle.EnterWindowAsync(default);
-        }
-
-        var permits = Enumerable.Range(0, 30).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
-        await MoveTheClockAsync(throttle, time, TimeSpan.FromMilliseconds(300));
+        var permits = await PermitsAheadOfAFullWindowAsync(throttle, time);
         var granted = permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
         Assert.Equal(7, granted.Count);
 
@@ -197,6 +185,19 @@ public sealed class SendThrottleTests
         await MoveTheClockAsync(throttle, time, TimeSpan.FromSeconds(1.2));
         Assert.Equal(7, permits.Count(p => p.IsCompleted));
         Assert.DoesNotContain(waiting, w => w.IsCompleted);
+    }
+
+    /// <summary>Fills the window with calls still open, asks for 30 permits and gives the pump 300 ms to hand them out.</summary>
+    private static async Task<List<Task<SendPermit>>> PermitsAheadOfAFullWindowAsync(SendThrottle throttle, ManualTimeProvider time)
+    {
+        for (var i = 0; i < throttle.Limit; i++)
+        {
+            await throttle.EnterWindowAsync(default);
+        }
+
+        var permits = Enumerable.Range(0, 30).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+        await MoveTheClockAsync(throttle, time, TimeSpan.FromMilliseconds(300));
+        return permits;
     }
 
     /// <summary>Moves the clock 5 ms at a time, each step once the pump has looked at the last.</summary>
