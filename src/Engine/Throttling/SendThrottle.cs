@@ -544,10 +544,20 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             }
 
             // Out before its caller can reach the window (it may, the moment it is granted); taken back if not granted.
+            // Kept only where a line is (not per send without a limit), and pruned only once it outgrows the line.
             var number = ++_permitNumber;
-            var now = _time.GetUtcNow();
-            PermitsOut(now);
-            _permitsOut[number] = now;
+            var tracked = KeepsALine;
+            if (tracked)
+            {
+                var now = _time.GetUtcNow();
+                if (_permitsOut.Count >= 2 * LineLength())
+                {
+                    PermitsOut(now);
+                }
+
+                _permitsOut[number] = now;
+            }
+
             if (!waiter.TryGrant(new SendPermit(slotAt, number)))
             {
                 _permitsOut.Remove(number);
@@ -595,7 +605,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// At the limit, from about 15/s up (where 70 ms holds a permit), a short line is kept at the window. Below, a line of
     /// one would make each call wait most of a place's second, so the pace is the window's own.
     /// </summary>
-    private bool KeepsALine => _pace >= _limit && LineLength() >= 1;
+    private bool KeepsALine => !double.IsPositiveInfinity(_limit) && _pace >= _limit && LineLength() >= 1;
 
     /// <summary>The most callers out or waiting ahead of a full window: <c>Limit × 70 ms</c> (rounded so 100 × 70 ms is 7).</summary>
     private double LineLength() => Math.Floor(Math.Round(_limit * LineSpan.TotalSeconds, 6));
