@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using Amazon.Runtime;
 using Messaging.Engine;
@@ -98,7 +99,10 @@ public sealed class OperatorHost : IAsyncDisposable
         var started = new OperatorHost(factory, directory, prefix, faults);
         if (kestrel)
         {
-            factory.UseKestrel(0);
+            // Kestrel's own endpoint, not UseKestrel(port): the factory sets that port on the server's addresses after
+            // Program has begun starting the host on its own thread, so a slow test thread could leave Kestrel to bind
+            // its default localhost:5000 (taken: the host stops and the factory reads a disposed host).
+            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             factory.StartServer();
         }
         else
