@@ -5,8 +5,8 @@ namespace Messaging.Engine.Persistence;
 /// <summary>
 /// Group commit: appends from many actors queue here and one loop hands them to the store in batches, one
 /// transaction (one fsync) per batch. A batch takes whatever queued while the previous one was committing, up to
-/// <see cref="JournalOptions.MaxBatchSize"/>; with a <see cref="JournalOptions.BatchLinger"/> it also waits that long
-/// for a batch to fill. Each caller completes when its own batch is durable.
+/// <see cref="JournalOptions.MaxBatchSize"/>; with a <see cref="JournalOptions.BatchLinger"/>, a batch that found more
+/// than one write waiting also waits that long for more. Each caller completes when its own batch is durable.
 /// </summary>
 /// <remarks>
 /// The queue is bounded: when it is full, <see cref="AppendAsync"/> waits, which slows the actors that write, which
@@ -83,7 +83,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 batch.Add(pending);
             }
 
-            if (_linger > TimeSpan.Zero && batch.Count < _maxBatchSize)
+            // Only while writes overlap: a lone write had nobody to wait for, and is committed at once.
+            if (_linger > TimeSpan.Zero && batch.Count > 1 && batch.Count < _maxBatchSize)
             {
                 await LingerAsync(batch, reader).ConfigureAwait(false);
             }
@@ -118,22 +119,16 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One timer per batch, then whatever queued meanwhile: waking at each write that arrives cost more CPU than the
+    /// commits it saved (docs/benchmarks.md).
+    /// </summary>
     private async Task LingerAsync(List<TWrite> batch, ChannelReader<TWrite> reader)
     {
-        using var lingerEnds = new CancellationTokenSource(_linger, _timeProvider);
-        try
+        await Task.Delay(_linger, _timeProvider).ConfigureAwait(false);
+        while (batch.Count < _maxBatchSize && reader.TryRead(out var pending))
         {
-            while (batch.Count < _maxBatchSize && await reader.WaitToReadAsync(lingerEnds.Token).ConfigureAwait(false))
-            {
-                while (batch.Count < _maxBatchSize && reader.TryRead(out var pending))
-                {
-                    batch.Add(pending);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (lingerEnds.IsCancellationRequested)
-        {
-            // The linger ended: write what we have.
+            batch.Add(pending);
         }
     }
 
