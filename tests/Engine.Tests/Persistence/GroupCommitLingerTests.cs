@@ -1,4 +1,6 @@
+using Akka.Configuration;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Messaging.Engine.Tests.Persistence;
@@ -66,6 +68,63 @@ public sealed class GroupCommitLingerTests
             store.Release();
             time.Fake.Advance(TimeSpan.FromHours(2));
         }
+    }
+
+    [Fact]
+    public async Task Stopping_while_a_batch_lingers_writes_it_at_once()
+    {
+        var store = new RecordingStore(holdFirstBatch: true);
+        // Fake time that does not move: only the stop can end the linger.
+        var time = new TimerWatchingTime(new FakeTimeProvider());
+        var writer = store.Writer(TimeSpan.FromHours(1), time);
+        Task? stopping = null;
+        try
+        {
+            var first = new Write("first");
+            await writer.EnqueueAsync(first, CancellationToken.None);
+            await store.Writing.WaitAsync(Deadline);
+            var (second, third) = (new Write("second"), new Write("third"));
+            await writer.EnqueueAsync(second, CancellationToken.None);
+            await writer.EnqueueAsync(third, CancellationToken.None);
+            store.Release();
+            await time.TimerCreated.WaitAsync(Deadline);
+
+            stopping = writer.DisposeAsync().AsTask();
+            await stopping.WaitAsync(Deadline);
+
+            Assert.True(second.Committed.IsCompletedSuccessfully && third.Committed.IsCompletedSuccessfully);
+            Assert.Equal([["first"], ["second", "third"]], store.Batches);
+        }
+        finally
+        {
+            // Whatever happened, the writer can stop.
+            store.Release();
+            time.Fake.Advance(TimeSpan.FromHours(2));
+            await (stopping ?? writer.DisposeAsync().AsTask());
+        }
+    }
+
+    [Theory]
+    [InlineData("provider = sqlite\nbatch-linger = auto", JournalProvider.Sqlite, 5)]
+    [InlineData("provider = postgres\npostgres-connection-string = \"Host=db\"\nbatch-linger = auto", JournalProvider.Postgres, 0)]
+    [InlineData("provider = sqlite", JournalProvider.Sqlite, 5)]
+    [InlineData("provider = postgres\npostgres-connection-string = \"Host=db\"\nbatch-linger = 2ms", JournalProvider.Postgres, 2)]
+    [InlineData("provider = sqlite\nbatch-linger = 0s", JournalProvider.Sqlite, 0)]
+    public void An_auto_linger_is_5_ms_on_SQLite_and_none_on_PostgreSQL_and_a_duration_applies_to_either(
+        string hocon, JournalProvider provider, int milliseconds)
+    {
+        var settings = EventStoreSettings.From(ConfigurationFactory.ParseString(hocon)).WithLingerOfItsProvider();
+
+        Assert.Equal((provider, TimeSpan.FromMilliseconds(milliseconds)), (settings.Writer.Provider, settings.Writer.BatchLinger));
+    }
+
+    [Fact]
+    public void An_auto_linger_follows_the_database_the_host_chose_over_the_section()
+    {
+        var fromSection = EventStoreSettings.From(ConfigurationFactory.ParseString("provider = sqlite\nbatch-linger = auto"));
+        var chosen = fromSection with { Writer = new JournalOptions { Provider = JournalProvider.Postgres, PostgresConnectionString = "Host=db" } };
+
+        Assert.Equal(TimeSpan.Zero, chosen.WithLingerOfItsProvider().Writer.BatchLinger);
     }
 
     private sealed class Write(string name) : IBatchedWrite

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Messaging.Engine.Persistence.AkkaPlugin;
 
 /// <summary>
-/// What the plugin takes from the host rather than from HOCON: where it logs, the clock it reads and, when the host
-/// chose it in <c>Engine:Persistence</c>, the database. Given to the actor system as a setup (<c>AddSetup</c> with
-/// Akka.Hosting); without one the plugin logs nowhere, uses the system clock and the database its HOCON section names.
+/// What the plugin takes from the host rather than from HOCON: where it logs, the clock it reads and times the group
+/// commit's linger on and, when the host chose it in <c>Engine:Persistence</c>, the database. Given to the actor system
+/// as a setup (<c>AddSetup</c> with Akka.Hosting); without one the plugin logs nowhere, uses the system clock and the
+/// database its HOCON section names.
 /// </summary>
 public sealed class EventStoreSetup(ILoggerFactory loggerFactory, TimeProvider timeProvider) : Setup
 {

@@ -36,7 +36,7 @@ internal sealed class EventStores : IExtension
         });
     }
 
-    /// <summary>The clock the plugins stamp writes with.</summary>
+    /// <summary>The clock the plugins stamp writes with, and the group commit's linger runs on.</summary>
     public TimeProvider TimeProvider { get; }
 
     public static EventStores Get(ActorSystem system) => system.WithExtension<EventStores, EventStoresProvider>();
@@ -62,6 +62,7 @@ internal sealed class EventStores : IExtension
                 },
             };
         }
+        settings = settings.WithLingerOfItsProvider();
         return _stores.GetOrAdd(settings.StoreKey, _ => new Lazy<EventStore>(() => Open(settings))).Value;
     }
 
