@@ -99,9 +99,9 @@ public sealed class OperatorHost : IAsyncDisposable
         var started = new OperatorHost(factory, directory, prefix, faults);
         if (kestrel)
         {
-            // Kestrel's own endpoint, not UseKestrel(port): the factory sets that port on the server's addresses after
-            // Program has begun starting the host on its own thread, so a slow test thread could leave Kestrel to bind
-            // its default localhost:5000 (taken: the host stops and the factory reads a disposed host).
+            // Kestrel's own endpoint, not UseKestrel(port): the port given to this factory (made by WithWebHostBuilder)
+            // never reached the server, which then bound its default localhost:5000 — taken by the next Kestrel host of
+            // the run, whose Program stopped and disposed it (and the factory read a disposed host).
             factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             factory.StartServer();
         }

@@ -26,8 +26,7 @@ public sealed class ClusterCommandTests(LocalAwsPeers peers) : IClassFixture<Loc
     [Fact]
     public async Task Engine_cluster_shows_the_running_node_as_the_leader_of_its_one_node_cluster()
     {
-        // Its own free port: a second Kestrel host in this process (the dashboard's) would otherwise take 5000 too.
-        await using var host = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
+        await using var host = await OperatorHost.StartAsync(peers, kestrel: true);
         var self = Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString();
         await AwaitCondition.UntilAsync(async () =>
             (await RunAsync(() => Services(), "cluster", "--url", host.BaseAddress.ToString(), "--token", OperatorTokens.Hs256("reader"))).Output

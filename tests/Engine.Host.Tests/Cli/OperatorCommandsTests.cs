@@ -40,7 +40,7 @@ public sealed class OperatorCommandsTests(LocalAwsPeers peers) : IClassFixture<L
     public async Task A_recipient_is_suppressed_shown_and_unsuppressed_with_who_and_why()
     {
         // The recipient commands go through a running engine's API: its actors hold the state.
-        await using var engine = _cli.Engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
+        await using var engine = _cli.Engine = await OperatorHost.StartAsync(peers, kestrel: true);
         var suppressed = await RunAsync("recipient", "suppress", "email", "ana@example.com", "--reason", "asked by phone", "--by", "ops");
         var shown = await RunAsync("recipient", "show", "email", "ana@example.com");
         var lifted = await RunAsync("recipient", "unsuppress", "email", "ana@example.com", "--reason", "mistake", "--by", "ops");

@@ -19,7 +19,7 @@ public sealed class QuotedAddressCommandsTests(LocalAwsPeers peers) : IClassFixt
     [Fact]
     public async Task A_quoted_spelling_suppresses_shows_and_unsuppresses_the_plain_address()
     {
-        await using var engine = _cli.Engine = await OperatorHost.StartAsync(peers, kestrel: true, ("urls", "http://127.0.0.1:0"));
+        await using var engine = _cli.Engine = await OperatorHost.StartAsync(peers, kestrel: true);
         var suppressed = await RunAsync("recipient", "suppress", "email", "\"victim\"@example.com", "--reason", "asked by phone", "--by", "ops");
         var shownPlain = await RunAsync("recipient", "show", "email", "victim@example.com");
         var lifted = await RunAsync("recipient", "unsuppress", "email", "\"Vic\\tim\"@example.com", "--reason", "mistake", "--by", "ops");
