@@ -41,18 +41,9 @@ public sealed class GroupCommitLingerTests
 
         try
         {
-            // The first batch holds the writer while two more writes queue behind it.
-            var first = new Write("first");
-            await writer.EnqueueAsync(first, CancellationToken.None);
-            await store.Writing.WaitAsync(Deadline);
-            var (second, third) = (new Write("second"), new Write("third"));
-            await writer.EnqueueAsync(second, CancellationToken.None);
-            await writer.EnqueueAsync(third, CancellationToken.None);
-            store.Release();
-            await first.Committed.WaitAsync(Deadline);
+            var (second, third) = await TwoLingeringAsync(store, writer, time);
 
-            // The next batch found two waiting: it lingers, and a write that comes meanwhile joins it.
-            await time.TimerCreated.WaitAsync(Deadline);
+            // A write that comes meanwhile joins them.
             var late = new Write("late");
             await writer.EnqueueAsync(late, CancellationToken.None);
             Assert.False(second.Committed.IsCompleted);
@@ -80,14 +71,7 @@ public sealed class GroupCommitLingerTests
         Task? stopping = null;
         try
         {
-            var first = new Write("first");
-            await writer.EnqueueAsync(first, CancellationToken.None);
-            await store.Writing.WaitAsync(Deadline);
-            var (second, third) = (new Write("second"), new Write("third"));
-            await writer.EnqueueAsync(second, CancellationToken.None);
-            await writer.EnqueueAsync(third, CancellationToken.None);
-            store.Release();
-            await time.TimerCreated.WaitAsync(Deadline);
+            var (second, third) = await TwoLingeringAsync(store, writer, time);
 
             stopping = writer.DisposeAsync().AsTask();
             await stopping.WaitAsync(Deadline);
@@ -102,6 +86,24 @@ public sealed class GroupCommitLingerTests
             time.Fake.Advance(TimeSpan.FromHours(2));
             await (stopping ?? writer.DisposeAsync().AsTask());
         }
+    }
+
+    /// <summary>
+    /// A first batch holds the writer while two more writes queue behind it; once it is let go, the next batch finds the
+    /// two waiting and lingers (its timer is created). Answers the two.
+    /// </summary>
+    private static async Task<(Write Second, Write Third)> TwoLingeringAsync(RecordingStore store, GroupCommitWriter<Write> writer, TimerWatchingTime time)
+    {
+        var first = new Write("first");
+        await writer.EnqueueAsync(first, CancellationToken.None);
+        await store.Writing.WaitAsync(Deadline);
+        var (second, third) = (new Write("second"), new Write("third"));
+        await writer.EnqueueAsync(second, CancellationToken.None);
+        await writer.EnqueueAsync(third, CancellationToken.None);
+        store.Release();
+        await first.Committed.WaitAsync(Deadline);
+        await time.TimerCreated.WaitAsync(Deadline);
+        return (second, third);
     }
 
     [Theory]
