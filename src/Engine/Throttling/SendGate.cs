@@ -14,11 +14,7 @@ namespace Messaging.Engine.Throttling;
 /// </summary>
 public sealed partial class SendGate(ProviderSender sender, SendThrottles throttles, ClusterSendSlots slots, TimeProvider timeProvider, ILogger<SendGate> logger)
 {
-    /// <summary>Sends <paramref name="message"/> through <paramref name="throttle"/>'s window.</summary>
-    public Task<AwsResult<string>> SendAsync(SendThrottle throttle, RenderedMessage message, CancellationToken cancellationToken) =>
-        SendAsync(throttle, null, message, cancellationToken);
-
-    /// <summary>Sends <paramref name="message"/>, the call of <paramref name="permit"/>, through <paramref name="throttle"/>'s window.</summary>
+    /// <summary>Sends <paramref name="message"/>, the call of <paramref name="permit"/> (or of none), through <paramref name="throttle"/>'s window.</summary>
     public async Task<AwsResult<string>> SendAsync(SendThrottle throttle, SendPermit? permit, RenderedMessage message, CancellationToken cancellationToken)
     {
         var enteredAt = await throttle.EnterWindowAsync(permit, cancellationToken).ConfigureAwait(false);

@@ -205,10 +205,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// are let in in the order they came, each as soon as a place is free, by one timer set to the next place's end
     /// (not a timer each: hundreds of waiters waking together for one place cost CPU, and a newcomer could overtake them).
     /// </summary>
+    /// <param name="permit">The permit whose call this is (it is no longer out), or null for a call made without one.</param>
+    /// <param name="cancellationToken">Gives up the wait for a place.</param>
     /// <returns>The time the call entered the window.</returns>
-    public ValueTask<DateTimeOffset> EnterWindowAsync(CancellationToken cancellationToken) => EnterWindowAsync(null, cancellationToken);
-
-    /// <summary>As <see cref="EnterWindowAsync(CancellationToken)"/>, for the call of <paramref name="permit"/>: it is no longer out.</summary>
     public ValueTask<DateTimeOffset> EnterWindowAsync(SendPermit? permit, CancellationToken cancellationToken)
     {
         WindowWaiter waiter;

@@ -31,7 +31,7 @@ public sealed class ClusterSendSlotsTests : IAsyncLifetime
     private Func<Task<AwsResult<string>>> Sender(InProcessCluster.Node node, TimeProvider? slotClock = null, IActorRef? allocator = null)
     {
         var gate = _provider.Gate(node.Throttles, new ClusterSendSlots(() => allocator ?? node.SendSlots, slotClock ?? TimeProvider.System, AnsweringProvider.RequestTimeout, TimeSpan.Zero));
-        return () => gate.SendAsync(node.Throttles.Email, AnsweringProvider.Email(), default);
+        return () => gate.SendAsync(node.Throttles.Email, null, AnsweringProvider.Email(), default);
     }
 
     private async Task<InProcessCluster.Node[]> ThreeNodesAsync()

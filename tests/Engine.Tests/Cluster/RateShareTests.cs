@@ -45,7 +45,7 @@ public sealed class RateShareTests : IAsyncLifetime
         Assert.Equal(3, secondThrottles.Nodes);
 
         // The third node sends once more, then is stopped as a deployment stops it.
-        thirdThrottles.Email.LeaveWindow(await thirdThrottles.Email.EnterWindowAsync(default));
+        thirdThrottles.Email.LeaveWindow(await thirdThrottles.Email.EnterWindowAsync(null, default));
         var lastCall = thirdThrottles.Email.LastCallAt;
         await CoordinatedShutdown.Get(third.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
 

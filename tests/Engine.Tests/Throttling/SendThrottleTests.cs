@@ -8,7 +8,7 @@ public sealed class SendThrottleTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     /// <summary>One call through the window, answered the moment it starts.</summary>
-    private static async Task CallAsync(SendThrottle throttle) => throttle.LeaveWindow(await throttle.EnterWindowAsync(default));
+    private static async Task CallAsync(SendThrottle throttle) => throttle.LeaveWindow(await throttle.EnterWindowAsync(null, default));
 
     /// <summary><paramref name="count"/> calls, each answered at once, the clock moved <paramref name="spacing"/> after each.</summary>
     private static async Task CallsSpacedAsync(SendThrottle throttle, ManualTimeProvider time, int count, TimeSpan spacing)
@@ -58,7 +58,7 @@ public sealed class SendThrottleTests
         // arrive late, in the same provider second as calls started a second after it. Its place is freed from its answer.
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 2, priorities: 1, time);
-        var slow = await throttle.EnterWindowAsync(default);
+        var slow = await throttle.EnterWindowAsync(null, default);
         await CallAsync(throttle);
 
         time.Advance(TimeSpan.FromMilliseconds(300));
@@ -78,8 +78,8 @@ public sealed class SendThrottleTests
     {
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 2, priorities: 1, time);
-        var first = await throttle.EnterWindowAsync(default);
-        await throttle.EnterWindowAsync(default);
+        var first = await throttle.EnterWindowAsync(null, default);
+        await throttle.EnterWindowAsync(null, default);
         var third = CallAsync(throttle);
 
         time.Advance(TimeSpan.FromSeconds(5));
@@ -99,12 +99,12 @@ public sealed class SendThrottleTests
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 1, priorities: 1, time);
         await CallAsync(throttle);
-        var waiting = throttle.EnterWindowAsync(default).AsTask();
+        var waiting = throttle.EnterWindowAsync(null, default).AsTask();
         Assert.False(waiting.IsCompleted, "a call entered a full window");
 
         // The place ends; a newcomer arrives before anyone looked at the window again. The one in line goes first.
         time.Advance(SendThrottle.Window);
-        var newcomer = throttle.EnterWindowAsync(default).AsTask();
+        var newcomer = throttle.EnterWindowAsync(null, default).AsTask();
         var first = await waiting.WaitAsync(Deadline);
         Assert.False(newcomer.IsCompleted, "a newcomer took the place of a call already waiting for it");
 
@@ -122,7 +122,7 @@ public sealed class SendThrottleTests
 
         // Places end at 1.0, 1.1 and 1.2 s; five callers wait, the third one gives up.
         using var givesUp = new CancellationTokenSource();
-        var waiting = Enumerable.Range(0, 5).Select(i => throttle.EnterWindowAsync(i == 2 ? givesUp.Token : default).AsTask()).ToList();
+        var waiting = Enumerable.Range(0, 5).Select(i => throttle.EnterWindowAsync(null, i == 2 ? givesUp.Token : default).AsTask()).ToList();
         await givesUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting[2]);
 
@@ -192,7 +192,7 @@ public sealed class SendThrottleTests
     {
         for (var i = 0; i < throttle.Limit; i++)
         {
-            await throttle.EnterWindowAsync(default);
+            await throttle.EnterWindowAsync(null, default);
         }
 
         var permits = Enumerable.Range(0, 30).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
@@ -216,7 +216,7 @@ public sealed class SendThrottleTests
     /// <summary>One call taking <paramref name="duration"/>, a quiet spell, then six permits: the gaps between paced slots after the burst, in ms.</summary>
     private static async Task<List<double>> GapsAfterOneCallAsync(SendThrottle throttle, ManualTimeProvider time, TimeSpan duration)
     {
-        var call = await throttle.EnterWindowAsync(default);
+        var call = await throttle.EnterWindowAsync(null, default);
         time.Advance(duration);
         throttle.LeaveWindow(call, answered: true);
         time.Advance(TimeSpan.FromSeconds(5));
@@ -254,10 +254,10 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 1, priorities: 1, time, providerWork: TimeSpan.FromMilliseconds(100));
 
         // Answered 300 ms after it started: the provider counted it 200 ms in at the latest, so its place ends at 1.2 s.
-        var first = await throttle.EnterWindowAsync(default);
+        var first = await throttle.EnterWindowAsync(null, default);
         time.Advance(TimeSpan.FromMilliseconds(300));
         throttle.LeaveWindow(first, answered: true);
-        var second = throttle.EnterWindowAsync(default).AsTask();
+        var second = throttle.EnterWindowAsync(null, default).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(899));
         Assert.False(second.IsCompleted, "the place was given up before a second after the provider could have counted the call");
         time.Advance(TimeSpan.FromMilliseconds(1));
@@ -268,7 +268,7 @@ public sealed class SendThrottleTests
         // after the call entered.
         time.Advance(TimeSpan.FromMilliseconds(20));
         throttle.LeaveWindow(secondAt, answered: true);
-        var third = throttle.EnterWindowAsync(default).AsTask();
+        var third = throttle.EnterWindowAsync(null, default).AsTask();
         time.Advance(TimeSpan.FromMilliseconds(979));
         Assert.False(third.IsCompleted, "the place ended before a second after its call entered");
         time.Advance(TimeSpan.FromMilliseconds(1));

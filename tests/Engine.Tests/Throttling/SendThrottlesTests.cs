@@ -38,7 +38,7 @@ public sealed class SendThrottlesTests
         await using var provider = new AnsweringProvider();
         var gate = provider.Gate(throttles, NoDatabase());
         Task<bool> SendAsync(string origination) =>
-            gate.SendAsync(throttles.For(Channel.Sms, origination), AnsweringProvider.Sms(origination), default).ContinueWith(r => r.Result.IsSuccess, TaskScheduler.Default);
+            gate.SendAsync(throttles.For(Channel.Sms, origination), null, AnsweringProvider.Sms(origination), default).ContinueWith(r => r.Result.IsSuccess, TaskScheduler.Default);
 
         Assert.True(await SendAsync("+15550001111").WaitAsync(Deadline));
         var second = SendAsync("+15550001111");

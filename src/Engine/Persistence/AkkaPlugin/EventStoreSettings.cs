@@ -26,7 +26,6 @@ internal sealed record EventStoreSettings(JournalOptions Writer, int RecoveryPre
         return this;
     }
 
-
     /// <summary>Identifies the database: plugins configured for the same one share one store (one writer).</summary>
     public string StoreKey => Writer.Provider == JournalProvider.Sqlite
         ? "sqlite:" + Path.GetFullPath(Writer.SqlitePath)
