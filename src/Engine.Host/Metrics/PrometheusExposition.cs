@@ -17,11 +17,22 @@ internal sealed class PrometheusExposition : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> _series = new();
+
+    // Each tag set met before, by its tags as given: a measurement is taken several times per request, and formatting
+    // its labels each time was most of the cost of keeping the metrics. As many entries as series (the engine's labels
+    // are few: queues, outcomes, channels, a capped number of configuration sets).
+    private readonly ConcurrentDictionary<TagSet, Series> _byTags = new();
     private readonly Lock _scrape = new();
 
     public PrometheusExposition(EngineMetrics engine, ReputationGuard reputation)
+        : this([engine.Meter, reputation.Meter])
     {
-        var meters = new HashSet<Meter> { engine.Meter, reputation.Meter };
+    }
+
+    /// <summary>An exposition of the instruments of <paramref name="listenedTo"/> (and of no other meter in the process).</summary>
+    internal PrometheusExposition(IEnumerable<Meter> listenedTo)
+    {
+        var meters = new HashSet<Meter>(listenedTo);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (meters.Contains(instrument.Meter))
@@ -89,11 +100,28 @@ internal sealed class PrometheusExposition : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = Labels(tags);
-        var series = _series.GetOrAdd(instrument, _ => new ConcurrentDictionary<string, Series>(StringComparer.Ordinal))
-            .GetOrAdd(labels, _ => instrument is Histogram<double> ? new HistogramSeries(EngineMetrics.SecondsBuckets) : new ValueSeries());
+        Series series;
+        if (tags.Length > TagSet.MostTags)
+        {
+            series = SeriesOf(instrument, tags);
+        }
+        else
+        {
+            var key = new TagSet(instrument, tags);
+            if (!_byTags.TryGetValue(key, out var known))
+            {
+                known = _byTags.GetOrAdd(key, SeriesOf(instrument, tags));
+            }
+
+            series = known;
+        }
+
         series.Add(value, replace: instrument.IsObservable);
     }
+
+    private Series SeriesOf(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        _series.GetOrAdd(instrument, _ => new ConcurrentDictionary<string, Series>(StringComparer.Ordinal))
+            .GetOrAdd(Labels(tags), _ => instrument is Histogram<double> ? new HistogramSeries(EngineMetrics.SecondsBuckets) : new ValueSeries());
 
     /// <summary>The Prometheus name: <c>messaging.provider.duration</c> in seconds → <c>messaging_provider_duration_seconds</c>.</summary>
     private static string NameOf(Instrument instrument)
@@ -129,6 +157,22 @@ internal sealed class PrometheusExposition : IDisposable
 
     private static string Number(double value) =>
         double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>An instrument and up to two tags (the most any of the engine's measurements carries), compared by value.</summary>
+    private readonly record struct TagSet(Instrument Instrument, string? Key1, object? Value1, string? Key2, object? Value2)
+    {
+        public const int MostTags = 2;
+
+        public TagSet(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+            : this(
+                instrument,
+                tags.Length > 0 ? tags[0].Key : null,
+                tags.Length > 0 ? tags[0].Value : null,
+                tags.Length > 1 ? tags[1].Key : null,
+                tags.Length > 1 ? tags[1].Value : null)
+        {
+        }
+    }
 
     private abstract class Series
     {
