@@ -14,14 +14,18 @@ public static class RecipientReadModel
     /// status events only when <paramref name="publishStatus"/> (a status queue is configured).
     /// </summary>
     public static ReadModelRows RowsFor(
-        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, bool publishStatus) =>
-        new(key.ToString(), MessageRows(key, after, events), publishStatus ? StatusChanges(key, before, after, events) : [])
+        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, bool publishStatus)
+    {
+        var recipient = key.ToString();
+        var messageIds = MessageIds(events);
+        return new(recipient, MessageRows(key, recipient, after, messageIds), publishStatus ? StatusChanges(key, before, after, events, messageIds) : [])
         {
             Suppression = events.Any(e => e is Suppressed) && after.Suppression is { } s
-                ? new SuppressionRecord(key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
+                ? new SuppressionRecord(recipient, ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
                 : null,
             SuppressionLifted = events.Any(e => e is Unsuppressed) && after.Suppression is null,
         };
+    }
 
     /// <summary>The reason a claimed row shows until the recipient's first event about the message replaces the row.</summary>
     public const string ClaimReason = "claimed; nothing recorded about it yet";
@@ -38,16 +42,31 @@ public static class RecipientReadModel
     public static bool IsClaimOf(MessageRecord row, RecipientKey key) =>
         row.RecipientKey == key.ToString() && row.Reason == ClaimReason;
 
-    /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
-    private static List<MessageRecord> MessageRows(RecipientKey key, RecipientState after, IReadOnlyList<IRecipientEvent> events)
+    /// <summary>The messages the events are about, each once, in the order first met (one, nearly always).</summary>
+    private static List<string> MessageIds(IReadOnlyList<IRecipientEvent> events)
     {
-        var rows = new List<MessageRecord>();
-        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
+        var ids = new List<string>(1);
+        foreach (var e in events)
+        {
+            if (e is IMessageEvent m && !ids.Contains(m.MessageId))
+            {
+                ids.Add(m.MessageId);
+            }
+        }
+
+        return ids;
+    }
+
+    /// <summary>The read-table rows for every message the events touched, as the new state sees them.</summary>
+    private static List<MessageRecord> MessageRows(RecipientKey key, string recipient, RecipientState after, List<string> messageIds)
+    {
+        var rows = new List<MessageRecord>(messageIds.Count);
+        foreach (var messageId in messageIds)
         {
             if (after.Find(messageId) is { } m)
             {
                 rows.Add(new MessageRecord(
-                    m.MessageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
+                    m.MessageId, recipient, ContractNames.Of(key.Channel), ContractNames.Of(m.Category),
                     ContractNames.Of(m.Status), m.Reason, m.ProviderMessageId, m.AcceptedAt, m.UpdatedAt, m.Opens, m.Clicks));
             }
         }
@@ -56,10 +75,11 @@ public static class RecipientReadModel
     }
 
     /// <summary>One <c>MessageStatusChanged</c> per message whose status these events changed.</summary>
-    private static List<StatusChange> StatusChanges(RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events)
+    private static List<StatusChange> StatusChanges(
+        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, List<string> messageIds)
     {
         var changes = new List<StatusChange>();
-        foreach (var messageId in events.OfType<IMessageEvent>().Select(e => e.MessageId).Distinct())
+        foreach (var messageId in messageIds)
         {
             // A recalled message had a status before this append, even if this state no longer remembered it.
             var previous = before.Find(messageId)?.Status

@@ -90,7 +90,19 @@ public sealed record RecipientState
     [JsonIgnore]
     public bool IsSuppressed => Suppression is not null;
 
-    public MessageEntry? Find(string messageId) => Recent.Find(m => m.MessageId == messageId);
+    public MessageEntry? Find(string messageId)
+    {
+        // A loop, not a predicate: every event applied looks its message up, and a lambda would allocate each time.
+        foreach (var entry in Recent)
+        {
+            if (entry.MessageId == messageId)
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Messages of <paramref name="category"/> accepted on <paramref name="day"/>.</summary>
     public int AcceptedOn(Category category, DateOnly day) =>
@@ -214,10 +226,15 @@ public sealed record RecipientState
 
     private ImmutableList<MessageEntry> Remember(MessageEntry entry)
     {
-        var index = Recent.FindIndex(m => m.MessageId == entry.MessageId);
-        if (index >= 0)
+        var index = 0;
+        foreach (var remembered in Recent)
         {
-            return Recent.SetItem(index, entry);
+            if (remembered.MessageId == entry.MessageId)
+            {
+                return Recent.SetItem(index, entry);
+            }
+
+            index++;
         }
 
         var recent = Recent.Insert(0, entry);

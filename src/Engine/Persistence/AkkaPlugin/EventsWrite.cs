@@ -7,8 +7,7 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 /// none, so a call reported failed leaves nothing stored. A sequence number already taken violates the primary key,
 /// which fails the write (two incarnations of one entity must never both append).
 /// </summary>
-internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows)
-    : StoreWrite(rows.Select(r => r.PersistenceId).Distinct(StringComparer.Ordinal).ToList())
+internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows) : StoreWrite(PersistenceIdsOf(rows))
 {
     private const string InsertSql = """
         INSERT INTO event_journal (persistence_id, sequence_nr, serializer_id, manifest, payload, written_at, writer_uuid, tags, deleted)
@@ -53,6 +52,20 @@ internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows)
         {
             statements.Add(SqlJournal.InsertStatusChangeSql, ("@id", change.MessageId), ("@payload", change.Payload), ("@at", writtenAt));
         }
+    }
+
+    private static IReadOnlyList<string> PersistenceIdsOf(IReadOnlyList<JournalRow> rows)
+    {
+        // Nearly every call carries one entity's events: its id is found without building a set.
+        for (var i = 1; i < rows.Count; i++)
+        {
+            if (!string.Equals(rows[i].PersistenceId, rows[0].PersistenceId, StringComparison.Ordinal))
+            {
+                return rows.Select(r => r.PersistenceId).Distinct(StringComparer.Ordinal).ToList();
+            }
+        }
+
+        return rows.Count == 0 ? [] : [rows[0].PersistenceId];
     }
 
     public override string ToString() => PersistenceIds.Count == 1
