@@ -617,7 +617,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
             return;
         }
 
-        var rows = RecipientReadModel.RowsFor(_key, _state, _state.ApplyAll(events), events, _services.PublishStatus);
+        // The state after each event, worked out once: for the read rows now, and for the handler once it is durable.
+        var before = _state;
+        var states = new RecipientState[events.Count];
+        var state = before;
+        for (var i = 0; i < states.Length; i++)
+        {
+            states[i] = state = state.Apply(events[i]);
+        }
+
+        var rows = RecipientReadModel.RowsFor(_key, before, state, events, _services.PublishStatus);
         var payloads = new object[events.Count];
         for (var i = 0; i < payloads.Length; i++)
         {
@@ -630,7 +639,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
         }
 
         var from = LastSequenceNr;
-        PersistAll(payloads, p => _state = _state.Apply(p is WithReadModel w ? (IRecipientEvent)w.Event : (IRecipientEvent)p), () =>
+        var applied = 0;
+        PersistAll(payloads, p =>
+        {
+            // Applied again only if the state moved on since (another write's events came first).
+            var expected = applied == 0 ? before : states[applied - 1];
+            _state = ReferenceEquals(_state, expected)
+                ? states[applied]
+                : _state.Apply(p is WithReadModel w ? (IRecipientEvent)w.Event : (IRecipientEvent)p);
+            applied++;
+        }, () =>
         {
             if (LastSequenceNr / _services.SnapshotEvery > from / _services.SnapshotEvery)
             {
