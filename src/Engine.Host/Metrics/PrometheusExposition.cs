@@ -18,9 +18,9 @@ internal sealed class PrometheusExposition : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> _series = new();
 
-    // Each tag set met before, by its tags as given: a measurement is taken several times per request, and formatting
-    // its labels each time was most of the cost of keeping the metrics. As many entries as series (the engine's labels
-    // are few: queues, outcomes, channels, a capped number of configuration sets).
+    // Each tag set of text values met before, by its tags as given (one entry per order they came in): a measurement is
+    // taken several times per request, and formatting its labels each time was most of the cost of keeping the metrics.
+    // Only text: it equals another exactly when its label does, so the entries stay as few as the series.
     private readonly ConcurrentDictionary<TagSet, Series> _byTags = new();
     private readonly Lock _scrape = new();
 
@@ -101,7 +101,7 @@ internal sealed class PrometheusExposition : IDisposable
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         Series series;
-        if (tags.Length > TagSet.MostTags)
+        if (!TagSet.Fits(tags))
         {
             series = SeriesOf(instrument, tags);
         }
@@ -158,19 +158,39 @@ internal sealed class PrometheusExposition : IDisposable
     private static string Number(double value) =>
         double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>An instrument and up to two tags (the most any of the engine's measurements carries), compared by value.</summary>
-    private readonly record struct TagSet(Instrument Instrument, string? Key1, object? Value1, string? Key2, object? Value2)
+    /// <summary>An instrument and up to two text tags (the most any of the engine's measurements carries), compared by value.</summary>
+    private readonly record struct TagSet(Instrument Instrument, string? Key1, string? Value1, string? Key2, string? Value2)
     {
-        public const int MostTags = 2;
-
         public TagSet(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
             : this(
                 instrument,
                 tags.Length > 0 ? tags[0].Key : null,
-                tags.Length > 0 ? tags[0].Value : null,
+                tags.Length > 0 ? (string?)tags[0].Value : null,
                 tags.Length > 1 ? tags[1].Key : null,
-                tags.Length > 1 ? tags[1].Value : null)
+                tags.Length > 1 ? (string?)tags[1].Value : null)
         {
+        }
+
+        /// <summary>
+        /// Whether the tags can be a key: at most two, each text or none. Another value (a number, a date) may equal one
+        /// whose label differs (0.0 and -0.0), or equal nothing but itself; those find their series by their labels.
+        /// </summary>
+        public static bool Fits(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.Length > 2)
+            {
+                return false;
+            }
+
+            foreach (var (_, value) in tags)
+            {
+                if (value is not (null or string))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 

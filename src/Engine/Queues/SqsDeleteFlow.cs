@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Messaging.Engine.Queues;
 
 /// <summary>
-/// Deletes finished messages from one queue, ten to a <c>DeleteMessageBatch</c> (gathered for at most 20 ms, which Akka's
-/// scheduler rounds up to its tick, <c>akka.scheduler.tick-duration</c>), and passes
+/// Deletes finished messages from one queue, ten to a <c>DeleteMessageBatch</c> (gathered for 20 ms, which Akka's scheduler
+/// stretches to its next tick, <c>akka.scheduler.tick-duration</c>), and passes
 /// each on once its delete was tried. An entry the batch could not delete is tried once more on its own; if that fails
 /// too, the message reappears later and its consumer recognises it as a duplicate — never acted on twice.
 /// </summary>

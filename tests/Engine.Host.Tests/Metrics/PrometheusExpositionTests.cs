@@ -37,6 +37,22 @@ public sealed class PrometheusExpositionTests : IDisposable
     }
 
     [Fact]
+    public void Tag_values_that_are_equal_but_print_differently_are_different_series()
+    {
+        var moves = _meter.CreateCounter<long>("messaging.test.moves");
+        using var exposition = new PrometheusExposition([_meter]);
+
+        moves.Add(1, Tag("delta", 0.0));
+        moves.Add(2, Tag("delta", -0.0));
+        moves.Add(4, Tag("delta", 0.0));
+
+        var lines = exposition.Render().Split('\n');
+
+        Assert.Contains("messaging_test_moves_total{delta=\"0\"} 5", lines);
+        Assert.Contains("messaging_test_moves_total{delta=\"-0\"} 2", lines);
+    }
+
+    [Fact]
     public void Histogram_measurements_of_one_label_set_fill_one_set_of_buckets()
     {
         var durations = _meter.CreateHistogram<double>("messaging.test.duration", unit: "s");
