@@ -115,7 +115,7 @@ public sealed class GroupCommitLingerTests
     public void An_auto_linger_is_5_ms_on_SQLite_and_none_on_PostgreSQL_and_a_duration_applies_to_either(
         string hocon, JournalProvider provider, int milliseconds)
     {
-        var settings = EventStoreSettings.From(ConfigurationFactory.ParseString(hocon)).WithLingerOfItsProvider();
+        var settings = EventStoreSettings.From(ConfigurationFactory.ParseString(hocon));
 
         Assert.Equal((provider, TimeSpan.FromMilliseconds(milliseconds)), (settings.Writer.Provider, settings.Writer.BatchLinger));
     }
@@ -124,9 +124,9 @@ public sealed class GroupCommitLingerTests
     public void An_auto_linger_follows_the_database_the_host_chose_over_the_section()
     {
         var fromSection = EventStoreSettings.From(ConfigurationFactory.ParseString("provider = sqlite\nbatch-linger = auto"));
-        var chosen = fromSection with { Writer = new JournalOptions { Provider = JournalProvider.Postgres, PostgresConnectionString = "Host=db" } };
+        var chosen = fromSection.WithDatabase(new JournalOptions { Provider = JournalProvider.Postgres, PostgresConnectionString = "Host=db" });
 
-        Assert.Equal(TimeSpan.Zero, chosen.WithLingerOfItsProvider().Writer.BatchLinger);
+        Assert.Equal(TimeSpan.Zero, chosen.Writer.BatchLinger);
     }
 
     private sealed class Write(string name) : IBatchedWrite

@@ -15,16 +15,23 @@ internal sealed record EventStoreSettings(JournalOptions Writer, int RecoveryPre
     public static TimeSpan LingerFor(JournalProvider provider) =>
         provider == JournalProvider.Sqlite ? TimeSpan.FromMilliseconds(5) : TimeSpan.Zero;
 
-    /// <summary>Called once the provider is final (a host's choice wins over the section's): an <c>auto</c> linger becomes the provider's.</summary>
-    public EventStoreSettings WithLingerOfItsProvider()
+    /// <summary>
+    /// These settings on the database the host chose (<c>Engine:Persistence</c>), which wins over the section's; the
+    /// group commit's tunables stay the section's, and an <c>auto</c> linger becomes the chosen database's.
+    /// </summary>
+    public EventStoreSettings WithDatabase(JournalOptions database) => this with
     {
-        if (LingerByProvider)
+        Writer = new JournalOptions
         {
-            Writer.BatchLinger = LingerFor(Writer.Provider);
-        }
-
-        return this;
-    }
+            Provider = database.Provider,
+            SqlitePath = database.SqlitePath,
+            SqliteSynchronous = database.SqliteSynchronous,
+            PostgresConnectionString = database.PostgresConnectionString,
+            MaxBatchSize = Writer.MaxBatchSize,
+            BatchLinger = LingerByProvider ? LingerFor(database.Provider) : Writer.BatchLinger,
+            WriteQueueCapacity = Writer.WriteQueueCapacity,
+        },
+    };
 
     /// <summary>Identifies the database: plugins configured for the same one share one store (one writer).</summary>
     public string StoreKey => Writer.Provider == JournalProvider.Sqlite
@@ -47,7 +54,7 @@ internal sealed record EventStoreSettings(JournalOptions Writer, int RecoveryPre
             SqliteSynchronous = config.GetString("sqlite-synchronous", "FULL"),
             PostgresConnectionString = config.GetString("postgres-connection-string", null),
             MaxBatchSize = config.GetInt("max-batch-size", 512),
-            BatchLinger = lingerByProvider ? TimeSpan.Zero : config.GetTimeSpan("batch-linger", TimeSpan.Zero),
+            BatchLinger = lingerByProvider ? LingerFor(provider) : config.GetTimeSpan("batch-linger", TimeSpan.Zero),
             WriteQueueCapacity = config.GetInt("write-queue-capacity", 8_192),
         };
         var problems = writer.Validate().ToList();

@@ -47,22 +47,9 @@ internal sealed class EventStores : IExtension
         var settings = EventStoreSettings.From(pluginConfig);
         if (_database is { } database)
         {
-            var writer = settings.Writer;
-            settings = settings with
-            {
-                Writer = new JournalOptions
-                {
-                    Provider = database.Provider,
-                    SqlitePath = database.SqlitePath,
-                    SqliteSynchronous = database.SqliteSynchronous,
-                    PostgresConnectionString = database.PostgresConnectionString,
-                    MaxBatchSize = writer.MaxBatchSize,
-                    BatchLinger = writer.BatchLinger,
-                    WriteQueueCapacity = writer.WriteQueueCapacity,
-                },
-            };
+            settings = settings.WithDatabase(database);
         }
-        settings = settings.WithLingerOfItsProvider();
+
         return _stores.GetOrAdd(settings.StoreKey, _ => new Lazy<EventStore>(() => Open(settings))).Value;
     }
 
