@@ -146,7 +146,12 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _lingerCut.CancelAsync().ConfigureAwait(false);
+        if (!_lingerCut.IsCancellationRequested)
+        {
+            // A second stop finds it cancelled (and disposed): nothing more to cut.
+            await _lingerCut.CancelAsync().ConfigureAwait(false);
+        }
+
         await _loop.ConfigureAwait(false);
         _stopping.Dispose();
         _lingerCut.Dispose();

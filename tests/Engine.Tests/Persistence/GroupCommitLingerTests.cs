@@ -106,6 +106,21 @@ public sealed class GroupCommitLingerTests
         return (second, third);
     }
 
+    [Fact]
+    public async Task A_writer_stopped_twice_writes_what_was_queued_and_stops_once()
+    {
+        var store = new RecordingStore(holdFirstBatch: false);
+        var writer = store.Writer(TimeSpan.FromMilliseconds(5), new FakeTimeProvider());
+        var only = new Write("only");
+        await writer.EnqueueAsync(only, CancellationToken.None);
+
+        await writer.DisposeAsync();
+        await writer.DisposeAsync();
+
+        await only.Committed.WaitAsync(Deadline);
+        Assert.Equal([["only"]], store.Batches);
+    }
+
     [Theory]
     [InlineData("provider = sqlite\nbatch-linger = auto", JournalProvider.Sqlite, 5)]
     [InlineData("provider = postgres\npostgres-connection-string = \"Host=db\"\nbatch-linger = auto", JournalProvider.Postgres, 0)]
