@@ -11,15 +11,37 @@ public static class RecipientReadModel
 {
     /// <summary>
     /// The rows <paramref name="events"/> change, going from <paramref name="before"/> to <paramref name="after"/>;
-    /// status events only when <paramref name="publishStatus"/> (a status queue is configured).
+    /// status events only when <paramref name="publishStatus"/> (a status queue is configured). The row of
+    /// <paramref name="claims"/>, a message id new to the recipient, is its claim (<see cref="ReadModelRows.Claim"/>).
     /// </summary>
     public static ReadModelRows RowsFor(
-        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, bool publishStatus)
+        RecipientKey key, RecipientState before, RecipientState after, IReadOnlyList<IRecipientEvent> events, bool publishStatus,
+        string? claims = null)
     {
         var recipient = key.ToString();
         var messageIds = MessageIds(events);
-        return new(recipient, MessageRows(key, recipient, after, messageIds), publishStatus ? StatusChanges(key, before, after, events, messageIds) : [])
+        var messages = MessageRows(key, recipient, after, messageIds);
+        MessageRecord? claim = null;
+        if (claims is not null)
         {
+            for (var i = 0; i < messages.Count && claim is null; i++)
+            {
+                if (messages[i].MessageId == claims)
+                {
+                    claim = messages[i];
+                    messages.RemoveAt(i);
+                }
+            }
+
+            if (claim is null)
+            {
+                throw new InvalidOperationException($"{key}'s events claim {claims} but record nothing about it.");
+            }
+        }
+
+        return new(recipient, messages, publishStatus ? StatusChanges(key, before, after, events, messageIds) : [])
+        {
+            Claim = claim,
             Suppression = events.Any(e => e is Suppressed) && after.Suppression is { } s
                 ? new SuppressionRecord(recipient, ContractNames.Of(key.Channel), ContractNames.Of(s.Reason), s.Since, s.SourceMessageId, s.By, s.Note)
                 : null,
@@ -27,17 +49,12 @@ public static class RecipientReadModel
         };
     }
 
-    /// <summary>The reason a claimed row shows until the recipient's first event about the message replaces the row.</summary>
+    /// <summary>The reason a claim written alone (by earlier versions) shows until the recipient's first event replaces it.</summary>
     public const string ClaimReason = "claimed; nothing recorded about it yet";
 
-    /// <summary>The row a message id is claimed with, before anything about it is persisted.</summary>
-    public static MessageRecord ClaimRow(RecipientKey key, string messageId, Contracts.Requests.Category category, DateTimeOffset now) =>
-        new(messageId, key.ToString(), ContractNames.Of(key.Channel), ContractNames.Of(category), ContractNames.Of(MessageStatus.Accepted),
-            ClaimReason, null, now, now);
-
     /// <summary>
-    /// Whether <paramref name="row"/> is <paramref name="key"/>'s own claim that nothing was recorded on yet (a retry or
-    /// a restart after claiming): then the recipient goes on with the id; any other row makes it a duplicate.
+    /// Whether <paramref name="row"/> is <paramref name="key"/>'s own claim that nothing was recorded on yet (written
+    /// alone by earlier versions, before the events): the recipient goes on with the id; any other row makes it a duplicate.
     /// </summary>
     public static bool IsClaimOf(MessageRecord row, RecipientKey key) =>
         row.RecipientKey == key.ToString() && row.Reason == ClaimReason;

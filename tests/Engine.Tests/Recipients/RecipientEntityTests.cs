@@ -267,6 +267,31 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_recipient_sending_a_taken_message_id_calls_no_provider_and_goes_on_with_its_next_message()
+    {
+        var provider = await ProviderSimulator.StartAsync(emailRate: 100, smsRate: 100, latency: TimeSpan.Zero);
+        _disposables.Add(provider);
+        var services = Services(provider: provider.Endpoint);
+        var ana = Start(_ana, services);
+        var bob = Start(_bob, services);
+
+        Assert.IsType<DeliveryOutcome.Sent>(await Deliver(ana, _ana, Request("m1", _ana)));
+
+        // Bob's intent write claims m1 and is refused whole: no provider call, nothing of it recorded, the entity goes on.
+        Assert.Equal(MessageStatus.Sent, Assert.IsType<DeliveryOutcome.Duplicate>(await Deliver(bob, _bob, Request("m1", _bob))).Status);
+        Assert.Equal(RejectionOutcome.MessageIdTaken, await AskAsync<RejectionOutcome>(bob, new RecordRejectedRequest(_bob, "m1", "invalid request: $.to")));
+        Assert.IsType<DeliveryOutcome.Sent>(await Deliver(bob, _bob, Request("m2", _bob)));
+        Assert.Equal(2, provider.AcceptedCount);
+        Assert.Null((await StateOf(bob, _bob)).State.Find("m1"));
+
+        // And recovers from what was stored.
+        Stop(bob);
+        var recovered = Start(_bob, services);
+        Assert.Equal(MessageStatus.Sent, (await StateOf(recovered, _bob)).State.Find("m2")!.Status);
+        Assert.Null((await StateOf(recovered, _bob)).State.Find("m1"));
+    }
+
+    [Fact]
     public async Task A_request_that_finds_an_earlier_send_in_flight_waits_for_it_and_calls_it_unknown_only_after_the_grace()
     {
         // An earlier incarnation (on a node that lost the shard) wrote m1's intent just now; its call may still be running.

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 
@@ -14,14 +15,15 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 /// <remarks>
 /// A recovery's highest sequence number and replay are answered from what the snapshot store read for it in the same
 /// round trip when it can (<see cref="RecoveryPrefetches"/>); otherwise they query. A write that fails in storage
-/// fails the call (the entity gets a persist failure) and leaves nothing of it; a payload that cannot be serialized is
-/// rejected alone.
+/// fails the call (the entity gets a persist failure) and leaves nothing of it; a payload that cannot be serialized, and
+/// an entity's events that claim a message id already taken (<see cref="MessageIdTakenException"/>), are rejected alone.
 /// </remarks>
 internal sealed class EngineJournal : AsyncWriteJournal
 {
     private readonly EventStore _store;
     private readonly Akka.Serialization.Serialization _serialization;
     private readonly TimeProvider _timeProvider;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public EngineJournal(Config config)
     {
@@ -51,14 +53,41 @@ internal sealed class EngineJournal : AsyncWriteJournal
             }
         }
 
-        // Akka fails the whole call on any storage failure (rejections are only for what was never tried), and a call
+        // Akka fails the whole call on any storage failure (rejections are only for what was not stored), and a call
         // may carry several entities' writes: all of them go in one transaction, so a failed call leaves none stored.
         if (rows.Count > 0)
         {
-            await _store.WriteAsync(new EventsWrite(rows), cancellationToken).ConfigureAwait(false);
+            var write = new EventsWrite(rows);
+            await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+            foreach (var lost in write.LostClaims)
+            {
+                var claim = lost.ReadModel!.Claim!;
+                var taken = new MessageIdTakenException(claim.MessageId, await OwnerOfAsync(claim.MessageId, cancellationToken).ConfigureAwait(false));
+                for (var i = 0; i < atomicWrites.Count; i++)
+                {
+                    if (atomicWrites[i].PersistenceId == lost.PersistenceId && rejections?[i] is null)
+                    {
+                        (rejections ??= new Exception[atomicWrites.Count])[i] = taken;
+                    }
+                }
+            }
         }
 
         return rejections is null ? null! : ImmutableList.Create(rejections);
+    }
+
+    // The rest of the call is stored: a failed look-up must not fail it, so the refusal then goes without the owner's row.
+    private async Task<MessageRecord?> OwnerOfAsync(string messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.FindMessageAsync(messageId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is JournalStorageException or OperationCanceledException)
+        {
+            _log.Warning("The owner of message id {0} could not be read after its claim was refused: {1}", messageId, e.Message);
+            return null;
+        }
     }
 
     private JournalRow[] ToRows(AtomicWrite write, long writtenAt)

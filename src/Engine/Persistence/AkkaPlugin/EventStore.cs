@@ -181,24 +181,6 @@ internal sealed partial class EventStore : IAsyncDisposable
         }).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Claims <paramref name="row"/>'s message id for its recipient (durably, through the group commit) and answers the
-    /// id's row as stored: the recipient that owns the id is the one to go on with it, whoever claimed first. When the
-    /// claim inserted the row, that is <paramref name="row"/> itself, and nothing is read back.
-    /// </summary>
-    public async Task<MessageRecord> ClaimMessageAsync(MessageRecord row, CancellationToken cancellationToken)
-    {
-        var claim = new MessageClaim(row);
-        await WriteAsync(claim, cancellationToken).ConfigureAwait(false);
-        if (claim.Inserted)
-        {
-            return row;
-        }
-
-        return await FindMessageAsync(row.MessageId, cancellationToken).ConfigureAwait(false)
-            ?? throw new JournalStorageException($"The claim of {row.MessageId} was committed but its row is not in {_dialect.Description}.");
-    }
-
     /// <summary>A message's row in the <c>messages</c> read table, whichever recipient it belongs to.</summary>
     public async Task<MessageRecord?> FindMessageAsync(string messageId, CancellationToken cancellationToken)
     {
@@ -290,6 +272,22 @@ internal sealed partial class EventStore : IAsyncDisposable
             await using var _ = transaction.ConfigureAwait(false);
             var statements = new StatementBatch(writer, transaction);
             var firstStatements = new int[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                firstStatements[i] = statements.Count;
+                batch[i].AddGuardsTo(statements);
+            }
+
+            if (statements.Count > 0)
+            {
+                var guards = await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var end = i + 1 < batch.Count ? firstStatements[i + 1] : guards.Length;
+                    batch[i].Guarded(guards.AsSpan(firstStatements[i], end - firstStatements[i]));
+                }
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 firstStatements[i] = statements.Count;

@@ -5,7 +5,9 @@ namespace Messaging.Engine.Persistence.AkkaPlugin;
 /// <summary>
 /// The events of one journal write call (its Akka <c>AtomicWrite</c>s, possibly of several entities): all go in, or
 /// none, so a call reported failed leaves nothing stored. A sequence number already taken violates the primary key,
-/// which fails the write (two incarnations of one entity must never both append).
+/// which fails the write (two incarnations of one entity must never both append). An entity whose events claim a
+/// message id another row has (<see cref="ReadModelRows.Claim"/>) has none of its events in this call stored: they are
+/// <see cref="LostClaims"/>, and the others go in.
 /// </summary>
 internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows) : StoreWrite(PersistenceIdsOf(rows))
 {
@@ -14,12 +16,62 @@ internal sealed class EventsWrite(IReadOnlyList<JournalRow> rows) : StoreWrite(P
         VALUES (@pid, @seq, @serializer, @manifest, @payload, @at, @writer, @tags, 0)
         """;
 
+    private List<JournalRow>? _claiming;
+    private List<JournalRow>? _lost;
+
     public IReadOnlyList<JournalRow> Rows { get; } = rows;
+
+    /// <summary>Once committed: the rows whose claim found the id taken (their entities' events were not stored).</summary>
+    public IReadOnlyList<JournalRow> LostClaims => _lost ?? [];
+
+    /// <summary>Whether <paramref name="persistenceId"/>'s events were left out for a lost claim.</summary>
+    public bool Refused(string persistenceId)
+    {
+        foreach (var lost in LostClaims)
+        {
+            if (string.Equals(lost.PersistenceId, persistenceId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override void AddGuardsTo(StatementBatch statements)
+    {
+        _claiming = null;
+        _lost = null;
+        foreach (var row in Rows)
+        {
+            if (row.ReadModel?.Claim is { } claim)
+            {
+                statements.Add(SqlJournal.ClaimMessageSql, SqlJournal.MessageParameters(claim));
+                (_claiming ??= []).Add(row);
+            }
+        }
+    }
+
+    public override void Guarded(ReadOnlySpan<int> affected)
+    {
+        for (var i = 0; i < affected.Length; i++)
+        {
+            if (affected[i] == 0)
+            {
+                (_lost ??= []).Add(_claiming![i]);
+            }
+        }
+    }
 
     public override void AddTo(StatementBatch statements)
     {
         foreach (var row in Rows)
         {
+            if (_lost is not null && Refused(row.PersistenceId))
+            {
+                continue;
+            }
+
             statements.Add(InsertSql,
                 ("@pid", row.PersistenceId), ("@seq", row.SequenceNr), ("@serializer", row.SerializerId),
                 ("@manifest", row.Manifest), ("@payload", row.Payload), ("@at", row.WrittenAt),

@@ -26,6 +26,19 @@ internal abstract class StoreWrite : IBatchedWrite
 
     public void Fail(Exception exception) => _completion.TrySetException(exception);
 
+    /// <summary>
+    /// Adds the statements that decide whether this change, or part of it, goes in: every change's guards run first in
+    /// the transaction, then <see cref="Guarded"/> tells each what its own touched, then <see cref="AddTo"/> is called.
+    /// </summary>
+    public virtual void AddGuardsTo(StatementBatch statements)
+    {
+    }
+
+    /// <summary>The rows each of this change's guards touched (in this transaction: a retried batch runs them again).</summary>
+    public virtual void Guarded(ReadOnlySpan<int> affected)
+    {
+    }
+
     /// <summary>Adds this change's statements to the batch's transaction.</summary>
     public abstract void AddTo(StatementBatch statements);
 

@@ -35,12 +35,21 @@ internal sealed class SqlJournal : IJournal, IAsyncDisposable
 
     internal const string DeleteSuppressionSql = "DELETE FROM suppressions WHERE recipient_key = @key";
 
-    // A claim is the first row of a message id: it goes in only if no recipient has the id yet.
-    internal const string ClaimMessageSql = """
+    // The row of a message id new to its recipient, run before the rest of its events' transaction: it goes in if no row
+    // has the id, or over the recipient's own bare claim (written alone by earlier versions); otherwise it touches no
+    // row, and the write that carries it stores nothing.
+    internal const string ClaimMessageSql = $"""
         INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, provider_message_id,
                               accepted_at, updated_at, accepted_day, opens, clicks)
         VALUES (@id, @recipient, @channel, @category, @status, @reason, @provider, @accepted, @updated, @day, @opens, @clicks)
-        ON CONFLICT (message_id) DO NOTHING
+        ON CONFLICT (message_id) DO UPDATE SET
+            status = excluded.status,
+            reason = excluded.reason,
+            provider_message_id = excluded.provider_message_id,
+            updated_at = excluded.updated_at,
+            opens = excluded.opens,
+            clicks = excluded.clicks
+        WHERE messages.recipient_key = excluded.recipient_key AND messages.reason = '{Recipients.RecipientReadModel.ClaimReason}'
         """;
 
     internal const string InsertStatusChangeSql =

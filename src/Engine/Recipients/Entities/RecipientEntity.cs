@@ -18,7 +18,9 @@ namespace Messaging.Engine.Recipients.Entities;
 /// One recipient as an Akka persistent entity, the only live one for its key in the cluster (Cluster.Sharding): receive →
 /// decide → persist → act → record → reply. At most once: the send intent is persisted (<c>PersistAll</c>, never the
 /// async variant) and the provider is called only once it is durable; until the send's outcome is persisted every other
-/// command is stashed. A pending intent found on recovery is never sent again (it becomes <c>unknown</c>).
+/// command is stashed. A pending intent found on recovery is never sent again (it becomes <c>unknown</c>). One send per
+/// message id across recipients and nodes: the first write about an id new to the recipient claims it in the same
+/// transaction (<see cref="ReadModelRows.Claim"/>), and is refused whole if another row has it.
 /// </summary>
 /// <remarks>
 /// The decisions are <see cref="RecipientDecisions"/> and the state <see cref="RecipientState"/>, as for the in-house
@@ -44,6 +46,10 @@ public sealed class RecipientEntity : UntypedPersistentActor
     private InFlightSend? _inFlight;
     private PermitWait? _permitWait;
     private bool _handingOff;
+
+    // Why the write being persisted was refused (Akka says so before the write's completion callback), or null.
+    private Exception? _rejected;
+
     private ActiveRecipient? _activity;
 
     // The behaviour: Ready, or Sending while a send is in flight. A flag and two switches rather than Become with
@@ -102,7 +108,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
                 RunTask(() => DeliverAsync(deliver));
                 return true;
             case RecordRejectedRequest rejection:
-                RunTask(() => RecordRejectionAsync(rejection));
+                RecordRejection(rejection);
                 return true;
             case RecordProviderFeedback f:
                 Decide(RecipientDecisions.Feedback(_state, f.Feedback, f.Recalled, _services.Sending.TransientBouncesToSuppress, Now), e => e.Count);
@@ -144,7 +150,11 @@ public sealed class RecipientEntity : UntypedPersistentActor
                 break;
             case PermitGranted granted:
                 var send = _inFlight!;
-                PersistEvents([.. EndPermitWait().Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)], () => StartSend(send, granted.Permit));
+                var wait = EndPermitWait();
+                PersistEvents(
+                    [.. wait.Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)],
+                    () => StartSend(send, granted.Permit),
+                    wait.Claims ? new Claim(send.Message.MessageId, owner => Finish(DuplicateOf(owner))) : null);
                 break;
             case PermitRefused refused:
                 EndPermitWait();
@@ -223,24 +233,24 @@ public sealed class RecipientEntity : UntypedPersistentActor
         PersistEvents(events, () => replyTo.Tell(answer(events)));
     }
 
-    // Awaits in the entity's own handlers keep the actor's context (ConfigureAwait(true)): Persist needs it.
-    private async Task RecordRejectionAsync(RecordRejectedRequest rejection)
+    private void RecordRejection(RecordRejectedRequest rejection)
     {
         _replyTo = Sender;
         var replyTo = Sender;
-        if (_state.Find(rejection.MessageId) is null && await OwnerOtherThanThisAsync(rejection.MessageId, default).ConfigureAwait(true) is not null)
-        {
-            // The id is another message's (maybe another recipient's): the invalid request is in the DLQ anyway.
-            replyTo.Tell(RejectionOutcome.MessageIdTaken);
-            return;
-        }
-
-        IReadOnlyList<IRecipientEvent> events = _state.Find(rejection.MessageId) is null or { IsReusable: true }
+        var entry = _state.Find(rejection.MessageId);
+        IReadOnlyList<IRecipientEvent> events = entry is null or { IsReusable: true }
             ? [new Rejected(rejection.MessageId, rejection.Reason, Now, Content: true)]
             : [];
-        PersistEvents(events, () => replyTo.Tell(events.Count > 0 ? RejectionOutcome.Recorded : RejectionOutcome.MessageIdTaken));
+
+        // A new id is claimed by the write; if it is another message's (maybe another recipient's), nothing is recorded:
+        // the invalid request is in the DLQ anyway.
+        PersistEvents(
+            events,
+            () => replyTo.Tell(events.Count > 0 ? RejectionOutcome.Recorded : RejectionOutcome.MessageIdTaken),
+            entry is null ? new Claim(rejection.MessageId, _ => replyTo.Tell(RejectionOutcome.MessageIdTaken)) : null);
     }
 
+    // Awaits in the entity's own handlers keep the actor's context (ConfigureAwait(true)): Persist needs it.
     private async Task DeliverAsync(Deliver command)
     {
         _replyTo = Sender;
@@ -263,10 +273,13 @@ public sealed class RecipientEntity : UntypedPersistentActor
                 replyTo.Tell(answer.Outcome);
                 break;
             case Step.Record record:
-                PersistEvents(record.Events, () => replyTo.Tell(record.Outcome()));
+                PersistEvents(
+                    record.Events,
+                    () => replyTo.Tell(record.Outcome()),
+                    record.Claims ? new Claim(command.Request.MessageId, owner => replyTo.Tell(DuplicateOf(owner))) : null);
                 break;
             case Step.AwaitPermit wait:
-                AwaitPermit(wait.InFlight, wait.Events);
+                AwaitPermit(wait.InFlight, wait.Events, wait.Claims);
                 break;
         }
     }
@@ -279,15 +292,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
         var sending = _services.Sending;
         var entry = _state.Find(id);
 
-        // Idempotency, checked before anything else and before any provider call: a new id is claimed first — unless its
-        // category is paused, which records nothing (the request waits on its queue): then it is only looked up, and
-        // claimed below only if something is recorded after all.
+        // Idempotency, before any provider call: a message id new to this recipient is claimed by the first write that
+        // records it, in that write's transaction (ahead of the provider call, whose intent is in it); if another row
+        // has the id, nothing is recorded and the answer is Duplicate. A paused category records nothing (the request
+        // waits on its queue), so there a new id is looked up to answer Duplicate rather than Paused.
+        var claims = entry is null;
         string? pauseReason = null;
         var paused = request.Channel == Channel.Email && _services.Reputation.IsPaused(request.Category, out pauseReason);
-        var claimLater = entry is null && paused;
-        if (entry is null && await (claimLater ? OtherOwnerAsync(id) : OwnerOtherThanThisAsync(id, request.Category)).ConfigureAwait(true) is { } known)
+        if (claims && paused && await OtherOwnerAsync(id).ConfigureAwait(true) is { } known)
         {
-            return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(known.Status, MessageStatus.Accepted)));
+            return new Step.Answer(DuplicateOf(known));
         }
 
         var pending = new List<IRecipientEvent>();
@@ -376,22 +390,15 @@ public sealed class RecipientEntity : UntypedPersistentActor
             pending.Add(new RequestAccepted(id, request.Category, now, request.NotBefore));
         }
 
-        var refused = RefusalOf(request, isNew, now);
-        if ((refused is not null || request.NotBefore > now) && claimLater &&
-            await OwnerOtherThanThisAsync(id, request.Category).ConfigureAwait(true) is { } claimedBy)
-        {
-            return new Step.Answer(new DeliveryOutcome.Duplicate(ContractNames.StatusOf(claimedBy.Status, MessageStatus.Accepted)));
-        }
-
-        if (refused is { } refusal)
+        if (RefusalOf(request, isNew, now) is { } refusal)
         {
             pending.Add(refusal);
-            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed));
+            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(refusal.Reason, refusal.Suppressed), claims);
         }
 
         if (request.NotBefore is { } notBefore && notBefore > now)
         {
-            return new Step.Record(pending, () => new DeliveryOutcome.Scheduled(notBefore));
+            return new Step.Record(pending, () => new DeliveryOutcome.Scheduled(notBefore), claims);
         }
 
         if (paused)
@@ -406,23 +413,24 @@ public sealed class RecipientEntity : UntypedPersistentActor
         {
             var rejected = new Rejected(id, problem!, now, Content: true);
             pending.Add(rejected);
-            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(rejected.Reason, false));
+            return new Step.Record(pending, () => new DeliveryOutcome.Rejected(rejected.Reason, false), claims);
         }
 
-        // The intent is written with the events once the permit comes, before the provider is called: a crash after that
-        // can never cause a second send.
-        return new Step.AwaitPermit(pending, new InFlightSend(command, message, _services.Throttles.For(message.Channel, message.From), replyTo));
+        // The intent is written with the events (and the claim) once the permit comes, before the provider is called: a
+        // crash after that can never cause a second send.
+        return new Step.AwaitPermit(pending, new InFlightSend(command, message, _services.Throttles.For(message.Channel, message.From), replyTo), claims);
     }
 
     /// <summary>
     /// Waits for the send rate off the entity (the permit is piped back), every other command stashed, so that an
-    /// <see cref="AbandonDelivery"/> can still stop the wait. <paramref name="events"/> are persisted with the intent.
+    /// <see cref="AbandonDelivery"/> can still stop the wait. <paramref name="events"/> are persisted with the intent,
+    /// which claims the message id when <paramref name="claims"/>.
     /// </summary>
-    private void AwaitPermit(InFlightSend send, IReadOnlyList<IRecipientEvent> events)
+    private void AwaitPermit(InFlightSend send, IReadOnlyList<IRecipientEvent> events, bool claims = false)
     {
         var abandon = new CancellationTokenSource();
         _inFlight = send;
-        _permitWait = new PermitWait(events, abandon);
+        _permitWait = new PermitWait(events, claims, abandon);
         _sending = true;
         send.Throttle.AcquireAsync(send.Command.Priority, abandon.Token).AsTask()
             .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e));
@@ -597,19 +605,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
             ? row
             : null;
 
-    /// <summary>As <see cref="OtherOwnerAsync"/>, but first claims the id for this recipient when no row has it.</summary>
-    private async Task<MessageRecord?> OwnerOtherThanThisAsync(string messageId, Category category)
-    {
-        var row = await _store.ClaimMessageAsync(RecipientReadModel.ClaimRow(_key, messageId, category, Now), CancellationToken.None)
-            .ConfigureAwait(true);
-        return RecipientReadModel.IsClaimOf(row, _key) ? null : row;
-    }
+    private static DeliveryOutcome.Duplicate DuplicateOf(MessageRecord? owner) =>
+        new(owner is null ? MessageStatus.Accepted : ContractNames.StatusOf(owner.Status, MessageStatus.Accepted));
 
     /// <summary>
     /// Persists <paramref name="events"/> in one atomic write, the read-table rows riding on the last one, then runs
     /// <paramref name="then"/>; no command is taken before it ran. Saves a snapshot every <c>SnapshotEvery</c> events.
+    /// With <paramref name="claim"/> the write claims that message id: if another row has it, nothing is stored and
+    /// the claim's <see cref="Claim.Lost"/> runs instead of <paramref name="then"/>.
     /// </summary>
-    private void PersistEvents(IReadOnlyList<IRecipientEvent> events, Action then)
+    private void PersistEvents(IReadOnlyList<IRecipientEvent> events, Action then, Claim? claim = null)
     {
         if (events.Count == 0)
         {
@@ -626,7 +631,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
             states[i] = state = state.Apply(events[i]);
         }
 
-        var rows = RecipientReadModel.RowsFor(_key, before, state, events, _services.PublishStatus);
+        var rows = RecipientReadModel.RowsFor(_key, before, state, events, _services.PublishStatus, claim?.MessageId);
         var payloads = new object[events.Count];
         for (var i = 0; i < payloads.Length; i++)
         {
@@ -650,6 +655,18 @@ public sealed class RecipientEntity : UntypedPersistentActor
             applied++;
         }, () =>
         {
+            // Akka runs this after a rejected write too (its handlers did not run): then the write's claim was lost.
+            if (_rejected is { } rejected)
+            {
+                _rejected = null;
+                if (rejected is MessageIdTakenException taken && claim is not null)
+                {
+                    claim.Lost(taken.Owner);
+                }
+
+                return;
+            }
+
             if (LastSequenceNr / _services.SnapshotEvery > from / _services.SnapshotEvery)
             {
                 SaveSnapshot(_state);
@@ -693,6 +710,14 @@ public sealed class RecipientEntity : UntypedPersistentActor
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
+        // Akka calls this for each event of the write, before its completion callback in PersistEvents.
+        _rejected = cause;
+        if (cause is MessageIdTakenException)
+        {
+            // Another row has the id: nothing of the write is stored, and its claim answers for it (PersistEvents).
+            return;
+        }
+
         // Not stored: the asker gets the failure, and the entity stops rather than go on with a decision half recorded.
         (_inFlight?.ReplyTo ?? _replyTo).Tell(RecipientEntityException.Answer(cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
@@ -715,7 +740,10 @@ public sealed class RecipientEntity : UntypedPersistentActor
     private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, IActorRef ReplyTo);
 
     /// <summary>A wait for the send rate: the events to persist with the intent, and how to give the wait up.</summary>
-    private sealed record PermitWait(IReadOnlyList<IRecipientEvent> Events, CancellationTokenSource Abandon);
+    private sealed record PermitWait(IReadOnlyList<IRecipientEvent> Events, bool Claims, CancellationTokenSource Abandon);
+
+    /// <summary>A write's claim of a message id new to the recipient, and what to do if another row has the id.</summary>
+    private sealed record Claim(string MessageId, Action<MessageRecord?> Lost);
 
     // The entity's messages to itself never leave its node: Akka need not check they serialize.
     private sealed record SendFinished(AwsResult<string> Result) : INoSerializationVerificationNeeded;
@@ -731,8 +759,8 @@ public sealed class RecipientEntity : UntypedPersistentActor
     {
         public sealed record Answer(DeliveryOutcome Outcome) : Step;
 
-        public sealed record Record(IReadOnlyList<IRecipientEvent> Events, Func<DeliveryOutcome> Outcome) : Step;
+        public sealed record Record(IReadOnlyList<IRecipientEvent> Events, Func<DeliveryOutcome> Outcome, bool Claims = false) : Step;
 
-        public sealed record AwaitPermit(IReadOnlyList<IRecipientEvent> Events, InFlightSend InFlight) : Step;
+        public sealed record AwaitPermit(IReadOnlyList<IRecipientEvent> Events, InFlightSend InFlight, bool Claims) : Step;
     }
 }

@@ -190,30 +190,66 @@ public abstract class PluginConformanceTests : AkkaTestKit
     }
 
     [Fact]
-    public async Task A_message_id_is_claimed_once_the_first_claimant_owns_it_and_claiming_again_changes_nothing()
+    public async Task A_write_that_claims_a_taken_message_id_is_rejected_alone_and_stores_nothing_of_its_entity()
     {
-        var first = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" }, default);
-        var other = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:bob@example.com" }, default);
-        var again = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" }, default);
+        const string ana = "email:ana@example.com", bob = "email:bob@example.com", carol = "email:carol@example.com";
+        var probe = CreateTestProbe();
+        AtomicWrite Claiming(string pid, string messageId, string status) => new(Persistent(
+            new WithReadModel($"{pid}-accepted", new ReadModelRows(pid, [], [new StatusChange(messageId, "{}")])
+            {
+                Claim = Message(messageId, status) with { RecipientKey = pid },
+            }), 1, pid));
 
-        Assert.Equal("email:ana@example.com", first.RecipientKey);
-        Assert.Equal("email:ana@example.com", other.RecipientKey);
-        Assert.Equal(first, again);
-        Assert.Null(await Store.FindMessageAsync("m-2", default));
+        Journal.Tell(new WriteMessages([Claiming(ana, "m-1", "sending")], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        probe.ExpectMsg<WriteMessageSuccess>();
+
+        // One call, three entities: bob's claim finds ana's row; carol's and dave's plain write go in beside it.
+        Journal.Tell(new WriteMessages(
+            [
+                Claiming(bob, "m-1", "sending"),
+                new AtomicWrite(Persistent("bob-2", 2, bob)),
+                Claiming(carol, "m-2", "scheduled"),
+                new AtomicWrite(Persistent("dave-1", 1, "email:dave@example.com")),
+            ],
+            probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        var rejected = probe.ExpectMsg<WriteMessageRejected>();
+        var taken = Assert.IsType<MessageIdTakenException>(rejected.Cause);
+        Assert.Equal(("m-1", ana, "sending"), (taken.MessageId, taken.Owner?.RecipientKey, taken.Owner?.Status));
+        Assert.IsType<MessageIdTakenException>(probe.ExpectMsg<WriteMessageRejected>().Cause);
+        Assert.Equal(1, probe.ExpectMsg<WriteMessageSuccess>().Persistent.SequenceNr);
+        Assert.Equal(1, probe.ExpectMsg<WriteMessageSuccess>().Persistent.SequenceNr);
+
+        Assert.Equal(0L, HighestSequenceNr(bob));
+        Assert.Equal([$"{carol}-accepted"], Replay(1, long.MaxValue, long.MaxValue, carol).Select(p => p.Payload));
+        Assert.Equal(ana, await ScalarAsync("SELECT recipient_key FROM messages WHERE message_id = 'm-1'"));
+        Assert.Equal("scheduled", await ScalarAsync("SELECT status FROM messages WHERE message_id = 'm-2'"));
+        Assert.Equal(1L, Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM status_outbox WHERE message_id = 'm-1'")));
     }
 
     [Fact]
-    public async Task A_claim_that_takes_a_free_message_id_reads_nothing_back_and_one_that_finds_an_owner_reads_its_row()
+    public async Task A_claim_goes_over_its_recipients_own_bare_claim_but_not_over_a_message_it_recorded_before()
     {
-        var before = Store.ReadRoundTrips;
-        var claimed = Message("m-1", "accepted") with { RecipientKey = "email:ana@example.com" };
+        var probe = CreateTestProbe();
+        await ExecuteSqlAsync($"""
+            INSERT INTO messages (message_id, recipient_key, channel, category, status, reason, accepted_at, updated_at, accepted_day, opens, clicks)
+            VALUES ('m-1', '{Pid}', 'email', 'transactional', 'accepted', '{Messaging.Engine.Recipients.RecipientReadModel.ClaimReason}', 0, 0, 0, 0, 0)
+            """);
+        AtomicWrite Claiming(string messageId, long sequenceNr) => new(Persistent(
+            new WithReadModel($"a-{sequenceNr}", new ReadModelRows(Pid, [], []) { Claim = Message(messageId, "sending") }), sequenceNr));
 
-        Assert.Equal(claimed, await Store.ClaimMessageAsync(claimed, default));
-        Assert.Equal(0, Store.ReadRoundTrips - before);
+        // A bare claim (written alone by earlier versions, which crashed before the events) is the recipient's own to go on with.
+        Journal.Tell(new WriteMessages([Claiming("m-1", 1)], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        probe.ExpectMsg<WriteMessageSuccess>();
+        Assert.Equal("sending", await ScalarAsync("SELECT status FROM messages WHERE message_id = 'm-1'"));
 
-        var other = await Store.ClaimMessageAsync(Message("m-1", "accepted") with { RecipientKey = "email:bob@example.com" }, default);
-        Assert.Equal("email:ana@example.com", other.RecipientKey);
-        Assert.Equal(1, Store.ReadRoundTrips - before);
+        // Once something is recorded about it, claiming it again is a duplicate even for the same recipient.
+        Journal.Tell(new WriteMessages([Claiming("m-1", 2)], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        Assert.Equal(Pid, Assert.IsType<MessageIdTakenException>(probe.ExpectMsg<WriteMessageRejected>().Cause).Owner?.RecipientKey);
+        Assert.Equal(1L, HighestSequenceNr(Pid));
     }
 
     private static MessageRecord Message(string id, string status) => new(

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Messaging.Engine.Persistence;
+using Messaging.Engine.Persistence.AkkaPlugin;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Engine.Persistence.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -73,11 +74,11 @@ public sealed class SqlitePluginTests : PluginConformanceTests
     [Fact]
     public async Task A_kept_read_connection_holds_no_snapshot_between_reads_so_the_write_ahead_log_can_start_over()
     {
-        var claimed = new MessageRecord("m-1", "email:ana@example.com", "email", "transactional", "accepted", null, null,
+        var message = new MessageRecord("m-1", "email:ana@example.com", "email", "transactional", "accepted", null, null,
             DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
-        await Store.ClaimMessageAsync(claimed, default);
+        await WriteAsync(1, message);
         Assert.NotNull(await Store.FindMessageAsync("m-1", default));
-        await Store.ClaimMessageAsync(claimed with { MessageId = "m-2" }, default);
+        await WriteAsync(2, message with { MessageId = "m-2" });
         Assert.True(Store.ReadConnectionsOpened >= 1);
 
         // RESTART answers busy (1) while any connection still reads from the log; no waiting for one here.
@@ -92,6 +93,10 @@ public sealed class SqlitePluginTests : PluginConformanceTests
         Assert.True(await reader.ReadAsync());
         Assert.Equal(0L, reader.GetInt64(0));
     }
+
+    private Task WriteAsync(long sequenceNr, MessageRecord message) => Store.WriteAsync(new EventsWrite([new JournalRow(
+        message.RecipientKey, sequenceNr, RecipientEventAkkaSerializer.Id, "test.event.v1", [1], 0, "test-writer", null,
+        new ReadModelRows(message.RecipientKey, [message], []))]), default);
 
     protected override void Dispose(bool disposing)
     {
