@@ -18,7 +18,24 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
+    // SQLite's writes skip the provider's command (Sqlite.SqliteWriteStatements says why).
+    private Sqlite.SqliteWriteStatements? _sqliteWrites;
+
     public DbConnection Connection { get; } = connection;
+
+    /// <summary>Runs one change in <paramref name="transaction"/>; returns the rows it touched.</summary>
+    public Task<int> ExecuteAsync(
+        string sql, DbTransaction transaction, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        if (Connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _sqliteWrites ??= new Sqlite.SqliteWriteStatements(sqlite);
+            return Task.FromResult(_sqliteWrites.Execute(sql, parameters));
+        }
+
+        return Command(sql, transaction, parameters).ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>The command for <paramref name="sql"/> in <paramref name="transaction"/> (none for a read), its parameters set.</summary>
     public DbCommand Command(string sql, DbTransaction? transaction, (string Name, object Value)[] parameters)
@@ -52,6 +69,9 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
 
     public async ValueTask DisposeAsync()
     {
+        // Before the connection goes back to the pool: a statement left prepared on it would outlive its user.
+        _sqliteWrites?.Dispose();
+        _sqliteWrites = null;
         foreach (var command in _commands.Values)
         {
             await command.DisposeAsync().ConfigureAwait(false);

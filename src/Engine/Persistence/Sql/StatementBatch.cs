@@ -5,8 +5,8 @@ namespace Messaging.Engine.Persistence.Sql;
 /// <summary>
 /// Statements to run in order inside one transaction, answering how many rows each touched. Where the provider
 /// supports <see cref="DbBatch"/> (Npgsql) they go to the server in one round trip; otherwise (SQLite, in-process,
-/// where a round trip costs nothing) they run one by one on the writer connection's commands, prepared once per SQL
-/// text for as long as the connection lives.
+/// where a round trip costs nothing) they run one by one on the writer connection, each prepared once per SQL text for
+/// as long as the connection lives (<see cref="PreparedConnection.ExecuteAsync"/>).
 /// </summary>
 internal sealed class StatementBatch(PreparedConnection writer, DbTransaction transaction)
 {
@@ -56,8 +56,7 @@ internal sealed class StatementBatch(PreparedConnection writer, DbTransaction tr
             for (var i = 0; i < _statements.Count; i++)
             {
                 var (sql, parameters) = _statements[i];
-                affected[i] = await writer.Command(sql, transaction, parameters)
-                    .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                affected[i] = await writer.ExecuteAsync(sql, transaction, parameters, cancellationToken).ConfigureAwait(false);
             }
         }
 
