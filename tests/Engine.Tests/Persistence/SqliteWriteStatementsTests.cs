@@ -60,9 +60,13 @@ public sealed class SqliteWriteStatementsTests : IDisposable
     }
 
     [Fact]
-    public void A_statement_without_one_of_the_parameters_given_is_refused_before_it_runs()
+    public void A_statement_given_a_parameter_it_lacks_or_not_given_one_it_has_is_refused_before_it_runs()
     {
+        _statements.Execute(Insert, [("@id", "a"), ("@text", "x"), ("@bytes", DBNull.Value), ("@number", 1L), ("@small", 1)]);
+
         Assert.Throws<ArgumentException>(() => _statements.Execute("DELETE FROM t WHERE id = @id", [("@key", "a")]));
+        Assert.Throws<ArgumentException>(() => _statements.Execute("UPDATE t SET text = @text WHERE id = @id", [("@id", "a")]));
+        Assert.Equal(("x", "", 1L, (object)1L), Row("a"));
     }
 
     private (string Text, string Bytes, long Number, object Small) Row(string id)

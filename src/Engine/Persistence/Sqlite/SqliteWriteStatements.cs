@@ -46,6 +46,8 @@ internal sealed class SqliteWriteStatements(SqliteConnection connection) : IDisp
                 Check(db, Bind(statement, prepared.Indexes[i], parameters[i].Value));
             }
 
+            // No busy retry here, unlike the provider's command: the writer's transaction began IMMEDIATE and holds the
+            // write lock, so a statement in it never waits for another writer.
             var step = raw.sqlite3_step(statement);
             if (step is not (raw.SQLITE_DONE or raw.SQLITE_ROW))
             {
@@ -78,6 +80,14 @@ internal sealed class SqliteWriteStatements(SqliteConnection connection) : IDisp
         {
             statement.Dispose();
             throw new ArgumentException("One statement at a time: the text goes on after the first.", nameof(sql));
+        }
+
+        // Every parameter given, and no other: one left out would bind NULL where the provider's command refuses.
+        var count = raw.sqlite3_bind_parameter_count(statement);
+        if (count != parameters.Length)
+        {
+            statement.Dispose();
+            throw new ArgumentException($"The statement has {count} parameters, {parameters.Length} given.", nameof(parameters));
         }
 
         var indexes = new int[parameters.Length];

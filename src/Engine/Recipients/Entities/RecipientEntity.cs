@@ -659,8 +659,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
             if (_rejected is { } rejected)
             {
                 _rejected = null;
-                if (rejected is MessageIdTakenException taken && claim is not null)
+                if (rejected is MessageIdTakenException taken)
                 {
+                    if (claim is null)
+                    {
+                        // Refused for a claim it did not make: a bug, answered and stopped rather than left hanging.
+                        (_inFlight?.ReplyTo ?? _replyTo).Tell(RecipientEntityException.Answer(taken));
+                        Context.Stop(Self);
+                        return;
+                    }
+
                     claim.Lost(taken.Owner);
                 }
 

@@ -229,6 +229,24 @@ public abstract class PluginConformanceTests : AkkaTestKit
     }
 
     [Fact]
+    public async Task A_claiming_write_whose_events_an_earlier_attempt_stored_fails_rather_than_call_its_own_message_a_duplicate()
+    {
+        var probe = CreateTestProbe();
+        var write = new AtomicWrite(Persistent(
+            new WithReadModel("a-1", new ReadModelRows(Pid, [], []) { Claim = Message("m-1", "sending") }), 1));
+        Journal.Tell(new WriteMessages([write], probe.Ref, 1));
+        probe.ExpectMsg<WriteMessagesSuccessful>();
+        probe.ExpectMsg<WriteMessageSuccess>();
+
+        // The same write again, as the group commit retries a batch whose commit looked failed but went through.
+        Journal.Tell(new WriteMessages([write], probe.Ref, 1));
+        Assert.Contains("stored by an earlier attempt", probe.ExpectMsg<WriteMessagesFailed>().Cause.ToString());
+        probe.ExpectMsg<WriteMessageFailure>();
+        Assert.Equal("sending", await ScalarAsync("SELECT status FROM messages WHERE message_id = 'm-1'"));
+        Assert.Equal(1L, HighestSequenceNr(Pid));
+    }
+
+    [Fact]
     public async Task A_claim_goes_over_its_recipients_own_bare_claim_but_not_over_a_message_it_recorded_before()
     {
         var probe = CreateTestProbe();
