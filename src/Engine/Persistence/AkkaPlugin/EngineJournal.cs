@@ -61,19 +61,18 @@ internal sealed class EngineJournal : AsyncWriteJournal
             await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false);
             foreach (var lost in write.LostClaims)
             {
-                var claim = lost.ReadModel!.Claim!;
-                var owner = await OwnerOfAsync(claim.MessageId, cancellationToken).ConfigureAwait(false);
-                if (owner?.RecipientKey == lost.PersistenceId &&
-                    await _store.ReadHighestSequenceNrAsync(lost.PersistenceId, cancellationToken).ConfigureAwait(false) >= lost.SequenceNr)
+                // Its events stored after all: an earlier attempt of this write committed though its commit looked
+                // failed (the batch was then retried write by write), and the row the claim found is its own. Not a
+                // duplicate — a failure, as the sequence number taken twice reported before claims rode in the write:
+                // the entity recovers. Asked of the journal itself, so a failed owner look-up cannot hide it.
+                if (await _store.ReadHighestSequenceNrAsync(lost.PersistenceId, cancellationToken).ConfigureAwait(false) >= lost.SequenceNr)
                 {
-                    // The entity's own row, and its events stored: an earlier attempt of this write committed though its
-                    // commit looked failed (the batch was then retried write by write). Not a duplicate — a failure, as
-                    // the sequence number taken twice reported before claims rode in the write: the entity recovers.
                     throw new JournalStorageException(
                         $"The events of {lost.PersistenceId} up to #{lost.SequenceNr} were stored by an earlier attempt of this write.");
                 }
 
-                var taken = new MessageIdTakenException(claim.MessageId, owner);
+                var claim = lost.ReadModel!.Claim!;
+                var taken = new MessageIdTakenException(claim.MessageId, await OwnerOfAsync(claim.MessageId, cancellationToken).ConfigureAwait(false));
                 for (var i = 0; i < atomicWrites.Count; i++)
                 {
                     if (atomicWrites[i].PersistenceId == lost.PersistenceId && rejections?[i] is null)
