@@ -13,7 +13,7 @@ namespace Messaging.Engine.Cluster;
 /// second after it is Up, when the others' last second at the higher share is over.</item>
 /// <item>A member that left gracefully gave its share back before leaving (the <c>engine-rate-share-returned</c>
 /// shutdown phase), so the others raise theirs when it is removed; one that was downed (killed, partitioned, stalled)
-/// counts for one more quiet second after its removal.</item>
+/// counts on after its removal until it must have held its sends too, if it still runs (see <see cref="_downedCountsFor"/>).</item>
 /// <item>A node in the minority of a partition, or one that finds it was stalled (a long GC pause, a frozen VM) for as long
 /// as the others' failure detectors tolerate, holds its sends at once — it may have been downed and counted out
 /// meanwhile — until its own failure detector has had time to judge the others again. A shorter stall cannot get it
@@ -32,6 +32,14 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster;
     private readonly TimeSpan _judgeAgainAfter;
     private readonly TimeSpan _stallAfter;
+
+    /// <summary>
+    /// How long a downed member counts after its removal. A node cut off from only some of the others (a partial
+    /// partition) still sees a majority and sends at its share while the rest down it; it holds only once it has lost
+    /// its last link (the removal quarantines it) and its failure detector has judged that member gone: the
+    /// detector's pause, two heartbeats and a reaper round. Its last send is a window older still.
+    /// </summary>
+    private readonly TimeSpan _downedCountsFor;
     private readonly Dictionary<UniqueAddress, Member> _members = [];
     private readonly HashSet<UniqueAddress> _unreachable = [];
     private readonly HashSet<UniqueAddress> _quietAfterRemoval = [];
@@ -51,6 +59,7 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
         var acceptablePause = _cluster.Settings.FailureDetectorConfig.GetTimeSpan("acceptable-heartbeat-pause", TimeSpan.FromSeconds(5));
         _stallAfter = acceptablePause;
         _judgeAgainAfter = acceptablePause + (_cluster.Settings.HeartbeatInterval * 2);
+        _downedCountsFor = _judgeAgainAfter + _cluster.Settings.UnreachableNodesReaperInterval + Throttling.SendThrottle.Window;
 
         Receive<ClusterEvent.IMemberEvent>(OnMember);
         Receive<ClusterEvent.UnreachableMember>(e =>
@@ -105,9 +114,9 @@ internal sealed partial class RateShareActor : ReceiveActor, IWithTimers
             _unreachable.Remove(member.UniqueAddress);
             if (removed.PreviousStatus != MemberStatus.Exiting && !member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
             {
-                // Downed, not left: its last sends may be under a second old.
+                // Downed, not left: it may still be sending, unaware, if some of this side could still reach it.
                 _quietAfterRemoval.Add(member.UniqueAddress);
-                Timers.StartSingleTimer(("quiet", member.UniqueAddress), new QuietOver(member.UniqueAddress), Throttling.SendThrottle.Window);
+                Timers.StartSingleTimer(("quiet", member.UniqueAddress), new QuietOver(member.UniqueAddress), _downedCountsFor);
             }
         }
         else

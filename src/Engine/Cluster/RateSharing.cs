@@ -16,7 +16,7 @@ internal readonly record struct SharingMember(Address Address, MemberStatus Stat
 internal sealed record RateSharing(int Sharing, string? HoldReason)
 {
     /// <param name="members">The members this node knows (removed ones are not among them).</param>
-    /// <param name="removedLately">Removed members still counted for a quiet second (see <see cref="RateShareActor"/>).</param>
+    /// <param name="removedLately">Removed members still counted for a while (see <see cref="RateShareActor"/>).</param>
     public static RateSharing Of(IReadOnlyCollection<SharingMember> members, int removedLately)
     {
         var sharing = Math.Max(1, members.Count + removedLately);
