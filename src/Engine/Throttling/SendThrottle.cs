@@ -80,7 +80,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private readonly TimeRing _calls = new();
     private int _open;
     private readonly Queue<WindowWaiter> _windowWaiters = new();
-    private ITimer? _door;
+    private WindowDoor? _door;
     private double _durationTicks;
     private readonly TimeRing _slots = new();
     // The permits still out (handed out, their calls not yet at the window) by number, with when each went.
@@ -329,12 +329,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             return;
         }
 
-        // Timers drop a wait's fraction of a millisecond: rounded up, so the door never looks before the place ends
-        // (and a wait of half a millisecond is not zero, which would look again without end while the clock stands).
         // (oldest is later than now less the window, so the wait is never zero.)
-        var wait = TimeProviderWaits.RoundedUp(oldest + Window - now);
-        _door ??= _time.CreateTimer(static state => ((SendThrottle)state!).LookAtTheLine(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _door.Change(wait, Timeout.InfiniteTimeSpan);
+        _door ??= WindowDoor.For(_time, LookAtTheLine, Name);
+        _door.OpenIn(oldest + Window - now);
     }
 
     /// <summary>
