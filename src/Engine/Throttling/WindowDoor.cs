@@ -93,7 +93,7 @@ internal abstract class WindowDoor
                         }
                         else
                         {
-                            // Whole milliseconds, rounded up: the wait never ends before the place does.
+                            // Whole milliseconds, rounded up: a fraction left is not a zero wait (a spin); the loop looks again.
                             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _due);
                             Monitor.Wait(_sync, (int)Math.Ceiling(left.TotalMilliseconds));
                         }
