@@ -94,8 +94,10 @@ internal abstract class WindowDoor
                         else
                         {
                             // Whole milliseconds, rounded up: a fraction left is not a zero wait (a spin); the loop looks again.
+                            // Never negative: a wait of -1 ms is Monitor's "forever", and the clock may have passed
+                            // the time since the loop looked (a thread preempted for a millisecond or more).
                             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _due);
-                            Monitor.Wait(_sync, (int)Math.Ceiling(left.TotalMilliseconds));
+                            Monitor.Wait(_sync, (int)Math.Max(0, Math.Ceiling(left.TotalMilliseconds)));
                         }
                     }
 
