@@ -20,7 +20,8 @@ namespace Messaging.Engine.Throttling;
 /// and a place that ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty
 /// while the next callers were still on their way); the line is bounded: while the window is full, no more permits go
 /// once <c>Limit × 70 ms</c> of callers are waiting there or on their way (a permit out for a second and a lead without
-/// reaching the window no longer counts: its caller stopped).</item>
+/// reaching the window no longer counts: its caller stopped). Below that, no permit's slot comes sooner than a second
+/// after the slot handed out <c>Limit</c> permits before it.</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
 /// (its own work on a send), a place is held until a second after the answer less that time: the provider still
@@ -476,9 +477,16 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 return TimeSpan.Zero;
             }
 
-            // Ahead of a full window, the line (callers waiting there and on their way) is long enough: look again a step later.
+            // Ahead of a full window, the line (callers waiting there and on their way) is long enough: look again a step
+            // later. The pace is held meanwhile, not late, so it saves up no more than a line's worth: the first room
+            // must not release a quarter second's permits at once, to wait behind the line with their intents durable.
             if (KeepsALine && !HasRoom(now) && PermitsOut(now) + _windowWaiters.Count >= LineLength())
             {
+                if (next < now - LineSpan)
+                {
+                    next = now - LineSpan;
+                }
+
                 return SlotGrid;
             }
 
@@ -492,11 +500,14 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 next = now - credit;
             }
 
-            // Nor may the permits run ahead of the window: a slot a second after the slot handed out Limit permits
-            // ago at the earliest. Else a burst followed by full-rate demand would leave the burst's worth of calls
-            // waiting at the window for as long as the demand lasts — each with its send intent already durable,
-            // so each a send recorded unknown if the process dies meanwhile.
-            if (_slots.Length > 0 && _slots.Oldest + PacedOccupancy() is var earliest && next < earliest)
+            // Without a line, nor may the permits run ahead of the window: a slot a second after the slot handed out
+            // Limit permits ago at the earliest. Else a burst followed by full-rate demand would leave the burst's
+            // worth of calls waiting at the window for as long as the demand lasts — each with its send intent already
+            // durable, so each a send recorded unknown if the process dies meanwhile. Where a line is kept, its bound
+            // (above) caps those calls instead, and this one would do harm: after a stall (a collection, a slow
+            // commit) the places it left empty could only be refilled a percent faster than a second before: at 500/s
+            // a 100 ms stall kept some twenty places empty for seconds after it.
+            if (!KeepsALine && _slots.Length > 0 && _slots.Oldest + PacedOccupancy() is var earliest && next < earliest)
             {
                 next = earliest;
             }
