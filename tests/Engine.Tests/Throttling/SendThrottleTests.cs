@@ -328,10 +328,11 @@ public sealed class SendThrottleTests
         var (entered, mostWaiting) = await CallersAtTheLimitAsync(throttle, time, TimeSpan.FromSeconds(2));
 
         // The demand outlasted the window's first second (a full window and its places ending, the burst's at once),
-        // and callers waited there: at most the line and a line's worth more. (Each permit held to a second after the
-        // permit a limit before it, as it once was, let 31 wait here; the pace saving up a quarter second, 38.)
+        // and callers waited there: at most the line and a line's worth more (7 in six runs). Each permit held to a
+        // second after the permit a limit before it, as it once was, let 31 wait here in a run; the pace saving up a
+        // quarter second while held, 38.
         Assert.True(entered.Count > 150, $"{entered.Count} calls in 2 s");
-        Assert.InRange(mostWaiting, 1, 14);
+        Assert.True(mostWaiting is >= 1 and <= 14, $"at most {mostWaiting} waiting");
     }
 
     /// <summary>
