@@ -18,10 +18,10 @@ namespace Messaging.Engine.Throttling;
 /// second's permits may go at once, so requests that arrive together below the rate do not wait for each other.
 /// At the limit (from about 15/s up) the pace runs a percent ahead of the window, so a short line of callers waits there
 /// and a place that ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty
-/// while the next callers were still on their way); the line is bounded: while the window is full, no more permits go
-/// once <c>Limit × 70 ms</c> of callers are waiting there or on their way (a permit out for a second and a lead without
-/// reaching the window no longer counts: its caller stopped). Below that, no permit's slot comes sooner than a second
-/// after the slot handed out <c>Limit</c> permits before it.</item>
+/// while the next callers were still on their way); the line is bounded: no more permits go once the callers waiting
+/// there or on their way would fill every free place and leave <c>Limit × 70 ms</c> of them waiting (a permit out for
+/// a second and a lead without reaching the window no longer counts: its caller stopped). Below that, no permit's slot
+/// comes sooner than a second after the slot handed out <c>Limit</c> permits before it.</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
 /// (its own work on a send), a place is held until a second after the answer less that time: the provider still
@@ -353,6 +353,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     private bool HasRoom(DateTimeOffset now) => _calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length;
 
+    /// <summary>Places no call holds now (none without a limit).</summary>
+    private int FreePlaces(DateTimeOffset now) => _calls.Length == 0 ? 0 : Math.Max(0, _calls.Length - _open - _calls.CountAfter(now - Window));
+
     /// <summary>Takes waiters that gave up off the head of the line; true while someone is still waiting.</summary>
     private bool DropCancelledWindowWaiters()
     {
@@ -477,16 +480,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 return TimeSpan.Zero;
             }
 
-            // Ahead of a full window, the line (callers waiting there and on their way) is long enough: look again a step
-            // later. The pace is held meanwhile, not late, so it saves up no more than a line's worth: the first room
-            // must not release a quarter second's permits at once, to wait behind the line with their intents durable.
-            if (KeepsALine && !HasRoom(now) && PermitsOut(now) + _windowWaiters.Count >= LineLength())
+            // The callers waiting at the window and on their way would fill every free place and leave a line: look again
+            // a step later. (Bounded only at a full window, a stalled commit let a second's permits pile up on their way.)
+            if (KeepsALine && PermitsOut(now) + _windowWaiters.Count >= LineLength() + FreePlaces(now))
             {
-                if (next < now - LineSpan)
-                {
-                    next = now - LineSpan;
-                }
-
                 return SlotGrid;
             }
 
@@ -504,9 +501,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // Limit permits ago at the earliest. Else a burst followed by full-rate demand would leave the burst's
             // worth of calls waiting at the window for as long as the demand lasts — each with its send intent already
             // durable, so each a send recorded unknown if the process dies meanwhile. Where a line is kept, its bound
-            // (above) caps those calls instead, and this one would do harm: after a stall (a collection, a slow
-            // commit) the places it left empty could only be refilled a percent faster than a second before: at 500/s
-            // a 100 ms stall kept some twenty places empty for seconds after it.
+            // (above) caps those calls instead, and this one would keep the places a stall left empty from being
+            // refilled faster than a percent more than the permits of a second before (docs/pipeline.md).
             if (!KeepsALine && _slots.Length > 0 && _slots.Oldest + PacedOccupancy() is var earliest && next < earliest)
             {
                 next = earliest;
