@@ -351,7 +351,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         Release(admitted);
     }
 
-    private bool HasRoom(DateTimeOffset now) => _calls.Length == 0 || _open + _calls.CountAfter(now - Window) < _calls.Length;
+    private bool HasRoom(DateTimeOffset now) => _calls.Length == 0 || FreePlaces(now) > 0;
 
     /// <summary>Places no call holds now (none without a limit).</summary>
     private int FreePlaces(DateTimeOffset now) => _calls.Length == 0 ? 0 : Math.Max(0, _calls.Length - _open - _calls.CountAfter(now - Window));
