@@ -197,14 +197,7 @@ public sealed class SendThrottleTests
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
         time.Advance(TimeSpan.FromSeconds(5));
         var permits = Enumerable.Range(0, 300).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
-        for (var moved = TimeSpan.Zero; moved < TimeSpan.FromSeconds(1); moved += SendThrottle.SlotGrid)
-        {
-            var naps = throttle.Naps;
-            var granted = throttle.Granted;
-            time.Advance(SendThrottle.SlotGrid);
-            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
-                Deadline, "the pump looks at the new time");
-        }
+        await MoveTheClockAsync(throttle, time, TimeSpan.FromSeconds(1), SendThrottle.SlotGrid);
 
         // The pace alone would have handed out the quarter second's burst and a second's worth by now (about 130).
         Assert.Equal(107, permits.Count(p => p.IsCompleted));
@@ -223,14 +216,15 @@ public sealed class SendThrottleTests
         return permits;
     }
 
-    /// <summary>Moves the clock 5 ms at a time, each step once the pump has looked at the last.</summary>
-    private static async Task MoveTheClockAsync(SendThrottle throttle, ManualTimeProvider time, TimeSpan span)
+    /// <summary>Moves the clock <paramref name="step"/> (5 ms unless given) at a time, each step once the pump has looked at the last.</summary>
+    private static async Task MoveTheClockAsync(SendThrottle throttle, ManualTimeProvider time, TimeSpan span, TimeSpan? step = null)
     {
-        for (var moved = TimeSpan.Zero; moved < span; moved += TimeSpan.FromMilliseconds(5))
+        var by = step ?? TimeSpan.FromMilliseconds(5);
+        for (var moved = TimeSpan.Zero; moved < span; moved += by)
         {
             var naps = throttle.Naps;
             var granted = throttle.Granted;
-            time.Advance(TimeSpan.FromMilliseconds(5));
+            time.Advance(by);
             await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
                 Deadline, "the pump looks at the new time");
         }
@@ -371,11 +365,7 @@ public sealed class SendThrottleTests
         var mostWaiting = 0;
         for (var moved = TimeSpan.Zero; moved < span; moved += SendThrottle.SlotGrid)
         {
-            var naps = throttle.Naps;
-            var granted = throttle.Granted;
-            time.Advance(SendThrottle.SlotGrid);
-            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
-                Deadline, "the pump looks at the new time");
+            await MoveTheClockAsync(throttle, time, SendThrottle.SlotGrid, SendThrottle.SlotGrid);
 
             // A caller reaches the window a step after its permit (its intent being made durable meanwhile).
             foreach (var permit in arriving)
