@@ -43,6 +43,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     // How much each call's duration moves the average the pace allows for.
     private const double DurationWeight = 0.1;
 
+    // How much a caller's way from permit to window moves its average up, and down.
+    private const double WayRiseWeight = 0.05;
+    private const double WayFallWeight = 0.2;
+
     private static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
 
     // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
@@ -220,8 +224,11 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var now = _time.GetUtcNow();
             if (permit is { } arrived && _permitsOut.Remove(arrived.Number, out var grantedAt))
             {
-                var way = Math.Max(0, (now - grantedAt).Ticks);
-                _wayTicks = _wayTicks == 0 ? way : (_wayTicks * (1 - DurationWeight)) + (way * DurationWeight);
+                // Slow to rise and quick to fall: the callers a stall held up arrive together with long ways, and room
+                // counted too generously lets permits wait at the window, while too little only costs a place briefly.
+                var way = Math.Clamp((now - grantedAt).Ticks, 0, PermitLost.Ticks);
+                var weight = way > _wayTicks ? WayRiseWeight : WayFallWeight;
+                _wayTicks = _wayTicks == 0 ? way : (_wayTicks * (1 - weight)) + (way * weight);
             }
 
             if (!DropCancelledWindowWaiters() && HasRoom(now))
@@ -443,8 +450,11 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                         // Short naps, so a new limit, a pause or its end is noticed promptly; on the grid, at least a
                         // step, to wake once for the step's permits.
                         var nap = wait < MaxNap ? wait : MaxNap;
+                        // Counted once the nap's timer is set: a test that moves a fake clock on seeing the count must not
+                        // move it before the timer exists.
+                        var napping = _time.WaitRoundedUpAsync(onGrid && nap < SlotGrid ? SlotGrid : nap, stopping);
                         Interlocked.Increment(ref _naps);
-                        await _time.WaitRoundedUpAsync(onGrid && nap < SlotGrid ? SlotGrid : nap, stopping).ConfigureAwait(false);
+                        await napping.ConfigureAwait(false);
                         continue;
                     }
 
@@ -553,9 +563,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             }
 
             // Out before its caller can reach the window (it may, the moment it is granted); taken back if not granted.
-            // Kept only where a line is (not per send without a limit), and pruned only once it outgrows the line.
+            // Kept wherever there is a limit (not per send without one), so when the pace comes back to the limit after a
+            // 429 the permits still out count against the line; pruned only once it outgrows twice the line.
             var number = ++_permitNumber;
-            var tracked = KeepsALine;
+            var tracked = _calls.Length > 0;
             if (tracked)
             {
                 var now = _time.GetUtcNow();
@@ -640,8 +651,8 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// How long callers recently took from their permit to the window. After a stall it briefly reads long (the stalled
-    /// callers' way); the next few dozen callers' bring it back.
+    /// How long callers recently took from their permit to the window (at most a permit's life). After a stall it reads
+    /// long for a while (the stalled callers' ways); a dozen or so callers after it bring it back.
     /// </summary>
     private TimeSpan UsualWay() => TimeSpan.FromTicks((long)_wayTicks);
 
