@@ -8,6 +8,9 @@ public sealed class SendThrottleTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
+    /// <summary>A clock whose timers fire as it is moved (the pump's naps, the window's door), from ManualTimeProvider's start.</summary>
+    private static FakeTimeProvider FakeClock() => new(new ManualTimeProvider().GetUtcNow());
+
     /// <summary>One call through the window, answered the moment it starts.</summary>
     private static async Task CallAsync(SendThrottle throttle) => throttle.LeaveWindow(await throttle.EnterWindowAsync(null, default));
 
@@ -339,7 +342,7 @@ public sealed class SendThrottleTests
         // their way would fill every place free by their arrival and leave that many waiting. Permits may run ahead of
         // the window's second (so the places a stall left empty are refilled at once), but the burst's worth (about
         // 30) never waits at the window behind demand at the rate.
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+        var time = FakeClock();
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
         time.Advance(TimeSpan.FromSeconds(5));
         var (entered, mostWaiting) = await CallersAtTheLimitAsync(throttle, time.Advance, TimeSpan.FromSeconds(2));
@@ -356,7 +359,7 @@ public sealed class SendThrottleTests
         // 50/s keeps a line of 50 × 70 ms = 3, but each caller takes 260 ms from its permit to the window (a slow
         // commit of its intent): some 13 are always on their way. Counted against the line as if they were waiting,
         // they held the permits back until places stood free, and the window passed about 40 a second.
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+        var time = FakeClock();
         await using var throttle = new SendThrottle("email", 50, priorities: 1, time);
         time.Advance(TimeSpan.FromSeconds(5));
         var start = time.GetUtcNow();
