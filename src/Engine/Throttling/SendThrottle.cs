@@ -20,8 +20,8 @@ namespace Messaging.Engine.Throttling;
 /// and a place that ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty
 /// while the next callers were still on their way); the line is bounded: no more permits go once the callers waiting
 /// there or on their way would fill every place free by the time a new caller usually arrives (measured: permit to
-/// window) and leave <c>Limit × 70 ms</c> of them waiting (a permit out for a second and a lead without reaching the
-/// window no longer counts: its caller stopped). Below that, no permit's slot comes sooner than a second after the slot
+/// window) and leave <c>Limit × 70 ms</c> of them waiting (a permit given back (<see cref="GiveBack"/>), or out for a
+/// second and a lead without reaching the window, no longer counts: its send will not be made). Below that, no permit's slot comes sooner than a second after the slot
 /// handed out <c>Limit</c> permits before it.</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
@@ -249,6 +249,30 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
 
         return new ValueTask<DateTimeOffset>(waiter.Task);
+    }
+
+    /// <summary>
+    /// The send <paramref name="permit"/> was handed out for will not be made (its message id turned out taken, or its
+    /// entity stopped before the call): it stops counting against the line now, not when a permit's life runs out.
+    /// </summary>
+    public void GiveBack(SendPermit permit)
+    {
+        lock (_gate)
+        {
+            _permitsOut.Remove(permit.Number);
+        }
+    }
+
+    /// <summary>Permits out and not yet at the window (what the line counts), for tests.</summary>
+    internal int PermitsOutNow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return PermitsOut(_time.GetUtcNow());
+            }
+        }
     }
 
     /// <summary>

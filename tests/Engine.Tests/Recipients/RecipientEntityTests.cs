@@ -277,8 +277,10 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
 
         Assert.IsType<DeliveryOutcome.Sent>(await Deliver(ana, _ana, Request("m1", _ana)));
 
-        // Bob's intent write claims m1 and is refused whole: no provider call, nothing of it recorded, the entity goes on.
+        // Bob's intent write claims m1 and is refused whole: no provider call, nothing of it recorded, the entity goes on;
+        // the permit it took no longer counts as a send on its way to the window.
         Assert.Equal(MessageStatus.Sent, Assert.IsType<DeliveryOutcome.Duplicate>(await Deliver(bob, _bob, Request("m1", _bob))).Status);
+        Assert.Equal(0, services.Throttles.Email.PermitsOutNow);
         Assert.Equal(RejectionOutcome.MessageIdTaken, await AskAsync<RejectionOutcome>(bob, new RecordRejectedRequest(_bob, "m1", "invalid request: $.to")));
         Assert.IsType<DeliveryOutcome.Sent>(await Deliver(bob, _bob, Request("m2", _bob)));
         Assert.Equal(2, provider.AcceptedCount);

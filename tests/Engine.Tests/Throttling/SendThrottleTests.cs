@@ -175,6 +175,26 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_permit_given_back_unused_stops_counting_against_the_line_at_once()
+    {
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
+        var permits = await PermitsAheadOfAFullWindowAsync(throttle, time);
+        var granted = permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
+        Assert.Equal(7, granted.Count);
+
+        // Three of the sends will not be made (their message ids were taken): three more permits go well before the
+        // given-back ones would have stopped counting on their own (a second and a lead).
+        foreach (var permit in granted.Take(3))
+        {
+            throttle.GiveBack(permit);
+        }
+
+        await MoveTheClockAsync(throttle, time.Advance, TimeSpan.FromMilliseconds(100));
+        Assert.Equal(10, permits.Count(p => p.IsCompleted));
+    }
+
+    [Fact]
     public async Task Callers_waiting_at_a_full_window_keep_counting_however_long_they_wait()
     {
         var time = new ManualTimeProvider();

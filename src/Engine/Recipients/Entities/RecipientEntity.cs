@@ -45,6 +45,9 @@ public sealed class RecipientEntity : UntypedPersistentActor
     private IActorRef _replyTo = ActorRefs.Nobody;
     private InFlightSend? _inFlight;
     private PermitWait? _permitWait;
+
+    // A permit granted whose intent is not yet written: given back if the send will not be made.
+    private (SendThrottle Throttle, SendPermit Permit)? _unusedPermit;
     private bool _handingOff;
 
     // Why the write being persisted was refused (Akka says so before the write's completion callback), or null.
@@ -151,10 +154,11 @@ public sealed class RecipientEntity : UntypedPersistentActor
             case PermitGranted granted:
                 var send = _inFlight!;
                 var wait = EndPermitWait();
+                _unusedPermit = (send.Throttle, granted.Permit);
                 PersistEvents(
                     [.. wait.Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)],
                     () => StartSend(send, granted.Permit),
-                    wait.Claims ? new Claim(send.Message.MessageId, owner => Finish(DuplicateOf(owner))) : null);
+                    wait.Claims ? new Claim(send.Message.MessageId, owner => { GiveBackUnusedPermit(); Finish(DuplicateOf(owner)); }) : null);
                 break;
             case PermitRefused refused:
                 EndPermitWait();
@@ -447,9 +451,23 @@ public sealed class RecipientEntity : UntypedPersistentActor
     /// <summary>Runs once the intent is durable: the provider call, off the entity, its result piped back.</summary>
     private void StartSend(InFlightSend send, SendPermit permit)
     {
+        _unusedPermit = null;
         _inFlight = send;
         _sending = true;
         CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
+    }
+
+    /// <summary>
+    /// The permit's send will not be made (the id was taken, or the intent's write failed and the entity stops): the line
+    /// stops counting it at once, rather than for a permit's life, so duplicates do not slow the others' sends.
+    /// </summary>
+    private void GiveBackUnusedPermit()
+    {
+        if (_unusedPermit is { } unused)
+        {
+            _unusedPermit = null;
+            unused.Throttle.GiveBack(unused.Permit);
+        }
     }
 
     // Once the intent is written the call goes through, whoever gave up waiting: no token stops it.
@@ -693,8 +711,9 @@ public sealed class RecipientEntity : UntypedPersistentActor
 
     protected override void PostStop()
     {
-        // A stopped entity takes no permit: the throttle hands it to the next waiter.
+        // A stopped entity takes no permit: the throttle hands it to the next waiter; one it had and never used goes back.
         _permitWait?.Abandon.Cancel();
+        GiveBackUnusedPermit();
         if (_activity is not null)
         {
             ActiveRecipients.Get(Context.System).Unregister(_activity);
