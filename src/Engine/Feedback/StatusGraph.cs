@@ -30,7 +30,7 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
     private static readonly RestartSettings Restarts = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
 
     private long _published;
-    private long _failedCalls;
+    private long _claimsLeftToExpire;
 
     /// <summary>Claiming stops when this is shut down; what was claimed is published (or left to its claim) first.</summary>
     public SharedKillSwitch Claiming { get; } = KillSwitches.Shared("status-claiming");
@@ -38,8 +38,11 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
     /// <summary>Status events published (and deleted from the outbox) so far.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>SendMessageBatch calls the status queue refused or never answered.</summary>
-    public long FailedCalls => Interlocked.Read(ref _failedCalls);
+    /// <summary>
+    /// Times claimed events were left in the outbox until their claim expires: a SendMessageBatch call refused or never
+    /// answered, entries of one the queue refused, or a delete from the outbox that failed.
+    /// </summary>
+    public long ClaimsLeftToExpire => Interlocked.Read(ref _claimsLeftToExpire);
 
     /// <summary>Starts the graph; the task completes once claiming has stopped and what was claimed is settled.</summary>
     /// <param name="stopping">Ends an idle wait in progress at shutdown.</param>
@@ -89,7 +92,7 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         var answer = await SqsErrors.TryAsync(ct => sqs.SendMessageBatchAsync(queueUrl, batch, ct), CancellationToken.None).ConfigureAwait(false);
         if (!answer.TryGetValue(out var sent, out var error))
         {
-            Interlocked.Increment(ref _failedCalls);
+            Interlocked.Increment(ref _claimsLeftToExpire);
             LogSendFailed(claimed.Count, queueName, error.ToString());
             throw new StatusPublishException($"Publishing {claimed.Count} status events to {queueName} failed: {error}");
         }
@@ -98,6 +101,7 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         if (failed.Count > 0)
         {
             // The rest stay claimed until their claim expires, then go again.
+            Interlocked.Increment(ref _claimsLeftToExpire);
             LogSomeFailed(failed.Count, string.Join("; ", failed.Select(f => $"{f.Id}: {f.Code} {f.Message}")));
         }
 
@@ -113,6 +117,7 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         }
         catch (Exception e)
         {
+            Interlocked.Increment(ref _claimsLeftToExpire);
             LogDeleteFailed(e, published.Count);
             throw;
         }
