@@ -85,7 +85,7 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         return claimed;
     }
 
-    private async Task<IReadOnlyList<OutboxEntry>> SendAsync(IReadOnlyList<OutboxEntry> claimed)
+    private async Task<SentBatch> SendAsync(IReadOnlyList<OutboxEntry> claimed)
     {
         var batch = claimed.Select(e => new SendMessageBatchRequestEntry(EntryId(e), e.Payload)).ToList();
         // Not cancelled at shutdown: a call given up might still have been taken, and its events would go twice.
@@ -101,15 +101,15 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         if (failed.Count > 0)
         {
             // The rest stay claimed until their claim expires, then go again.
-            Interlocked.Increment(ref _claimsLeftToExpire);
             LogSomeFailed(failed.Count, string.Join("; ", failed.Select(f => $"{f.Id}: {f.Code} {f.Message}")));
         }
 
-        return claimed.Where(e => !failed.Exists(f => f.Id == EntryId(e))).ToList();
+        return new SentBatch(claimed.Where(e => !failed.Exists(f => f.Id == EntryId(e))).ToList(), failed.Count);
     }
 
-    private async Task<IReadOnlyList<OutboxEntry>> DeleteAsync(IReadOnlyList<OutboxEntry> published)
+    private async Task<IReadOnlyList<OutboxEntry>> DeleteAsync(SentBatch sent)
     {
+        var published = sent.Published;
         try
         {
             // Not cancelled at shutdown: an event published but left in the outbox is published again.
@@ -123,10 +123,19 @@ internal sealed partial class StatusGraph(StatusOutbox outbox, IAmazonSQS sqs, s
         }
 
         Interlocked.Add(ref _published, published.Count);
+        if (sent.Refused > 0)
+        {
+            // Counted once the accepted ones are out of the outbox: until then their claim keeps them from going twice.
+            Interlocked.Increment(ref _claimsLeftToExpire);
+        }
+
         return published;
     }
 
     private static string EntryId(OutboxEntry entry) => entry.Id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The events a SendMessageBatch call published, and how many of its entries the queue refused.</summary>
+    private sealed record SentBatch(IReadOnlyList<OutboxEntry> Published, int Refused);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming status events failed; the status publisher starts again after a backoff")]
     private partial void LogClaimFailed(Exception exception);

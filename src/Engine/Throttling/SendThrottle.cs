@@ -20,9 +20,9 @@ namespace Messaging.Engine.Throttling;
 /// and a place that ends is taken at once (paced exactly, the window lost about 0.3 % of the limit to places left empty
 /// while the next callers were still on their way); the line is bounded: no more permits go once the callers waiting
 /// there or on their way would fill every place free by the time a new caller usually arrives (measured: permit to
-/// window) and leave <c>Limit × 70 ms</c> of them waiting (a permit given back (<see cref="GiveBack"/>), or out for a
-/// second and a lead without reaching the window, no longer counts: its send will not be made). Below that, no permit's slot comes sooner than a second after the slot
-/// handed out <c>Limit</c> permits before it.</item>
+/// window) and leave <c>Limit × 70 ms</c> of them waiting; a permit given back (<see cref="GiveBack"/>), or out for a
+/// second and a lead without reaching the window, no longer counts: its send will not be made. Below that, no permit's
+/// slot comes sooner than a second after the slot handed out <c>Limit</c> permits before it.</item>
 /// </list>
 /// When the provider is known to take at least <c>providerWork</c> between counting a call and our reading its answer
 /// (its own work on a send), a place is held until a second after the answer less that time: the provider still

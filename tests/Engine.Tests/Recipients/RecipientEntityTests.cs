@@ -436,6 +436,42 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_send_intent_the_journal_refuses_stops_the_entity_and_gives_its_permit_back()
+    {
+        // Without serialize-messages, as in the test above.
+        var local = ActorSystem.Create("local", Storage(_directory, serializeMessages: false));
+        try
+        {
+            var services = Services();
+            var entity = Start(_ana, services, local);
+            await StateOf(entity, _ana);
+            await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+            {
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = """
+                    CREATE TRIGGER refuse_intents BEFORE INSERT ON event_journal
+                    WHEN NEW.manifest = 'recipient.send-intended.v1' BEGIN SELECT RAISE(ABORT, 'refused'); END;
+                    """;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            var watcher = CreateTestProbe(local);
+            watcher.Watch(entity);
+            var failure = await Assert.ThrowsAnyAsync<Exception>(() => Deliver(entity, _ana, Request("m1")));
+            Assert.Contains("refused", failure.ToString());
+            await watcher.ExpectTerminatedAsync(entity, Deadline);
+
+            // The permit its intent was written for no longer counts as a send on its way to the window.
+            Assert.Equal(0, services.Throttles.Email.PermitsOutNow);
+        }
+        finally
+        {
+            await local.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task A_delivery_sent_over_the_wire_is_sent_once_and_its_repeat_answered_duplicate()
     {
         var provider = await ProviderSimulator.StartAsync(emailRate: 100, smsRate: 100, latency: TimeSpan.Zero);

@@ -158,7 +158,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
                 PersistEvents(
                     [.. wait.Events, new SendIntended(send.Message.MessageId, Now, send.Message.Template)],
                     () => StartSend(send, granted.Permit),
-                    wait.Claims ? new Claim(send.Message.MessageId, owner => { GiveBackUnusedPermit(); Finish(DuplicateOf(owner)); }) : null);
+                    wait.Claims ? new Claim(send.Message.MessageId, OnMessageIdTaken) : null);
                 break;
             case PermitRefused refused:
                 EndPermitWait();
@@ -434,10 +434,10 @@ public sealed class RecipientEntity : UntypedPersistentActor
     {
         var abandon = new CancellationTokenSource();
         _inFlight = send;
-        _permitWait = new PermitWait(events, claims, abandon);
+        var permit = send.Throttle.AcquireAsync(send.Command.Priority, abandon.Token).AsTask();
+        _permitWait = new PermitWait(events, claims, abandon, send.Throttle, permit);
         _sending = true;
-        send.Throttle.AcquireAsync(send.Command.Priority, abandon.Token).AsTask()
-            .PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e));
+        permit.PipeTo(Self, success: p => new PermitGranted(p), failure: e => new PermitRefused(e));
     }
 
     private PermitWait EndPermitWait()
@@ -457,9 +457,16 @@ public sealed class RecipientEntity : UntypedPersistentActor
         CallProviderAsync(send, permit).PipeTo(Self, success: r => new SendFinished(r), failure: e => new SendCrashed(e));
     }
 
+    /// <summary>The intent's write found the message id taken: nothing was stored, and the permit goes back unused.</summary>
+    private void OnMessageIdTaken(MessageRecord? owner)
+    {
+        GiveBackUnusedPermit();
+        Finish(DuplicateOf(owner));
+    }
+
     /// <summary>
     /// The permit's send will not be made (the id was taken, or the intent's write failed and the entity stops): the line
-    /// stops counting it at once, rather than for a permit's life, so duplicates do not slow the others' sends.
+    /// stops counting it at once, rather than for a permit's life, so duplicates do not hold the line up.
     /// </summary>
     private void GiveBackUnusedPermit()
     {
@@ -711,8 +718,19 @@ public sealed class RecipientEntity : UntypedPersistentActor
 
     protected override void PostStop()
     {
-        // A stopped entity takes no permit: the throttle hands it to the next waiter; one it had and never used goes back.
-        _permitWait?.Abandon.Cancel();
+        // A stopped entity takes no permit: the throttle hands it to the next waiter. One granted and not yet handled (its
+        // message is then dead-lettered) or handled and never used goes back.
+        if (_permitWait is { } wait)
+        {
+            wait.Abandon.Cancel();
+            wait.Permit.ContinueWith(
+                static (granted, throttle) => ((SendThrottle)throttle!).GiveBack(granted.Result),
+                wait.Throttle,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
         GiveBackUnusedPermit();
         if (_activity is not null)
         {
@@ -767,7 +785,8 @@ public sealed class RecipientEntity : UntypedPersistentActor
     private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, IActorRef ReplyTo);
 
     /// <summary>A wait for the send rate: the events to persist with the intent, and how to give the wait up.</summary>
-    private sealed record PermitWait(IReadOnlyList<IRecipientEvent> Events, bool Claims, CancellationTokenSource Abandon);
+    private sealed record PermitWait(
+        IReadOnlyList<IRecipientEvent> Events, bool Claims, CancellationTokenSource Abandon, SendThrottle Throttle, Task<SendPermit> Permit);
 
     /// <summary>A write's claim of a message id new to the recipient, and what to do if another row has the id.</summary>
     private sealed record Claim(string MessageId, Action<MessageRecord?> Lost);
