@@ -401,7 +401,24 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_journal_write_that_fails_answers_the_asker_with_the_failure_and_stops_the_entity()
+    public Task A_journal_write_that_fails_answers_the_asker_with_the_failure_and_stops_the_entity() =>
+        RefusedWriteStopsTheEntityAsync(Services(), "recipient.suppressed.v1", entity => Suppress(entity, _ana));
+
+    [Fact]
+    public async Task A_send_intent_the_journal_refuses_stops_the_entity_and_gives_its_permit_back()
+    {
+        var services = Services();
+        await RefusedWriteStopsTheEntityAsync(services, "recipient.send-intended.v1", entity => Deliver(entity, _ana, Request("m1")));
+
+        // The permit its intent was written for no longer counts as a send on its way to the window.
+        Assert.Equal(0, services.Throttles.Email.PermitsOutNow);
+    }
+
+    /// <summary>
+    /// Has the journal refuse every event named <paramref name="manifest"/>, then checks that <paramref name="ask"/>,
+    /// which writes one, is answered the failure and that the entity stops.
+    /// </summary>
+    private async Task RefusedWriteStopsTheEntityAsync(RecipientEntityServices services, string manifest, Func<IActorRef, Task> ask)
     {
         // Without serialize-messages: it would also check Akka.Persistence's replies from the journal, which never leave
         // the node, and a storage failure's SqliteException does not survive Akka's Newtonsoft default. That the failure
@@ -409,61 +426,25 @@ public sealed class RecipientEntityTests : AkkaTestKit, IAsyncLifetime
         var local = ActorSystem.Create("local", Storage(_directory, serializeMessages: false));
         try
         {
-            var entity = Start(_ana, Services(), local);
-            await StateOf(entity, _ana);
-            await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
-            {
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = """
-                    CREATE TRIGGER refuse_suppressions BEFORE INSERT ON event_journal
-                    WHEN NEW.manifest = 'recipient.suppressed.v1' BEGIN SELECT RAISE(ABORT, 'refused'); END;
-                    """;
-                await command.ExecuteNonQueryAsync();
-            }
-
-            var watcher = CreateTestProbe(local);
-            watcher.Watch(entity);
-            var failure = await Assert.ThrowsAnyAsync<Exception>(() => Suppress(entity, _ana));
-
-            Assert.Contains("refused", failure.ToString());
-            await watcher.ExpectTerminatedAsync(entity, Deadline);
-        }
-        finally
-        {
-            await local.Terminate();
-        }
-    }
-
-    [Fact]
-    public async Task A_send_intent_the_journal_refuses_stops_the_entity_and_gives_its_permit_back()
-    {
-        // Without serialize-messages, as in the test above.
-        var local = ActorSystem.Create("local", Storage(_directory, serializeMessages: false));
-        try
-        {
-            var services = Services();
             var entity = Start(_ana, services, local);
             await StateOf(entity, _ana);
             await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
             {
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
-                command.CommandText = """
-                    CREATE TRIGGER refuse_intents BEFORE INSERT ON event_journal
-                    WHEN NEW.manifest = 'recipient.send-intended.v1' BEGIN SELECT RAISE(ABORT, 'refused'); END;
+                command.CommandText = $"""
+                    CREATE TRIGGER refuse_writes BEFORE INSERT ON event_journal
+                    WHEN NEW.manifest = '{manifest}' BEGIN SELECT RAISE(ABORT, 'refused'); END;
                     """;
                 await command.ExecuteNonQueryAsync();
             }
 
             var watcher = CreateTestProbe(local);
             watcher.Watch(entity);
-            var failure = await Assert.ThrowsAnyAsync<Exception>(() => Deliver(entity, _ana, Request("m1")));
+            var failure = await Assert.ThrowsAnyAsync<Exception>(() => ask(entity));
+
             Assert.Contains("refused", failure.ToString());
             await watcher.ExpectTerminatedAsync(entity, Deadline);
-
-            // The permit its intent was written for no longer counts as a send on its way to the window.
-            Assert.Equal(0, services.Throttles.Email.PermitsOutNow);
         }
         finally
         {
