@@ -784,7 +784,7 @@ public sealed class RecipientEntity : UntypedPersistentActor
     /// <summary>A send, from its wait for the send rate to its outcome: what it sends, at which rate, and who waits for it.</summary>
     private sealed record InFlightSend(Deliver Command, RenderedMessage Message, SendThrottle Throttle, IActorRef ReplyTo);
 
-    /// <summary>A wait for the send rate: the events to persist with the intent, and how to give the wait up.</summary>
+    /// <summary>A wait for the send rate: the events to persist with the intent, how to give the wait up, and the permit.</summary>
     private sealed record PermitWait(
         IReadOnlyList<IRecipientEvent> Events, bool Claims, CancellationTokenSource Abandon, SendThrottle Throttle, Task<SendPermit> Permit);
 
