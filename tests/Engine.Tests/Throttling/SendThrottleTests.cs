@@ -180,7 +180,7 @@ public sealed class SendThrottleTests
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
         var permits = await PermitsAheadOfAFullWindowAsync(throttle, time);
-        var granted = permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
+        var granted = GrantedOf(permits);
         Assert.Equal(7, granted.Count);
 
         // Three of the sends will not be made (their message ids were taken): three more permits go well before the
@@ -200,7 +200,7 @@ public sealed class SendThrottleTests
         var time = new ManualTimeProvider();
         await using var throttle = new SendThrottle("email", 100, priorities: 1, time);
         var permits = await PermitsAheadOfAFullWindowAsync(throttle, time);
-        var granted = permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
+        var granted = GrantedOf(permits);
         Assert.Equal(7, granted.Count);
 
         // Their callers come and wait in line (every place is held by a call still open): a second later they are
@@ -226,6 +226,10 @@ public sealed class SendThrottleTests
         // The pace alone would have handed out the quarter second's burst and a second's worth by now (about 130).
         Assert.Equal(107, permits.Count(p => p.IsCompleted));
     }
+
+    /// <summary>The permits handed out so far, in the order they were asked for.</summary>
+    private static List<SendPermit> GrantedOf(List<Task<SendPermit>> permits) =>
+        permits.Where(p => p.IsCompleted).Select(p => p.Result).ToList();
 
     /// <summary>Fills the window with calls still open, asks for 30 permits and gives the pump 300 ms to hand them out.</summary>
     private static async Task<List<Task<SendPermit>>> PermitsAheadOfAFullWindowAsync(SendThrottle throttle, ManualTimeProvider time)
