@@ -47,7 +47,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private const double WayRiseWeight = 0.05;
     private const double WayFallWeight = 0.2;
 
-    private static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
+    internal static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(250);
 
     // How far ahead of its slot a permit is handed out: time for the caller to persist its send intent.
     private static readonly TimeSpan Lead = TimeSpan.FromMilliseconds(50);
@@ -89,8 +89,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private WindowDoor? _door;
     private double _durationTicks;
     private readonly TimeRing _slots = new();
-    // The permits still out (handed out, their calls not yet at the window) by number, with when each went.
-    private readonly Dictionary<long, DateTimeOffset> _permitsOut = [];
+    // The permits still out (handed out, their calls not yet at the window) by number, with when each went and its paced slot.
+    private readonly Dictionary<long, (DateTimeOffset GrantedAt, DateTimeOffset Paced)> _permitsOut = [];
+    // Slots of permits given back unused, below the rate that keeps a line: the pace hands them out again.
+    private int _slotsGivenBack;
     // How long callers recently took from their permit to the window (making their send intent durable).
     private double _wayTicks;
     private long _permitNumber;
@@ -222,8 +224,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            if (permit is { } arrived && _permitsOut.Remove(arrived.Number, out var grantedAt))
+            if (permit is { } arrived && _permitsOut.Remove(arrived.Number, out var granted))
             {
+                var grantedAt = granted.GrantedAt;
                 // Slow to rise and quick to fall: the callers a stall held up arrive together with long ways, and room
                 // counted too generously lets permits wait at the window, while too little only costs a place briefly.
                 var way = Math.Clamp((now - grantedAt).Ticks, 0, PermitLost.Ticks);
@@ -253,13 +256,18 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// The send <paramref name="permit"/> was handed out for will not be made (its message id turned out taken, or its
-    /// entity stopped before the call): it stops counting against the line now, not when a permit's life runs out.
+    /// entity stopped before the call): it stops counting against the line now, not when a permit's life runs out. Below
+    /// the rate that keeps a line, where permits may not run ahead of the window, its slot goes to the next permit (within
+    /// the pump's nap) rather than holding the pace back a second.
     /// </summary>
     public void GiveBack(SendPermit permit)
     {
         lock (_gate)
         {
-            _permitsOut.Remove(permit.Number);
+            if (_permitsOut.Remove(permit.Number, out var given) && !KeepsALine && _slots.Free(given.Paced))
+            {
+                _slotsGivenBack++;
+            }
         }
     }
 
@@ -531,6 +539,12 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             // a time, and below the rate they should not queue behind one another (at 50/s the tenth would wait
             // 180 ms). Longer unused time is not saved up; the window still caps every second at the limit.
             var interval = PaceInterval();
+            if (_slotsGivenBack > 0)
+            {
+                next -= interval * _slotsGivenBack;
+                _slotsGivenBack = 0;
+            }
+
             var credit = interval * Math.Max(0, Math.Floor(_pace * BurstSpan.TotalSeconds) - 1);
             if (next < now - (credit > interval ? credit : interval))
             {
@@ -599,7 +613,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                     PermitsOut(now);
                 }
 
-                _permitsOut[number] = now;
+                _permitsOut[number] = (now, paced);
             }
 
             if (!waiter.TryGrant(new SendPermit(slotAt, number)))
@@ -658,7 +672,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     private int PermitsOut(DateTimeOffset now)
     {
         List<long>? lost = null;
-        foreach (var (number, at) in _permitsOut)
+        foreach (var (number, (at, _)) in _permitsOut)
         {
             if (at < now - PermitLost)
             {
@@ -828,6 +842,22 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             var count = CountAfter(after);
             return count == 0 ? null : At((_oldest + _ticks.Length - count) % _ticks.Length);
+        }
+
+        /// <summary>Empties the newest place holding <paramref name="at"/>; false if none does (it was overwritten).</summary>
+        public bool Free(DateTimeOffset at)
+        {
+            for (var k = _ticks.Length - 1; k >= 0; k--)
+            {
+                var index = (_oldest + k) % _ticks.Length;
+                if (_ticks[index] == at.UtcTicks)
+                {
+                    _ticks[index] = long.MinValue;
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>How many places hold a time.</summary>

@@ -195,6 +195,30 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task At_one_per_second_a_permit_given_back_unused_lets_the_next_go_without_waiting_out_its_second()
+    {
+        // An SMS origination's 1/s: the first permit goes at once, the next is due a second later, and the first's send
+        // turns out a duplicate.
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("sms", 1, priorities: 1, time);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var first = await throttle.AcquireAsync(0, default);
+        var naps = throttle.Naps;
+        var next = throttle.AcquireAsync(0, default).AsTask();
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps), Deadline, "the pump naps until the next slot");
+        throttle.GiveBack(first);
+
+        // Its slot is free again: the next permit goes when the pump next looks, not a second (less its lead) later.
+        await MoveTheClockAsync(throttle, time.Advance, SendThrottle.MaxNap, SendThrottle.MaxNap);
+        Assert.True(next.IsCompleted);
+
+        // The slot went once: the permit after it waits out the pace again.
+        var after = throttle.AcquireAsync(0, default).AsTask();
+        await MoveTheClockAsync(throttle, time.Advance, 2 * SendThrottle.MaxNap, SendThrottle.MaxNap);
+        Assert.False(after.IsCompleted);
+    }
+
+    [Fact]
     public async Task Callers_waiting_at_a_full_window_keep_counting_however_long_they_wait()
     {
         var time = new ManualTimeProvider();
