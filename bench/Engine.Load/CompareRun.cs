@@ -196,6 +196,10 @@ internal static class CompareRun
                 var start = backlogAccepted.Min(a => a.ArrivedAt);
                 notes.Add("sends per second through the backlog: " + string.Join(" ", backlogAccepted
                     .GroupBy(a => (int)Stopwatch.GetElapsedTime(start, a.ArrivedAt).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count())));
+                if (scenario.Rate >= 1 && PastTheSecond(backlogAccepted, scenario) is { } past)
+                {
+                    notes.Add(past);
+                }
             }
 
             // Latency below the limit: requests arrive one by one at half the account's rate, onto an idle runner.
@@ -412,6 +416,29 @@ internal static class CompareRun
         var url = (await sqs.GetQueueUrlAsync(queue)).QueueUrl;
         var attributes = (await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
         return attributes.Values.Sum(int.Parse);
+    }
+
+    /// <summary>
+    /// Over the 20–80 % span, how far past a second each send came after the send a limit before it, as the provider
+    /// counted them. The account allows a limit's sends in any second, so a runner at the limit has each one a second
+    /// after that one: the mean says what the rate lost (limit ÷ (1 s + mean)), the median what every place loses (a
+    /// round trip beyond the stated work, a late door), the rest the stalls.
+    /// </summary>
+    private static string? PastTheSecond(IReadOnlyList<ProviderSimulator.AcceptedSend> accepted, Scenario scenario)
+    {
+        var limit = (int)Math.Floor(scenario.Rate);
+        var arrivals = accepted.Select(a => a.ArrivedAt).Order().ToList();
+        var from = Math.Max(limit, scenario.Warmup + (int)(scenario.Requests * 0.2));
+        var to = Math.Min(arrivals.Count, scenario.Warmup + (int)(scenario.Requests * 0.8));
+        if (to <= from)
+        {
+            return null;
+        }
+
+        var past = Enumerable.Range(from, to - from)
+            .Select(n => Stopwatch.GetElapsedTime(arrivals[n - limit], arrivals[n]).TotalMilliseconds - 1000).Order().ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"each send past a second after the send {limit:N0} before it (20–80 %): mean {past.Average():0.0} ms, median {Percentiles.Of(past, 0.5):0.0}, p90 {Percentiles.Of(past, 0.9):0.0}, p99 {Percentiles.Of(past, 0.99):0.0}, most {past[^1]:0.0}");
     }
 
     /// <summary>
