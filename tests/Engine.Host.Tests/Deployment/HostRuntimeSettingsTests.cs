@@ -15,7 +15,8 @@ public sealed class HostRuntimeSettingsTests
     {
         var properties = RuntimeConfigProperties();
 
-        // The workstation GC cost 20–30 % more CPU per email (docs/benchmarks.md); operators choose it by environment.
+        // A node that no rate bounds sends more with the server GC (docs/benchmarks.md); one at its share of an account's
+        // rate chooses the workstation GC by environment, as the Kubernetes manifest does.
         Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
         Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
