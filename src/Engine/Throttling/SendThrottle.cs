@@ -73,6 +73,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     internal static readonly TimeSpan SlotGrid = TimeSpan.FromMilliseconds(20);
 
     private readonly TimeProvider _time;
+    // The window's times are the clock's reading at the start plus the steady (monotonic) time since: a step of the wall
+    // clock (a time sync, a virtual machine resumed) would otherwise end every place at once, or none for as long.
+    private readonly DateTimeOffset _origin;
+    private readonly long _originStamp;
     private readonly TimeSpan _providerWork;
     private readonly Lock _gate = new();
     private readonly Queue<Waiter>[] _waiters;
@@ -115,9 +119,10 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(providerWork, TimeSpan.Zero);
         Name = name;
         _time = timeProvider;
+        (_origin, _originStamp) = (timeProvider.GetUtcNow(), timeProvider.GetTimestamp());
         _providerWork = providerWork;
         _waiters = Enumerable.Range(0, Math.Max(1, priorities)).Select(_ => new Queue<Waiter>()).ToArray();
-        _lastRecovery = timeProvider.GetUtcNow();
+        _lastRecovery = Now();
         SetLimit(limit);
         _pump = Task.Run(PumpAsync);
     }
@@ -176,21 +181,26 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var window = double.IsPositiveInfinity(limit) ? 0 : Math.Max(1, (int)Math.Floor(limit));
             _calls.Resize(window);
             _slots.Resize(window);
-            admitted = AdmitWaiters(_time.GetUtcNow());
+            admitted = AdmitWaiters(Now());
         }
 
         Release(admitted);
         _signal.Release();
     }
 
-    /// <summary>When the last call was answered, now while a call is open (<see cref="DateTimeOffset.MinValue"/> if none was made).</summary>
+    /// <summary>
+    /// When the last call was answered, now while a call is open (<see cref="DateTimeOffset.MinValue"/> if none was made),
+    /// on the wall clock.
+    /// </summary>
     public DateTimeOffset LastCallAt
     {
         get
         {
             lock (_gate)
             {
-                return _open > 0 ? _time.GetUtcNow() : _calls.Length == 0 ? _lastUnlimitedCall : _calls.Newest;
+                var now = Now();
+                var last = _open > 0 ? now : _calls.Length == 0 ? _lastUnlimitedCall : _calls.Newest;
+                return last == DateTimeOffset.MinValue ? last : _time.GetUtcNow() - (now - last);
             }
         }
     }
@@ -223,7 +233,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         WindowWaiter waiter;
         lock (_gate)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             if (permit is { } arrived && _permitsOut.Remove(arrived.Number, out var granted))
             {
                 var grantedAt = granted.GrantedAt;
@@ -278,7 +288,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         {
             lock (_gate)
             {
-                return PermitsOut(_time.GetUtcNow());
+                return PermitsOut(Now());
             }
         }
     }
@@ -293,7 +303,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         List<(WindowWaiter, DateTimeOffset)>? admitted;
         lock (_gate)
         {
-            var now = _time.GetUtcNow();
+            var now = Now();
             _open--;
             if (_calls.Length == 0)
             {
@@ -388,7 +398,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         List<(WindowWaiter, DateTimeOffset)>? admitted;
         lock (_gate)
         {
-            admitted = AdmitWaiters(_time.GetUtcNow());
+            admitted = AdmitWaiters(Now());
         }
 
         Release(admitted);
@@ -414,7 +424,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     public void OnThrottled()
     {
         Interlocked.Increment(ref _throttled);
-        var now = _time.GetUtcNow();
+        var now = Now();
         lock (_gate)
         {
             if (now - _lastThrottled < TimeSpan.FromSeconds(1) || double.IsPositiveInfinity(_limit))
@@ -436,14 +446,15 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>No permits until <paramref name="until"/> (the daily quota is used up).</summary>
+    /// <summary>No permits until <paramref name="until"/> on the wall clock (the daily quota is used up).</summary>
     public void PauseUntil(DateTimeOffset until)
     {
         lock (_gate)
         {
-            if (until > _pausedUntil)
+            var steadyUntil = Now() + (until - _time.GetUtcNow());
+            if (steadyUntil > _pausedUntil)
             {
-                _pausedUntil = until;
+                _pausedUntil = steadyUntil;
             }
         }
     }
@@ -467,7 +478,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     {
         var stopping = _stopping.Token;
         // Nothing sent yet counts as a quiet spell: the first requests get the quarter second's permits too.
-        var next = _time.GetUtcNow() - TimeSpan.FromDays(1);
+        var next = Now() - TimeSpan.FromDays(1);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -475,7 +486,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
                 await _signal.WaitAsync(stopping).ConfigureAwait(false);
                 while (HasWaiters())
                 {
-                    var now = _time.GetUtcNow();
+                    var now = Now();
                     var wait = NextPermitIn(now, ref next, out var onGrid);
                     if (wait > TimeSpan.Zero)
                     {
@@ -607,7 +618,7 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             var tracked = _calls.Length > 0;
             if (tracked)
             {
-                var now = _time.GetUtcNow();
+                var now = Now();
                 if (_permitsOut.Count >= 2 * LineLength())
                 {
                     PermitsOut(now);
@@ -693,6 +704,9 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
     /// long for a while (the stalled callers' ways); a dozen or so callers after it bring it back.
     /// </summary>
     private TimeSpan UsualWay() => TimeSpan.FromTicks((long)_wayTicks);
+
+    /// <summary>The time on the window's steady clock.</summary>
+    private DateTimeOffset Now() => _origin + _time.GetElapsedTime(_originStamp);
 
     /// <summary>How long a call holds its place in the window: a second, plus what calls have recently taken.</summary>
     private TimeSpan Occupancy() => Window + TimeSpan.FromTicks((long)_durationTicks);

@@ -56,6 +56,30 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task A_step_of_the_wall_clock_neither_ends_the_places_in_the_window_nor_holds_them()
+    {
+        // A time sync or a resumed virtual machine moves the wall clock an hour on: the window keeps its second on the
+        // steady clock, so the places held now still end a second after their calls, not at once.
+        var time = new ManualTimeProvider();
+        var clock = new SteppedWallClock(time);
+        await using var throttle = new SendThrottle("email", 5, priorities: 1, clock);
+        for (var i = 0; i < 5; i++)
+        {
+            await CallAsync(throttle);
+        }
+
+        clock.Step(TimeSpan.FromHours(1));
+        var sixth = CallAsync(throttle);
+        Assert.False(sixth.IsCompleted, "the wall clock's step ended the places in the window");
+
+        // Nor does a step back hold them past their second.
+        clock.Step(TimeSpan.FromHours(-2));
+        time.Advance(TimeSpan.FromSeconds(1.01));
+        await sixth.WaitAsync(Deadline);
+        Assert.Equal(time.GetUtcNow() - TimeSpan.FromHours(1), throttle.LastCallAt);
+    }
+
+    [Fact]
     public async Task A_call_holds_its_place_in_the_window_until_a_second_after_its_answer()
     {
         // The provider counts a call somewhere between its start and its answer: a slow call (a cold connection) may
@@ -674,6 +698,20 @@ public sealed class SendThrottleTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         await next.WaitAsync(Deadline);
         Assert.Equal(2, throttle.Granted);
+    }
+
+    /// <summary>A wall clock that can step away from <paramref name="steady"/>, whose timestamps and timers it keeps.</summary>
+    private sealed class SteppedWallClock(ManualTimeProvider steady) : TimeProvider
+    {
+        private long _stepTicks;
+
+        public void Step(TimeSpan by) => Interlocked.Add(ref _stepTicks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => steady.GetUtcNow().AddTicks(Interlocked.Read(ref _stepTicks));
+
+        public override long TimestampFrequency => steady.TimestampFrequency;
+
+        public override long GetTimestamp() => steady.GetTimestamp();
     }
 
     private static async Task Granted(ValueTask<SendPermit> permit, string name, List<string> order)
