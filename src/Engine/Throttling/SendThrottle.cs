@@ -858,15 +858,22 @@ public sealed class SendThrottle : IAsyncDisposable, IDisposable
             return count == 0 ? null : At((_oldest + _ticks.Length - count) % _ticks.Length);
         }
 
-        /// <summary>Empties the newest place holding <paramref name="at"/>; false if none does (it was overwritten).</summary>
+        /// <summary>
+        /// Takes out the newest time equal to <paramref name="at"/>, the older ones moving one place newer so the ring
+        /// stays in order and the oldest place reads unused; false if no place holds it (it was overwritten).
+        /// </summary>
         public bool Free(DateTimeOffset at)
         {
             for (var k = _ticks.Length - 1; k >= 0; k--)
             {
-                var index = (_oldest + k) % _ticks.Length;
-                if (_ticks[index] == at.UtcTicks)
+                if (_ticks[(_oldest + k) % _ticks.Length] == at.UtcTicks)
                 {
-                    _ticks[index] = long.MinValue;
+                    for (var j = k; j > 0; j--)
+                    {
+                        _ticks[(_oldest + j) % _ticks.Length] = _ticks[(_oldest + j - 1) % _ticks.Length];
+                    }
+
+                    _ticks[_oldest] = long.MinValue;
                     return true;
                 }
             }

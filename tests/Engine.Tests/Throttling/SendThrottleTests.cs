@@ -243,6 +243,26 @@ public sealed class SendThrottleTests
     }
 
     [Fact]
+    public async Task At_five_per_second_a_permit_given_back_unused_lets_a_later_one_go_an_interval_sooner()
+    {
+        // Below the rate that keeps a line, each slot waits a second after the slot five permits before it. The third
+        // of seven permits turns out a duplicate after the fifth went: the sixth takes its slot, 0.8 s after the first
+        // instead of a second, and the seventh keeps the pace (five used slots in any second).
+        var time = new ManualTimeProvider();
+        await using var throttle = new SendThrottle("sms", 5, priorities: 1, time);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var permits = Enumerable.Range(0, 7).Select(_ => throttle.AcquireAsync(0, default).AsTask()).ToList();
+
+        await MoveTheClockUntilAsync(throttle, time, () => permits[4].IsCompleted);
+        throttle.GiveBack(await permits[2]);
+        await MoveTheClockUntilAsync(throttle, time, () => permits[6].IsCompleted);
+
+        var slots = GrantedOf(permits).Select(p => p.SlotAt).ToList();
+        Assert.Equal(TimeSpan.FromMilliseconds(800), slots[5] - slots[0]);
+        Assert.Equal(TimeSpan.FromSeconds(1), slots[6] - slots[0]);
+    }
+
+    [Fact]
     public async Task Callers_waiting_at_a_full_window_keep_counting_however_long_they_wait()
     {
         var time = new ManualTimeProvider();
@@ -304,6 +324,23 @@ public sealed class SendThrottleTests
             await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
                 Deadline, "the pump looks at the new time");
         }
+    }
+
+    /// <summary>
+    /// Moves the clock a permit's lead at a time, each step once the pump has looked at the last, until
+    /// <paramref name="done"/>: at rates with no grid, a slot on a multiple of the lead is granted exactly on it.
+    /// </summary>
+    private static async Task MoveTheClockUntilAsync(SendThrottle throttle, ManualTimeProvider time, Func<bool> done)
+    {
+        for (var step = 0; step < 200 && !done(); step++)
+        {
+            var naps = throttle.Naps;
+            var granted = throttle.Granted;
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted), Deadline, "the pump looks at the new time");
+        }
+
+        Assert.True(done(), "not done within 200 steps");
     }
 
     /// <summary>One call taking <paramref name="duration"/>, a quiet spell, then six permits: the gaps between paced slots after the burst, in ms.</summary>
