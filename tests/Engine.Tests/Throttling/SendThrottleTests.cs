@@ -318,12 +318,18 @@ public sealed class SendThrottleTests
         var by = step ?? TimeSpan.FromMilliseconds(5);
         for (var moved = TimeSpan.Zero; moved < span; moved += by)
         {
-            var naps = throttle.Naps;
-            var granted = throttle.Granted;
-            advance(by);
-            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
-                Deadline, "the pump looks at the new time");
+            await StepTheClockAsync(throttle, advance, by);
         }
+    }
+
+    /// <summary>Moves the clock <paramref name="by"/>, then waits until the pump has looked at the new time (napped again or granted).</summary>
+    private static async Task StepTheClockAsync(SendThrottle throttle, Action<TimeSpan> advance, TimeSpan by)
+    {
+        var naps = throttle.Naps;
+        var granted = throttle.Granted;
+        advance(by);
+        await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted),
+            Deadline, "the pump looks at the new time");
     }
 
     /// <summary>
@@ -334,10 +340,7 @@ public sealed class SendThrottleTests
     {
         for (var step = 0; step < 200 && !done(); step++)
         {
-            var naps = throttle.Naps;
-            var granted = throttle.Granted;
-            time.Advance(TimeSpan.FromMilliseconds(50));
-            await AwaitCondition.UntilAsync(() => Task.FromResult(throttle.Naps > naps || throttle.Granted > granted), Deadline, "the pump looks at the new time");
+            await StepTheClockAsync(throttle, time.Advance, TimeSpan.FromMilliseconds(50));
         }
 
         Assert.True(done(), "not done within 200 steps");
