@@ -169,9 +169,8 @@ internal static class CompareRun
             var marks = await AwaitBacklogAsync(provider, scenario, runner, processes, beside, feeder, notes);
             if (marks.Count >= 2)
             {
-                var emails = (int)(scenario.Requests * 0.8) - (int)(scenario.Requests * 0.2);
                 notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"beside the runner, the harness (provider simulator, producer){(beside.WithSqsPeer ? " and the SQS peer" : "")}: {(marks[1].Beside - marks[0].Beside).TotalSeconds / emails * 1000:0.00} CPU s per 1,000 (20–80 %)"));
+                    $"beside the runner, the harness (provider simulator, producer){(beside.WithSqsPeer ? " and the SQS peer" : "")}: {(marks[1].Beside - marks[0].Beside).TotalSeconds / scenario.MeasuredEmails * 1000:0.00} CPU s per 1,000 (20–80 %)"));
             }
 
             await feeding.CancelAsync();
@@ -268,7 +267,7 @@ internal static class CompareRun
                 Throttled: provider.Throttled,
                 AcceptedCount: provider.AcceptedCount,
                 Marks: marks,
-                Backlog: scenario.Requests,
+                MeasuredEmails: scenario.MeasuredEmails,
                 Accepted: backlogAccepted,
                 Calls: provider.CallTimes,
                 Latencies: latencies,
@@ -303,7 +302,7 @@ internal static class CompareRun
         var lastReport = Stopwatch.GetTimestamp();
         foreach (var fraction in new[] { 0.2, 0.8, 1.0 })
         {
-            var target = scenario.Warmup + (int)(scenario.Requests * fraction);
+            var target = scenario.SentAt(fraction);
             while (provider.DistinctMessages < target)
             {
                 if (provider.DistinctMessages > lastProgress.Count)
@@ -428,8 +427,8 @@ internal static class CompareRun
     {
         var limit = (int)Math.Floor(scenario.Rate);
         var arrivals = accepted.Select(a => a.ArrivedAt).Order().ToList();
-        var from = Math.Max(limit, scenario.Warmup + (int)(scenario.Requests * 0.2));
-        var to = Math.Min(arrivals.Count, scenario.Warmup + (int)(scenario.Requests * 0.8));
+        var from = Math.Max(limit, scenario.SentAt(0.2));
+        var to = Math.Min(arrivals.Count, scenario.SentAt(0.8));
         if (to <= from)
         {
             return null;
@@ -477,6 +476,12 @@ internal static class CompareRun
         /// <summary>Recipients the producer spreads requests over: one each, warm-up included, where the scenario says one each.</summary>
         public int ProducerRecipients => Recipients == Requests ? Warmup + Requests : Recipients;
 
+        /// <summary>The emails between the 20 % and 80 % marks of the backlog, over which rate and CPU are measured.</summary>
+        public int MeasuredEmails => SentAt(0.8) - SentAt(0.2);
+
+        /// <summary>How many distinct sends the provider has counted when <paramref name="fraction"/> of the backlog is sent (the warm-up first).</summary>
+        public int SentAt(double fraction) => Warmup + (int)(Requests * fraction);
+
         public Scenario Scaled(double scale) => scale == 1 ? this : this with
         {
             Requests = Math.Max(100, (int)(Requests * scale)),
@@ -504,16 +509,13 @@ internal static class CompareRun
     private sealed record EngineSetup(string Host, string? TraceDirectory, IReadOnlyDictionary<string, string> Environment, RunnerCores? RunnerCores);
 
     private sealed record Result(
-        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu, TimeSpan Beside)> Marks, int Backlog,
+        int Sent, int Requests, long Doubled, long Throttled, long AcceptedCount, List<(long At, TimeSpan Cpu, TimeSpan Beside)> Marks, int MeasuredEmails,
         IReadOnlyList<ProviderSimulator.AcceptedSend> Accepted, IReadOnlyList<long> Calls, IReadOnlyList<double> Latencies,
         double PeakRssMb, (double Min, double Max)? Fairness, List<string> Notes)
     {
         /// <summary>CPU seconds per 1,000 emails over the 20–80 % window; null when the run did not reach it.</summary>
         public double? CpuPerThousand() =>
             Marks.Count >= 2 ? (Marks[1].Cpu - Marks[0].Cpu).TotalSeconds / MeasuredEmails * 1000 : null;
-
-        /// <summary>The emails between the 20 % and 80 % marks of the backlog, over which rate and CPU are measured.</summary>
-        private int MeasuredEmails => (int)(Backlog * 0.8) - (int)(Backlog * 0.2);
 
         /// <summary>
         /// The emails between the 20 % and 80 % marks and the time between them, from when the provider counted the sends
@@ -523,8 +525,8 @@ internal static class CompareRun
         /// </summary>
         private (int Emails, double Seconds) MeasuredSpan(Scenario scenario)
         {
-            var first = (scenario.Warmup + (int)(Backlog * 0.2)) - 1;
-            var last = (scenario.Warmup + (int)(Backlog * 0.8)) - 1;
+            var first = scenario.SentAt(0.2) - 1;
+            var last = scenario.SentAt(0.8) - 1;
             var arrivals = Accepted.DistinctBy(a => a.MessageId).Select(a => a.ArrivedAt).Order().ToList();
             return last < arrivals.Count
                 ? (last - first, Stopwatch.GetElapsedTime(arrivals[first], arrivals[last]).TotalSeconds)
