@@ -62,10 +62,19 @@ internal abstract class WindowDoor
             lock (_sync)
             {
                 // At least one tick: zero means "not due".
-                _due = Stopwatch.GetTimestamp() + Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds * Stopwatch.Frequency));
+                var due = Stopwatch.GetTimestamp() + Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds * Stopwatch.Frequency));
+                // The thread wakes by itself at the time it waits for and then looks again; woken only for an earlier
+                // time. The window asks again at nearly every call for the same place's end, a few microseconds apart as
+                // its clock and this one are read at different moments, and each needless wake cost two context switches
+                // (docs/benchmarks.md). Its waits are whole milliseconds: a tenth of one sooner is not worth a wake.
+                var sooner = _due == 0 || due < _due - (Stopwatch.Frequency / 10_000);
+                _due = due;
                 if (_running)
                 {
-                    Monitor.Pulse(_sync);
+                    if (sooner)
+                    {
+                        Monitor.Pulse(_sync);
+                    }
                 }
                 else
                 {

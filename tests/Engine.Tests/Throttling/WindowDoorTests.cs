@@ -36,6 +36,18 @@ public sealed class WindowDoorTests
     }
 
     [Fact]
+    public async Task Asked_for_sooner_while_waiting_the_door_opens_at_the_sooner_time()
+    {
+        var opened = 0;
+        var door = WindowDoor.Precise(() => Interlocked.Increment(ref opened), "test", TimeSpan.FromSeconds(30));
+
+        // Its thread is waiting for the first time when asked for a sooner one (five minutes is far past the deadline).
+        door.OpenIn(TimeSpan.FromMinutes(5));
+        door.OpenIn(TimeSpan.FromMilliseconds(1));
+        await AwaitCondition.UntilAsync(() => Task.FromResult(Volatile.Read(ref opened) == 1), Deadline, "the door opens at the sooner time");
+    }
+
+    [Fact]
     public async Task A_door_whose_thread_ended_after_an_idle_spell_still_opens_when_asked()
     {
         var opened = 0;
