@@ -69,17 +69,14 @@ internal abstract class WindowDoor
                 // (docs/benchmarks.md). Its waits are whole milliseconds: a tenth of one sooner is not worth a wake.
                 var sooner = _due == 0 || due < _due - (Stopwatch.Frequency / 10_000);
                 _due = due;
-                if (_running)
-                {
-                    if (sooner)
-                    {
-                        Monitor.Pulse(_sync);
-                    }
-                }
-                else
+                if (!_running)
                 {
                     _running = true;
                     new Thread(Run) { IsBackground = true, Name = $"{name} window door" }.Start();
+                }
+                else if (sooner)
+                {
+                    Monitor.Pulse(_sync);
                 }
             }
         }
