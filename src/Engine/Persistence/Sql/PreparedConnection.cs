@@ -43,11 +43,17 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
         if (!_commands.TryGetValue(sql, out var command))
         {
             command = Connection.CreateCommand();
-            command.CommandText = sql;
+            // Npgsql would parse a named text again at every execution; SQLite takes the names as they are.
+            var positional = Connection is Npgsql.NpgsqlConnection ? PositionalSql.For(sql, parameters) : null;
+            command.CommandText = positional ?? sql;
             foreach (var (name, _) in parameters)
             {
                 var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
+                if (positional is null)
+                {
+                    parameter.ParameterName = name;
+                }
+
                 command.Parameters.Add(parameter);
             }
 

@@ -6,7 +6,8 @@ namespace Messaging.Engine.Persistence.Sql;
 /// Statements to run in order inside one transaction, answering how many rows each touched. Where the provider
 /// supports <see cref="DbBatch"/> (Npgsql) they go to the server in one round trip; otherwise (SQLite, in-process,
 /// where a round trip costs nothing) they run one by one on the writer connection, each prepared once per SQL text for
-/// as long as the connection lives (<see cref="PreparedConnection.ExecuteAsync"/>).
+/// as long as the connection lives (<see cref="PreparedConnection.ExecuteAsync"/>). Batched statements go with
+/// positional placeholders where <see cref="PositionalSql"/> can number them, so the provider need not parse them.
 /// </summary>
 internal sealed class StatementBatch(PreparedConnection writer, DbTransaction transaction)
 {
@@ -33,11 +34,16 @@ internal sealed class StatementBatch(PreparedConnection writer, DbTransaction tr
             foreach (var (sql, parameters) in _statements)
             {
                 var command = batch.CreateBatchCommand();
-                command.CommandText = sql;
+                var positional = connection is Npgsql.NpgsqlConnection ? PositionalSql.For(sql, parameters) : null;
+                command.CommandText = positional ?? sql;
                 foreach (var (name, value) in parameters)
                 {
                     var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
+                    if (positional is null)
+                    {
+                        parameter.ParameterName = name;
+                    }
+
                     parameter.Value = value;
                     command.Parameters.Add(parameter);
                 }

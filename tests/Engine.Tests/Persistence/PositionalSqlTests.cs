@@ -1,0 +1,104 @@
+using Messaging.Engine.Persistence.Postgres;
+using Messaging.Engine.Persistence.Sql;
+using Messaging.Testing;
+
+namespace Messaging.Engine.Tests.Persistence;
+
+/// <summary>Named placeholders numbered once per text for PostgreSQL, only where that is plainly safe.</summary>
+public sealed class PositionalSqlTests
+{
+    [Fact]
+    public void Placeholders_are_numbered_by_their_parameters_place_and_a_repeated_one_keeps_its_number()
+    {
+        var rewrite = PositionalSql.Parse("UPDATE t SET a = @a, b = @b WHERE id = @id AND a <> @a", ["@id", "@a", "@b"]);
+
+        Assert.Equal("UPDATE t SET a = $2, b = $3 WHERE id = $1 AND a <> $2", rewrite!.Text);
+    }
+
+    [Fact]
+    public void Literals_quoted_names_and_comments_are_left_as_they_are()
+    {
+        const string Sql = """
+            -- by @nobody
+            SELECT 'mail @host', 'it''s @x', "col@x" /* @y */ FROM t WHERE id = @id
+            """;
+
+        var rewrite = PositionalSql.Parse(Sql, ["@id"]);
+
+        Assert.Equal(Sql.Replace("id = @id", "id = $1", StringComparison.Ordinal), rewrite!.Text);
+    }
+
+    [Theory]
+    [InlineData("SELECT 1 FROM t WHERE id = @id; SELECT 2 FROM t WHERE id = @id")]
+    [InlineData("SELECT 1 FROM t WHERE id = @other")]
+    [InlineData("SELECT 1 FROM t WHERE id = @id AND tag = $$@id$$")]
+    [InlineData("SELECT 1 FROM t WHERE id = @id AND note = 'open")]
+    public void A_text_that_is_not_plainly_one_statement_with_its_parameters_stays_named(string sql)
+    {
+        Assert.Null(PositionalSql.Parse(sql, ["@id"]));
+    }
+
+    [Fact]
+    public void A_parameter_the_text_never_uses_keeps_it_named()
+    {
+        Assert.Null(PositionalSql.Parse("SELECT 1 FROM t WHERE id = @id", ["@id", "@unused"]));
+    }
+
+    [Fact]
+    public void The_same_text_with_its_parameters_in_another_order_is_not_given_the_first_numbering()
+    {
+        var sql = $"SELECT 1 FROM t WHERE a = @a AND b = @b -- {Guid.NewGuid():N}";
+
+        Assert.Equal(sql.Replace("@a AND b = @b", "$1 AND b = $2", StringComparison.Ordinal), PositionalSql.For(sql, [("@a", 1), ("@b", 2)]));
+        Assert.Null(PositionalSql.For(sql, [("@b", 2), ("@a", 1)]));
+        Assert.Null(PositionalSql.For(sql, [("@a", 1)]));
+    }
+}
+
+/// <summary>Statements batched with positional placeholders store on a real PostgreSQL server what named ones stored.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresPositionalStatementTests(PostgresServer server)
+{
+    [Fact]
+    public async Task A_batch_of_rewritten_and_named_statements_stores_every_value_nulls_included()
+    {
+        await using var dialect = new PostgresDialect(await server.CreateDatabaseAsync());
+        await using var connection = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None));
+        await using (var create = connection.Connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE t (id TEXT PRIMARY KEY, note TEXT, n BIGINT, bytes BYTEA)";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        const string Insert = "INSERT INTO t (id, note, n, bytes) VALUES (@id, @note, @n, @bytes)";
+        // Dollar quoting is not rewritten: this one stays named, and Npgsql numbers it as before.
+        const string DollarQuoted = "UPDATE t SET note = $$was @note$$, n = n + 1 WHERE id = @id";
+        Assert.NotNull(PositionalSql.For(Insert, [("@id", ""), ("@note", ""), ("@n", 0L), ("@bytes", Array.Empty<byte>())]));
+        Assert.Null(PositionalSql.For(DollarQuoted, [("@id", "")]));
+
+        await using (var transaction = await connection.Connection.BeginTransactionAsync())
+        {
+            var batch = new StatementBatch(connection, transaction);
+            batch.Add(Insert, ("@id", "a"), ("@note", "mail @host"), ("@n", 41L), ("@bytes", new byte[] { 1, 2 }));
+            batch.Add(Insert, ("@id", "b"), ("@note", DBNull.Value), ("@n", DBNull.Value), ("@bytes", DBNull.Value));
+            batch.Add(DollarQuoted, ("@id", "a"));
+            batch.Add("UPDATE t SET n = 0 WHERE id = @id", ("@id", "missing"));
+            var affected = await batch.ExecuteAsync(CancellationToken.None);
+            await transaction.CommitAsync();
+
+            Assert.Equal([1, 1, 1, 0], affected);
+        }
+
+        var rows = new List<string>();
+        var read = connection.Command("SELECT id, note, n, bytes FROM t WHERE id <> @id ORDER BY id", null, [("@id", "none")]);
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add(string.Join('|', Enumerable.Range(0, 4).Select(i => reader.IsDBNull(i) ? "null" : reader.GetValue(i) is byte[] b ? Convert.ToHexString(b) : reader.GetValue(i).ToString())));
+            }
+        }
+
+        Assert.Equal(["a|was @note|42|0102", "b|null|null|null"], rows);
+    }
+}
