@@ -60,7 +60,7 @@ public sealed class PositionalSqlTests
 public sealed class PostgresPositionalStatementTests(PostgresServer server)
 {
     [Fact]
-    public async Task A_batch_of_rewritten_and_named_statements_stores_every_value_nulls_included()
+    public async Task Batches_of_rewritten_and_named_statements_on_kept_commands_store_every_value_nulls_included()
     {
         await using var dialect = new PostgresDialect(await server.CreateDatabaseAsync());
         await using var connection = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None));
@@ -83,10 +83,17 @@ public sealed class PostgresPositionalStatementTests(PostgresServer server)
             batch.Add(Insert, ("@id", "b"), ("@note", DBNull.Value), ("@n", DBNull.Value), ("@bytes", DBNull.Value));
             batch.Add(DollarQuoted, ("@id", "a"));
             batch.Add("UPDATE t SET n = 0 WHERE id = @id", ("@id", "missing"));
-            var affected = await batch.ExecuteAsync(CancellationToken.None);
-            await transaction.CommitAsync();
+            var first = await batch.ExecuteAsync(CancellationToken.None);
+            Assert.Equal([1, 1, 1, 0], first);
 
-            Assert.Equal([1, 1, 1, 0], affected);
+            // The connection's commands again, with other values, nulls where there were none and the other way round.
+            batch.Add(Insert, ("@id", "c"), ("@note", DBNull.Value), ("@n", DBNull.Value), ("@bytes", DBNull.Value));
+            batch.Add(Insert, ("@id", "d"), ("@note", "second"), ("@n", 7L), ("@bytes", new byte[] { 3 }));
+            batch.Add(Insert, ("@id", "e"), ("@note", "third"), ("@n", 8L), ("@bytes", Array.Empty<byte>()));
+            batch.Add("UPDATE t SET n = 0 WHERE id = @id", ("@id", "c"));
+            var second = await batch.ExecuteAsync(CancellationToken.None);
+            Assert.Equal([1, 1, 1, 1], second);
+            await transaction.CommitAsync();
         }
 
         var rows = new List<string>();
@@ -99,6 +106,6 @@ public sealed class PostgresPositionalStatementTests(PostgresServer server)
             }
         }
 
-        Assert.Equal(["a|was @note|42|0102", "b|null|null|null"], rows);
+        Assert.Equal(["a|was @note|42|0102", "b|null|null|null", "c|null|0|null", "d|second|7|03", "e|third|8|"], rows);
     }
 }

@@ -16,7 +16,15 @@ namespace Messaging.Engine.Persistence.Sql;
 /// </remarks>
 internal sealed class PreparedConnection(DbConnection connection) : IAsyncDisposable
 {
+    // Commands kept per SQL text for a batch (Npgsql): beyond this many uses of one text in a batch they are made anew.
+    private const int KeptBatchCommandsPerText = 64;
+
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    // The batch and its commands, kept like the commands above: made per batch they and their parameters were a
+    // tenth of the engine's allocations at 500 sends/s on PostgreSQL.
+    private readonly Dictionary<string, KeptBatchCommands> _batchCommands = new(StringComparer.Ordinal);
+    private DbBatch? _batch;
 
     // SQLite's writes skip the provider's command (Sqlite.SqliteWriteStatements says why).
     private Sqlite.SqliteWriteStatements? _sqliteWrites;
@@ -73,6 +81,70 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
         return command;
     }
 
+    /// <summary>This connection's batch, emptied, in <paramref name="transaction"/>: statements go in with <see cref="AddToBatch"/>.</summary>
+    public DbBatch Batch(DbTransaction transaction)
+    {
+        _batch ??= Connection.CreateBatch();
+        _batch.BatchCommands.Clear();
+        foreach (var kept in _batchCommands.Values)
+        {
+            kept.Used = 0;
+        }
+
+        _batch.Transaction = transaction;
+        return _batch;
+    }
+
+    /// <summary>Adds one statement to the <see cref="Batch"/>, on a command kept for its SQL text when there is one.</summary>
+    public void AddToBatch(string sql, (string Name, object Value)[] parameters)
+    {
+        var batch = _batch ?? throw new InvalidOperationException("No batch was begun on this connection.");
+        if (!_batchCommands.TryGetValue(sql, out var kept))
+        {
+            kept = new KeptBatchCommands();
+            _batchCommands.Add(sql, kept);
+        }
+
+        DbBatchCommand command;
+        if (kept.Used < kept.Commands.Count)
+        {
+            command = kept.Commands[kept.Used];
+            if (command.Parameters.Count != parameters.Length)
+            {
+                throw new ArgumentException($"The statement was first run with {command.Parameters.Count} parameters, now with {parameters.Length}.", nameof(parameters));
+            }
+        }
+        else
+        {
+            command = batch.CreateBatchCommand();
+            var positional = Connection is Npgsql.NpgsqlConnection ? PositionalSql.For(sql, parameters) : null;
+            command.CommandText = positional ?? sql;
+            foreach (var (name, _) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                if (positional is null)
+                {
+                    parameter.ParameterName = name;
+                }
+
+                command.Parameters.Add(parameter);
+            }
+
+            if (kept.Commands.Count < KeptBatchCommandsPerText)
+            {
+                kept.Commands.Add(command);
+            }
+        }
+
+        kept.Used++;
+        for (var p = 0; p < parameters.Length; p++)
+        {
+            command.Parameters[p].Value = parameters[p].Value;
+        }
+
+        batch.BatchCommands.Add(command);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Before the connection goes back to the pool: a statement left prepared on it would outlive its user.
@@ -84,6 +156,21 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
         }
 
         _commands.Clear();
+        if (_batch is not null)
+        {
+            await _batch.DisposeAsync().ConfigureAwait(false);
+            _batch = null;
+        }
+
+        _batchCommands.Clear();
         await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class KeptBatchCommands
+    {
+        public List<DbBatchCommand> Commands { get; } = [];
+
+        /// <summary>How many of <see cref="Commands"/> the batch being made has taken.</summary>
+        public int Used { get; set; }
     }
 }

@@ -6,8 +6,9 @@ namespace Messaging.Engine.Persistence.Sql;
 /// Statements to run in order inside one transaction, answering how many rows each touched. Where the provider
 /// supports <see cref="DbBatch"/> (Npgsql) they go to the server in one round trip; otherwise (SQLite, in-process,
 /// where a round trip costs nothing) they run one by one on the writer connection, each prepared once per SQL text for
-/// as long as the connection lives (<see cref="PreparedConnection.ExecuteAsync"/>). Batched statements go with
-/// positional placeholders where <see cref="PositionalSql"/> can number them, so the provider need not parse them.
+/// as long as the connection lives (<see cref="PreparedConnection.ExecuteAsync"/>). Batched statements run on the
+/// connection's kept batch commands (<see cref="PreparedConnection.AddToBatch"/>), with positional placeholders where
+/// <see cref="PositionalSql"/> can number them, so the provider need not parse them.
 /// </summary>
 internal sealed class StatementBatch(PreparedConnection writer, DbTransaction transaction)
 {
@@ -29,26 +30,10 @@ internal sealed class StatementBatch(PreparedConnection writer, DbTransaction tr
         var connection = writer.Connection;
         if (connection.CanCreateBatch)
         {
-            using var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
+            var batch = writer.Batch(transaction);
             foreach (var (sql, parameters) in _statements)
             {
-                var command = batch.CreateBatchCommand();
-                var positional = connection is Npgsql.NpgsqlConnection ? PositionalSql.For(sql, parameters) : null;
-                command.CommandText = positional ?? sql;
-                foreach (var (name, value) in parameters)
-                {
-                    var parameter = command.CreateParameter();
-                    if (positional is null)
-                    {
-                        parameter.ParameterName = name;
-                    }
-
-                    parameter.Value = value;
-                    command.Parameters.Add(parameter);
-                }
-
-                batch.BatchCommands.Add(command);
+                writer.AddToBatch(sql, parameters);
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
