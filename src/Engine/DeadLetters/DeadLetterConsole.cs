@@ -37,14 +37,38 @@ public sealed record DeadLetterAction(
 /// was too large to go to the DLQ with its reasons is shown and redriven with its original body from
 /// <see cref="DeadLetterBodyStore"/>.
 /// </summary>
+/// <remarks>
+/// Every walk of a queue hides what it receives for a moment, so two walks at once would each miss what the other holds
+/// (the dashboard peeks every two seconds while its operator clicks Redrive): walks in this process take turns, and a
+/// redrive or purge of chosen messages keeps looking for a few seconds for any still hidden by a walk elsewhere.
+/// </remarks>
 public sealed partial class DeadLetterConsole(
-    IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies, ILogger<DeadLetterConsole> logger)
+    IAmazonSQS sqs, QueueDirectory queues, IOptions<IngestOptions> ingest, DeadLetterBodyStore bodies, TimeProvider time,
+    ILogger<DeadLetterConsole> logger)
 {
     // How long a message taken for a redrive or purge stays hidden while it is handled.
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
 
+    // How long a redrive or purge of chosen messages looks for those another node's or tool's walk still hides.
+    private static readonly TimeSpan HiddenElsewhere = TimeSpan.FromSeconds(5);
+
+    private readonly SemaphoreSlim _walk = new(1, 1);
+
     /// <summary>Up to <paramref name="max"/> messages, left on the queue (visible again at once).</summary>
     public async Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken)
+    {
+        await _walk.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await PeekAloneAsync(kind, max, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _walk.Release();
+        }
+    }
+
+    private async Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAloneAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken)
     {
         var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
         if (!url.TryGetValue(out var queueUrl, out var error))
@@ -55,7 +79,7 @@ public sealed partial class DeadLetterConsole(
         var seen = new Dictionary<string, Message>();
         while (seen.Count < max)
         {
-            var batch = await ReceiveAsync(queueUrl, Math.Min(SqsMessageViews.MaxBatchSize, max - seen.Count), cancellationToken).ConfigureAwait(false);
+            var batch = await ReceiveAsync(queueUrl, Math.Min(SqsMessageViews.MaxBatchSize, max - seen.Count), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             if (!batch.TryGetValue(out var messages, out error))
             {
                 return AwsResult<IReadOnlyList<DeadLetterEntry>>.Failure(error);
@@ -137,6 +161,21 @@ public sealed partial class DeadLetterConsole(
         DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<Message, CancellationToken, Task<AwsResult<Redrive>>> act,
         CancellationToken cancellationToken)
     {
+        await _walk.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await TakeAloneAsync(kind, selected, act, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _walk.Release();
+        }
+    }
+
+    private async Task<AwsResult<DeadLetterAction>> TakeAloneAsync(
+        DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<Message, CancellationToken, Task<AwsResult<Redrive>>> act,
+        CancellationToken cancellationToken)
+    {
         var url = await UrlAsync(kind, cancellationToken).ConfigureAwait(false);
         if (!url.TryGetValue(out var queueUrl, out var error))
         {
@@ -148,11 +187,13 @@ public sealed partial class DeadLetterConsole(
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         var skipped = new List<Message>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var lookUntil = time.GetUtcNow() + HiddenElsewhere;
+        var wait = TimeSpan.Zero;
         try
         {
             while (true)
             {
-                var batch = await ReceiveAsync(queueUrl, SqsMessageViews.MaxBatchSize, cancellationToken).ConfigureAwait(false);
+                var batch = await ReceiveAsync(queueUrl, SqsMessageViews.MaxBatchSize, wait, cancellationToken).ConfigureAwait(false);
                 if (!batch.TryGetValue(out var messages, out error))
                 {
                     return AwsResult<DeadLetterAction>.Failure(error);
@@ -161,6 +202,13 @@ public sealed partial class DeadLetterConsole(
                 var fresh = messages.Where(m => seen.Add(m.MessageId)).ToList();
                 if (fresh.Count == 0)
                 {
+                    // A chosen message not seen yet may be hidden by a walk elsewhere for a moment: wait for it, briefly.
+                    if (selected.Any(id => !seen.Contains(id)) && time.GetUtcNow() < lookUntil)
+                    {
+                        wait = TimeSpan.FromSeconds(1);
+                        continue;
+                    }
+
                     break;
                 }
 
@@ -242,9 +290,9 @@ public sealed partial class DeadLetterConsole(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {SqsMessageId} is done but its stored body {StoredId} could not be deleted; retention removes it later")]
     private partial void LogStoredBodyNotDeleted(Exception exception, string sqsMessageId, string storedId);
 
-    private async Task<AwsResult<List<Message>>> ReceiveAsync(string queueUrl, int most, CancellationToken cancellationToken)
+    private async Task<AwsResult<List<Message>>> ReceiveAsync(string queueUrl, int most, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var request = SqsMessageViews.ReceiveAll(queueUrl, most, TimeSpan.Zero, Hold);
+        var request = SqsMessageViews.ReceiveAll(queueUrl, most, wait, Hold);
         var received = await SqsErrors.TryAsync(ct => sqs.ReceiveMessageAsync(request, ct), cancellationToken).ConfigureAwait(false);
         return received.Map(response => response.Messages ?? []);
     }
