@@ -19,6 +19,7 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _binDirectory;
     private string _adminConnectionString = "";
     private int _databases;
+    private bool _started;
 
     public async Task InitializeAsync()
     {
@@ -33,7 +34,6 @@ public sealed class PostgresServer : IAsyncLifetime
         // The owner's process id in the name tells scripts/stop-stale-postgres.sh whether the run that owns it still lives.
         _dataDirectory = Path.Combine(Path.GetTempPath(), $"messaging-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_dataDirectory);
-        var port = FreeLoopbackPort();
 
         // initdb and the server refuse to run as root: run them as the postgres user then.
         var asRoot = Environment.UserName == "root";
@@ -44,12 +44,52 @@ public sealed class PostgresServer : IAsyncLifetime
 
         await RunPostgresToolAsync(asRoot, "initdb",
             ["-D", _dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        await RunPostgresToolAsync(asRoot, "pg_ctl",
-        [
-            "-D", _dataDirectory, "-l", Path.Combine(_dataDirectory, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {port} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c max_connections=300", "start",
-        ]);
-        _adminConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+        _adminConnectionString = $"Host=127.0.0.1;Port={await StartOnFreePortAsync(asRoot)};Username=postgres;Database=postgres;Pooling=false";
+        _started = true;
+    }
+
+    /// <summary>
+    /// Starts the server and returns its port. The port is free when picked but may be taken before the server binds it
+    /// (other tests open sockets all the time), so a failed start is tried again on another port; the last failure
+    /// carries the server's own log.
+    /// </summary>
+    private async Task<int> StartOnFreePortAsync(bool asRoot)
+    {
+        const int attempts = 3;
+        var log = Path.Combine(_dataDirectory!, "server.log");
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            try
+            {
+                await RunPostgresToolAsync(asRoot, "pg_ctl",
+                [
+                    "-D", _dataDirectory!, "-l", log, "-w", "-t", "60",
+                    "-o", $"-p {port} -c listen_addresses=127.0.0.1 -k {_dataDirectory} -c max_connections=300", "start",
+                ]);
+                return port;
+            }
+            catch (InvalidOperationException e) when (attempt < attempts)
+            {
+                Console.Error.WriteLine($"PostgreSQL did not start on port {port} (attempt {attempt} of {attempts}); trying another port.\n{e.Message}\n{LogTail(log)}");
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException($"{e.Message}\nserver.log ends with:\n{LogTail(log)}", e);
+            }
+        }
+    }
+
+    private static string LogTail(string log)
+    {
+        try
+        {
+            return File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(20)) : "(no server.log)";
+        }
+        catch (IOException e)
+        {
+            return $"(server.log unreadable: {e.Message})";
+        }
     }
 
     /// <summary>Creates an empty database and returns a connection string for it.</summary>
@@ -74,7 +114,11 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         NpgsqlConnection.ClearAllPools();
-        await RunPostgresToolAsync(Environment.UserName == "root", "pg_ctl", ["-D", _dataDirectory, "-m", "immediate", "-w", "stop"]);
+        if (_started)
+        {
+            await RunPostgresToolAsync(Environment.UserName == "root", "pg_ctl", ["-D", _dataDirectory, "-m", "immediate", "-w", "stop"]);
+        }
+
         Directory.Delete(_dataDirectory, recursive: true);
     }
 
