@@ -1,6 +1,7 @@
 using Messaging.Engine.Persistence.Postgres;
 using Messaging.Engine.Persistence.Sql;
 using Messaging.Testing;
+using Npgsql;
 
 namespace Messaging.Engine.Tests.Persistence;
 
@@ -76,9 +77,8 @@ public sealed class PostgresPositionalStatementTests(PostgresServer server)
         Assert.NotNull(PositionalSql.For(Insert, [("@id", ""), ("@note", ""), ("@n", 0L), ("@bytes", Array.Empty<byte>())]));
         Assert.Null(PositionalSql.For(DollarQuoted, [("@id", "")]));
 
-        await using (var transaction = await connection.Connection.BeginTransactionAsync())
+        await using (var batch = await StatementBatch.BeginAsync(connection, CancellationToken.None))
         {
-            var batch = new StatementBatch(connection, transaction);
             batch.Add(Insert, ("@id", "a"), ("@note", "mail @host"), ("@n", 41L), ("@bytes", new byte[] { 1, 2 }));
             batch.Add(Insert, ("@id", "b"), ("@note", DBNull.Value), ("@n", DBNull.Value), ("@bytes", DBNull.Value));
             batch.Add(DollarQuoted, ("@id", "a"));
@@ -91,9 +91,8 @@ public sealed class PostgresPositionalStatementTests(PostgresServer server)
             batch.Add(Insert, ("@id", "d"), ("@note", "second"), ("@n", 7L), ("@bytes", new byte[] { 3 }));
             batch.Add(Insert, ("@id", "e"), ("@note", "third"), ("@n", 8L), ("@bytes", Array.Empty<byte>()));
             batch.Add("UPDATE t SET n = 0 WHERE id = @id", ("@id", "c"));
-            var second = await batch.ExecuteAsync(CancellationToken.None);
+            var second = await batch.CommitAsync(CancellationToken.None);
             Assert.Equal([1, 1, 1, 1], second);
-            await transaction.CommitAsync();
         }
 
         var rows = new List<string>();
@@ -107,5 +106,83 @@ public sealed class PostgresPositionalStatementTests(PostgresServer server)
         }
 
         Assert.Equal(["a|was @note|42|0102", "b|null|null|null", "c|null|0|null", "d|second|7|03", "e|third|8|"], rows);
+    }
+
+    [Fact]
+    public async Task A_statement_failing_in_the_committing_batch_leaves_nothing_of_the_transaction_and_the_pooled_connection_works_on()
+    {
+        await using var dialect = new PostgresDialect(await server.CreateDatabaseAsync());
+        await CreateTableAsync(dialect);
+
+        var connection = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None));
+        var batch = await StatementBatch.BeginAsync(connection, CancellationToken.None);
+        batch.Add(Insert, ("@id", "guarded"));
+        Assert.Equal(new[] { 1 }, await batch.ExecuteAsync(CancellationToken.None));
+        batch.Add(Insert, ("@id", "fine"));
+        batch.Add(Insert, ("@id", "guarded"));
+        await Assert.ThrowsAsync<PostgresException>(() => batch.CommitAsync(CancellationToken.None));
+        // As the journal's writer does after any failure: the connection goes, back to the pool.
+        await batch.DisposeAsync();
+        await connection.DisposeAsync();
+
+        Assert.Empty(await IdsAsync(dialect));
+        await using var again = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None));
+        await using (var next = await StatementBatch.BeginAsync(again, CancellationToken.None))
+        {
+            next.Add(Insert, ("@id", "after"));
+            Assert.Equal(new[] { 1 }, await next.CommitAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(["after"], await IdsAsync(dialect));
+    }
+
+    [Fact]
+    public async Task One_committing_batch_is_all_or_nothing_and_a_commit_with_nothing_left_keeps_what_ran_before()
+    {
+        await using var dialect = new PostgresDialect(await server.CreateDatabaseAsync());
+        await CreateTableAsync(dialect);
+        await using (var connection = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None)))
+        {
+            await using var batch = await StatementBatch.BeginAsync(connection, CancellationToken.None);
+            batch.Add(Insert, ("@id", "x"));
+            batch.Add(Insert, ("@id", "x"));
+            await Assert.ThrowsAsync<PostgresException>(() => batch.CommitAsync(CancellationToken.None));
+        }
+
+        Assert.Empty(await IdsAsync(dialect));
+        await using (var connection = new PreparedConnection(await dialect.OpenAsync(forWrite: true, CancellationToken.None)))
+        {
+            await using var batch = await StatementBatch.BeginAsync(connection, CancellationToken.None);
+            batch.Add(Insert, ("@id", "kept"));
+            Assert.Equal(new[] { 1 }, await batch.ExecuteAsync(CancellationToken.None));
+            Assert.Empty(await batch.CommitAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(["kept"], await IdsAsync(dialect));
+    }
+
+    private const string Insert = "INSERT INTO u (id) VALUES (@id)";
+
+    private static async Task CreateTableAsync(PostgresDialect dialect)
+    {
+        await using var connection = await dialect.OpenAsync(forWrite: true, CancellationToken.None);
+        await using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE u (id TEXT PRIMARY KEY)";
+        await create.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> IdsAsync(PostgresDialect dialect)
+    {
+        await using var connection = await dialect.OpenAsync(forWrite: false, CancellationToken.None);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT id FROM u ORDER BY id";
+        var ids = new List<string>();
+        await using var reader = await read.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 }

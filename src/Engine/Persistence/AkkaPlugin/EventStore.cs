@@ -268,9 +268,8 @@ internal sealed partial class EventStore : IAsyncDisposable
         var writer = _writerConnection;
         try
         {
-            var transaction = await writer.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var _ = transaction.ConfigureAwait(false);
-            var statements = new StatementBatch(writer, transaction);
+            var statements = await StatementBatch.BeginAsync(writer, cancellationToken).ConfigureAwait(false);
+            await using var _ = statements.ConfigureAwait(false);
             var firstStatements = new int[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
@@ -294,8 +293,7 @@ internal sealed partial class EventStore : IAsyncDisposable
                 batch[i].AddTo(statements);
             }
 
-            var affected = await statements.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            var affected = await statements.CommitAsync(cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < batch.Count; i++)
             {
                 var end = i + 1 < batch.Count ? firstStatements[i + 1] : affected.Length;

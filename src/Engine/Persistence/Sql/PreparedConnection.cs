@@ -81,8 +81,11 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
         return command;
     }
 
-    /// <summary>This connection's batch, emptied, in <paramref name="transaction"/>: statements go in with <see cref="AddToBatch"/>.</summary>
-    public DbBatch Batch(DbTransaction transaction)
+    /// <summary>
+    /// This connection's batch, emptied: statements go in with <see cref="AddToBatch"/>. It runs in no
+    /// <see cref="DbTransaction"/>: <see cref="StatementBatch"/> sends the transaction's BEGIN and COMMIT in it.
+    /// </summary>
+    public DbBatch Batch()
     {
         _batch ??= Connection.CreateBatch();
         _batch.BatchCommands.Clear();
@@ -91,7 +94,6 @@ internal sealed class PreparedConnection(DbConnection connection) : IAsyncDispos
             kept.Used = 0;
         }
 
-        _batch.Transaction = transaction;
         return _batch;
     }
 
