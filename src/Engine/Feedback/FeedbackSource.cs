@@ -76,7 +76,7 @@ internal sealed partial class FeedbackSource(
 
         var feedbackQueue = new FeedbackQueue(ingest.FeedbackQueue, queueUrl, await MaxReceivesAsync(queueUrl, stoppingToken).ConfigureAwait(false));
         var settings = new QueueReceiveSettings(ingest.FeedbackQueue, queueUrl, Receivers, ingest.WaitTime, ingest.VisibilityTimeout);
-        var receive = new SqsReceiveSource(sqs, settings, metrics, loggerFactory.CreateLogger<SqsReceiveSource>());
+        var receive = new SqsReceiveSource(sqs, settings, metrics, loggerFactory.CreateLogger<SqsReceiveSource>(), timeProvider);
         var graph = new FeedbackGraph(sqs, settings, receive, progress, timeProvider, _logger);
         var system = services.GetRequiredService<ActorSystem>();
         using var materializer = system.Materializer(namePrefix: "feedback");

@@ -73,7 +73,7 @@ public sealed partial class RequestIngest(
         var system = services.GetRequiredService<ActorSystem>();
         var receiveLogger = loggerFactory.CreateLogger<SqsReceiveSource>();
         var withReceives = opened
-            .Select(q => (q, new SqsReceiveSource(sqs, new QueueReceiveSettings(q.Name, q.Url, q.Receivers, ingest.WaitTime, ingest.VisibilityTimeout), metrics, receiveLogger)))
+            .Select(q => (q, new SqsReceiveSource(sqs, new QueueReceiveSettings(q.Name, q.Url, q.Receivers, ingest.WaitTime, ingest.VisibilityTimeout), metrics, receiveLogger, timeProvider)))
             .ToList();
         _receives = withReceives.Select(q => q.Item2).ToList();
         // One settler for the graph's settlements and the drain's give-backs.

@@ -19,11 +19,20 @@ namespace Messaging.Engine.Queues;
 /// <see cref="RestartSource"/> starts again after a backoff (100 ms doubling to 10 s): the batch that receiver handed
 /// out before is already downstream, so a failure never drops a received message. An empty answer (the local peer's
 /// idle long poll has no body at all) is a batch of none. The caller's token ends the long polls at shutdown.
+/// Without a long poll (<see cref="QueueReceiveSettings.WaitTime"/> zero) an empty answer comes back at once, so a
+/// receiver then pauses before it asks again — 25 ms, doubling to 1 s, none again after an answer with messages —
+/// rather than ask an idle queue as fast as SQS answers (each empty receive is billed, and costs the node CPU).
 /// </remarks>
-internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSettings settings, EngineMetrics metrics, ILogger logger)
+internal sealed partial class SqsReceiveSource(
+    IAmazonSQS sqs, QueueReceiveSettings settings, EngineMetrics metrics, ILogger logger, TimeProvider? time = null)
 {
     private static readonly RestartSettings ReceiverRestarts =
         RestartSettings.Create(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), 0.2);
+
+    private static readonly TimeSpan FirstEmptyPause = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan LongestEmptyPause = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private long _received;
     private long _receiveCalls;
@@ -54,15 +63,31 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
         Source.From(Enumerable.Range(0, settings.Receivers))
             .MergeMany(settings.Receivers, _ => Receiver(watch, admit, stopping));
 
-    private Source<T, NotUsed> Receiver<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping) =>
-        RestartSource.OnFailuresWithBackoff(
+    private Source<T, NotUsed> Receiver<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping)
+    {
+        var pace = new EmptyAnswerPace();
+        return RestartSource.OnFailuresWithBackoff(
                 // Completes (and is not restarted) once stopping: a receiver asks no more after that.
-                () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(watch, admit, stopping)),
+                () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(pace, watch, admit, stopping)),
                 ReceiverRestarts)
             .SelectMany(batch => batch);
+    }
 
-    private async Task<IReadOnlyList<T>> ReceiveBatchAsync<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping)
+    private async Task<IReadOnlyList<T>> ReceiveBatchAsync<T, TMark>(
+        EmptyAnswerPace pace, IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping)
     {
+        if (pace.Pause > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(pace.Pause, _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return [];
+            }
+        }
+
         if (stopping.IsCancellationRequested)
         {
             return [];
@@ -97,6 +122,9 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
             }
 
             var messages = response.Messages ?? [];
+            pace.Pause = messages.Count > 0 || settings.WaitTime > TimeSpan.Zero
+                ? TimeSpan.Zero
+                : pace.Pause == TimeSpan.Zero ? FirstEmptyPause : Min(pace.Pause * 2, LongestEmptyPause);
             if (messages.Count > 0 && stopping.IsCancellationRequested)
             {
                 // Answered just as receiving stopped: nobody downstream will take them; visible again at once.
@@ -117,6 +145,14 @@ internal sealed partial class SqsReceiveSource(IAmazonSQS sqs, QueueReceiveSetti
                 watch.Unanswered(mark);
             }
         }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>One receiver's pause before its next receive, after empty answers to receives that did not wait.</summary>
+    private sealed class EmptyAnswerPace
+    {
+        public TimeSpan Pause { get; set; }
     }
 
     /// <summary>The watch of a consumer that needs none.</summary>

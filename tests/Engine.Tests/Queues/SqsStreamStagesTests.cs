@@ -150,6 +150,93 @@ public sealed class SqsStreamStagesTests : AkkaTestKit, IClassFixture<LocalAwsPe
         Assert.Equal(0, await DepthAsync(url));
     }
 
+    [Fact]
+    public async Task Without_a_long_poll_a_receiver_pauses_after_empty_answers_longer_each_time_and_not_after_messages()
+    {
+        var name = Unique("pace");
+        var url = (await Sqs.CreateQueueAsync(name)).QueueUrl;
+        var time = new TimerCountingTimeProvider();
+        var watch = new ReceiveStarts(time);
+        var receive = new SqsReceiveSource(Sqs, new QueueReceiveSettings(name, url, 1, TimeSpan.Zero, TimeSpan.FromSeconds(30)), Metrics, NullLogger.Instance, time);
+        var probe = receive.Create(watch, (m, _) => m, CancellationToken.None).RunWith(this.SinkProbe<Message>(), Sys.Materializer());
+        probe.Request(10);
+
+        // The first receive goes at once; each empty answer parks the receiver on a pause of the (fake) clock.
+        await ParkedAsync(time, 1);
+        Assert.Equal([TimeSpan.Zero], watch.Offsets);
+        time.Advance(TimeSpan.FromMilliseconds(24));
+        Assert.Single(watch.Offsets);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await ParkedAsync(time, 2);
+        time.Advance(TimeSpan.FromMilliseconds(50));
+        await ParkedAsync(time, 3);
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromMilliseconds(25), TimeSpan.FromMilliseconds(75)], watch.Offsets);
+
+        // A message arrives during the 100 ms pause: the receive after it takes it, and the next one goes at once.
+        await Sqs.SendMessageAsync(url, "after a quiet spell");
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("after a quiet spell", (await probe.ExpectNextAsync(Deadline)).Body);
+        await ParkedAsync(time, 4);
+        Assert.Equal(
+            [TimeSpan.Zero, TimeSpan.FromMilliseconds(25), TimeSpan.FromMilliseconds(75), TimeSpan.FromMilliseconds(175), TimeSpan.FromMilliseconds(175)],
+            watch.Offsets);
+        Assert.Equal(5, receive.ReceiveCalls);
+        probe.Cancel();
+    }
+
+    /// <summary>Waits (on the real clock, with a deadline) until the receiver has made its <paramref name="pauses"/>th pause.</summary>
+    private static Task ParkedAsync(TimerCountingTimeProvider time, int pauses) =>
+        Messaging.Testing.AwaitCondition.UntilAsync(() => Task.FromResult(time.TimersCreated >= pauses), Deadline, $"pause {pauses} begins");
+
+    /// <summary>A fake clock that counts the timers made on it: a receiver's pause is one.</summary>
+    private sealed class TimerCountingTimeProvider : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        private int _timers;
+
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    /// <summary>When each receive started, on the fake clock, from the first one.</summary>
+    private sealed class ReceiveStarts(TimeProvider time) : IReceiveWatch<int>
+    {
+        private readonly DateTimeOffset _start = time.GetUtcNow();
+        private readonly List<TimeSpan> _offsets = [];
+
+        public IReadOnlyList<TimeSpan> Offsets
+        {
+            get
+            {
+                lock (_offsets)
+                {
+                    return [.. _offsets];
+                }
+            }
+        }
+
+        public int Starting()
+        {
+            lock (_offsets)
+            {
+                _offsets.Add(time.GetUtcNow() - _start);
+                return _offsets.Count;
+            }
+        }
+
+        public void Answered(int receive, int messages)
+        {
+        }
+
+        public void Unanswered(int receive)
+        {
+        }
+    }
+
     private async Task<int> DepthAsync(string url)
     {
         var attributes = (await Sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])).Attributes;
