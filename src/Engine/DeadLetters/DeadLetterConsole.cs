@@ -55,18 +55,8 @@ public sealed partial class DeadLetterConsole(
     private readonly SemaphoreSlim _walk = new(1, 1);
 
     /// <summary>Up to <paramref name="max"/> messages, left on the queue (visible again at once).</summary>
-    public async Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken)
-    {
-        await _walk.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await PeekAloneAsync(kind, max, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _walk.Release();
-        }
-    }
+    public Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken) =>
+        AloneAsync(() => PeekAloneAsync(kind, max, cancellationToken), cancellationToken);
 
     private async Task<AwsResult<IReadOnlyList<DeadLetterEntry>>> PeekAloneAsync(DeadLetterQueueKind kind, int max, CancellationToken cancellationToken)
     {
@@ -157,14 +147,18 @@ public sealed partial class DeadLetterConsole(
         TakeAsync(kind, selected, (_, _) => Task.FromResult(AwsResult<Redrive>.Success(Redrive.Done)), cancellationToken);
 
     /// <summary>Receives until the queue has no more, acts on each selected message, and deletes it once the action succeeded.</summary>
-    private async Task<AwsResult<DeadLetterAction>> TakeAsync(
+    private Task<AwsResult<DeadLetterAction>> TakeAsync(
         DeadLetterQueueKind kind, IReadOnlyCollection<string> selected, Func<Message, CancellationToken, Task<AwsResult<Redrive>>> act,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        AloneAsync(() => TakeAloneAsync(kind, selected, act, cancellationToken), cancellationToken);
+
+    /// <summary>Runs one walk of a queue once no other walk of this process is under way.</summary>
+    private async Task<T> AloneAsync<T>(Func<Task<T>> walk, CancellationToken cancellationToken)
     {
         await _walk.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await TakeAloneAsync(kind, selected, act, cancellationToken).ConfigureAwait(false);
+            return await walk().ConfigureAwait(false);
         }
         finally
         {

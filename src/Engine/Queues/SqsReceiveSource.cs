@@ -29,9 +29,6 @@ internal sealed partial class SqsReceiveSource(
     private static readonly RestartSettings ReceiverRestarts =
         RestartSettings.Create(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), 0.2);
 
-    private static readonly TimeSpan FirstEmptyPause = TimeSpan.FromMilliseconds(25);
-    private static readonly TimeSpan LongestEmptyPause = TimeSpan.FromSeconds(1);
-
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private long _received;
@@ -65,7 +62,7 @@ internal sealed partial class SqsReceiveSource(
 
     private Source<T, NotUsed> Receiver<T, TMark>(IReceiveWatch<TMark> watch, Func<Message, TMark, T> admit, CancellationToken stopping)
     {
-        var pace = new EmptyAnswerPace();
+        var pace = new EmptyAnswerPace(pausing: settings.WaitTime == TimeSpan.Zero);
         return RestartSource.OnFailuresWithBackoff(
                 // Completes (and is not restarted) once stopping: a receiver asks no more after that.
                 () => Source.Repeat(NotUsed.Instance).TakeWhile(_ => !stopping.IsCancellationRequested).SelectAsync(1, _ => ReceiveBatchAsync(pace, watch, admit, stopping)),
@@ -122,9 +119,7 @@ internal sealed partial class SqsReceiveSource(
             }
 
             var messages = response.Messages ?? [];
-            pace.Pause = messages.Count > 0 || settings.WaitTime > TimeSpan.Zero
-                ? TimeSpan.Zero
-                : pace.Pause == TimeSpan.Zero ? FirstEmptyPause : Min(pace.Pause * 2, LongestEmptyPause);
+            pace.Answered(messages.Count);
             if (messages.Count > 0 && stopping.IsCancellationRequested)
             {
                 // Answered just as receiving stopped: nobody downstream will take them; visible again at once.
@@ -147,12 +142,21 @@ internal sealed partial class SqsReceiveSource(
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>One receiver's pause before its next receive, after empty answers to receives that did not wait.</summary>
-    private sealed class EmptyAnswerPace
+    /// <summary>
+    /// One receiver's pause before its next receive: after an empty answer to a receive that did not wait, 25 ms,
+    /// doubling to 1 s; none after an answer with messages, and never when receives long-poll.
+    /// </summary>
+    private sealed class EmptyAnswerPace(bool pausing)
     {
-        public TimeSpan Pause { get; set; }
+        private static readonly TimeSpan First = TimeSpan.FromMilliseconds(25);
+        private static readonly TimeSpan Longest = TimeSpan.FromSeconds(1);
+
+        public TimeSpan Pause { get; private set; }
+
+        public void Answered(int messages) =>
+            Pause = !pausing || messages > 0 ? TimeSpan.Zero
+                : Pause == TimeSpan.Zero ? First
+                : Pause * 2 < Longest ? Pause * 2 : Longest;
     }
 
     /// <summary>The watch of a consumer that needs none.</summary>
